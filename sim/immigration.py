@@ -1,0 +1,161 @@
+"""International flows: emigration from Norway and immigration to it.
+
+This module owns the national totals (from the scenario: SSB-style alternatives, explicit
+yearly numbers, or the observed series for the backcast), who emigrates (households, by the
+age and origin of their oldest member), and who arrives (age, sex, subtype, household and the
+kommune they settle in).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from sim import data
+from sim.households import form_households
+from sim.parameters import ParameterSet
+from sim.population import Kind, Population, Subtype, stochastic_round
+
+SUBTYPES = {"labour": Subtype.LABOUR, "refugee": Subtype.REFUGEE, "family": Subtype.FAMILY}
+
+
+@cache
+def observed_flows() -> pd.DataFrame:
+    """Observed national immigration and emigration per year 2006–2025 (persons).
+
+    The data pack has net immigration for 2006–2024 and gross flows for ten of those years.
+    Missing emigration is interpolated linearly between the known years (flat before the
+    first), and immigration = net immigration + emigration, so the net figure is always the
+    observed one. 2025 has no published flows in the pack: its net immigration is estimated as
+    population growth in 2025 minus the natural increase of 2024. The column ``estimated``
+    marks the years that use any of these estimates.
+    """
+    nc = data.national_components()
+    years = nc.index.to_numpy()
+    emig = nc["emigration"].astype(float)
+    known = emig.notna().to_numpy()
+    emig_filled = np.interp(years, years[known], emig.to_numpy()[known])
+    net = nc["net_immigration"].astype(float).copy()
+    last = int(years.max())
+    if np.isnan(net.loc[last]):
+        natural_prev = nc.loc[last - 1, "births"] - nc.loc[last - 1, "deaths"]
+        net.loc[last] = nc.loc[last, "population_growth"] - natural_prev
+    out = pd.DataFrame({"emigration": emig_filled, "net_immigration": net.to_numpy()},
+                       index=years)
+    out["immigration"] = out["net_immigration"] + out["emigration"]
+    out["estimated"] = (~known) | nc["net_immigration"].isna().to_numpy()
+    return out
+
+
+def immigration_total(year: int, alternative: str, yearly: dict[int, int] | None,
+                      params: ParameterSet) -> float:
+    """Persons immigrating during ``year`` under the scenario's choice."""
+    if yearly is not None:
+        return float(yearly.get(year, 0))
+    if alternative == "zero":
+        return 0.0
+    if alternative == "observed":
+        return float(observed_flows().loc[year, "immigration"])
+    return params.value(f"immigration.total_{alternative}", year)
+
+
+def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None
+                      ) -> float | None:
+    """Persons emigrating during ``year`` when the scenario fixes the total, else None."""
+    if yearly is not None:
+        return float(yearly.get(year, 0))
+    if alternative == "observed":
+        return float(observed_flows().loc[year, "emigration"])
+    return None
+
+
+def emigrate(pop: Population, year: int, target_persons: float | None,
+             persons_per_agent: int, params: ParameterSet, rng: np.random.Generator
+             ) -> np.ndarray:
+    """Mask of persons who emigrate. Households leave together.
+
+    A household's yearly chance is the rate for the age and origin of its oldest member
+    (``emigration.rate_native``, ``emigration.rate_immigrant``); for immigrants it falls with
+    the years since arrival (``emigration.immigrant_duration_factor``). With a fixed target, the
+    rates are scaled so that the expected number of persons leaving equals the target.
+    """
+    heads = np.flatnonzero(pop.household_heads())
+    age = pop.age[heads]
+    immigrant = pop.kind[heads] == Kind.IMMIGRANT
+    years_here = np.maximum(year - pop.arrival_year[heads], 0)
+    rate = np.where(immigrant,
+                    params.by_age("emigration.rate_immigrant", age)
+                    * params.by_age("emigration.immigrant_duration_factor", years_here),
+                    params.by_age("emigration.rate_native", age))
+    if target_persons is not None:
+        size = pop.household_sizes()[pop.household[heads]]
+        expected = float((rate * size).sum()) * persons_per_agent
+        rate = rate * (target_persons / expected if expected > 0 else 0.0)
+    leaving = heads[rng.random(len(heads)) < np.minimum(rate, 1.0)]
+    gone = np.zeros(pop.next_household, dtype=bool)
+    gone[pop.household[leaving]] = True
+    return gone[pop.household]
+
+
+def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet
+                       ) -> dict[Subtype, np.ndarray]:
+    """Where each subtype of immigrant settles, as probabilities over kommuner.
+
+    Labour and family immigrants follow the kommuner's current immigrant stock (networks and
+    vacancies are where earlier immigrants went); refugees are settled by a key proportional
+    to population (IMDi settles refugees all over the country). ``immigration.network_weight``
+    mixes the stock with population for labour and family immigrants.
+    """
+    total = pop.count_by_kommune(n_kommuner).astype(float)
+    stock = pop.count_by_kommune(n_kommuner, pop.kind == Kind.IMMIGRANT).astype(float)
+    w = params.value("immigration.network_weight")
+    by_stock = w * stock / max(stock.sum(), 1.0) + (1 - w) * total / max(total.sum(), 1.0)
+    by_pop = total / max(total.sum(), 1.0)
+    return {Subtype.LABOUR: by_stock, Subtype.FAMILY: by_stock, Subtype.REFUGEE: by_pop}
+
+
+def _arrival_ages(n: int, params: ParameterSet, rng: np.random.Generator) -> np.ndarray:
+    table = params.value("immigration.age_distribution")
+    groups = [(int(k.split("-")[0]), int(k.split("-")[1])) for k in table]
+    shares = np.array([float(v) for v in table.values()])
+    g = rng.choice(len(groups), size=n, p=shares / shares.sum())
+    lo = np.array([a for a, _ in groups])[g]
+    hi = np.array([b for _, b in groups])[g]
+    return (lo + np.floor(rng.random(n) * (hi - lo + 1))).astype(np.int16)
+
+
+def arrive(pop: Population, year: int, total_persons: float, persons_per_agent: int,
+           weights: dict[Subtype, np.ndarray] | None, params: ParameterSet,
+           rng: np.random.Generator) -> np.ndarray:
+    """Add immigrant agents for ``total_persons`` arrivals; returns their rows.
+
+    Each arrival gets a subtype (``immigration.subtype_shares``), an age
+    (``immigration.age_distribution``) and a sex; arrivals of one subtype in one kommune form
+    households together; children arrive with a parent.
+    """
+    n = int(stochastic_round(np.array([total_persons / persons_per_agent]), rng)[0])
+    if n == 0 or weights is None:
+        return np.empty(0, dtype=np.int64)
+    shares = params.value("immigration.subtype_shares")
+    names = list(shares)
+    p = np.array([float(shares[k]) for k in names])
+    subtype = np.array([SUBTYPES[k] for k in names], np.int8)[
+        rng.choice(len(names), size=n, p=p / p.sum())]
+    age = _arrival_ages(n, params, rng)
+    sex = (rng.random(n) < params.value("immigration.male_share")).astype(np.int8)
+    household = form_households(subtype.astype(np.int64), age, sex,
+                                pop.new_household_ids(n), rng, params)
+    # a household settles in one kommune, drawn by its subtype's settlement weights
+    kommune = np.empty(n, np.int16)
+    for st in np.unique(subtype):
+        idx = np.flatnonzero(subtype == st)
+        ids, inverse = np.unique(household[idx], return_inverse=True)
+        w = weights[Subtype(st)]
+        kommune[idx] = rng.choice(len(w), size=len(ids), p=w)[inverse]
+    return pop.append(
+        kommune=kommune, home=np.full(n, -1, np.int16), age=age, sex=sex,
+        kind=np.full(n, Kind.IMMIGRANT, np.int8), subtype=subtype, household=household,
+        arrival_year=np.full(n, year, np.int16),
+    )

@@ -1,0 +1,206 @@
+"""Columnar person state: one row per person agent, one NumPy array per attribute.
+
+This module owns the person table (who lives where, their age, sex, kind and household) and
+the operations every yearly process uses on it: adding rows, removing rows, counting by
+kommune. Persons are rows, not objects, so that all of Norway at one agent per person fits in
+memory and each yearly process runs vectorised. ``sim.agents`` gives Mesa agent views over
+these rows.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from sim import data
+
+
+class Kind(IntEnum):
+    """What kind of person agent a row is (the Mesa agent class it is shown as)."""
+
+    RESIDENT = 0   # born in Norway (incl. Norwegian-born to immigrant parents)
+    IMMIGRANT = 1  # born abroad, immigrated
+    RETURNEE = 2   # a Norwegian-born person living again in the kommune where they grew up
+
+
+class Subtype(IntEnum):
+    """Immigrant subtype (reason for immigration); NONE for Norwegian-born."""
+
+    NONE = 0
+    LABOUR = 1
+    REFUGEE = 2
+    FAMILY = 3
+
+
+NO_KOMMUNE = -1
+
+# name -> dtype. Kommune columns hold the index of the kommune in the model's kommune table.
+COLUMNS: dict[str, np.dtype] = {
+    "pid": np.dtype(np.int64),          # person id, strictly increasing with row order
+    "kommune": np.dtype(np.int16),      # where the person lives now
+    "home": np.dtype(np.int16),         # where a Norwegian-born person grew up (NO_KOMMUNE else)
+    "age": np.dtype(np.int16),          # completed years on 1 January
+    "sex": np.dtype(np.int8),           # 0 female, 1 male
+    "kind": np.dtype(np.int8),          # Kind
+    "subtype": np.dtype(np.int8),       # Subtype
+    "household": np.dtype(np.int64),    # household id; a household moves together
+    "arrival_year": np.dtype(np.int16),  # year of immigration (0 for Norwegian-born)
+}
+
+
+class Population:
+    """The person table. Rows are kept in increasing ``pid`` order (births append at the end)."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, np.ndarray] = {k: np.empty(0, dt) for k, dt in COLUMNS.items()}
+        self.next_pid = 1
+        self.next_household = 1
+
+    def __len__(self) -> int:
+        return len(self.cols["pid"])
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("cols")
+        if cols is not None and name in cols:
+            return cols[name]
+        raise AttributeError(name)
+
+    def new_household_ids(self, n: int) -> np.ndarray:
+        ids = np.arange(self.next_household, self.next_household + n, dtype=np.int64)
+        self.next_household += n
+        return ids
+
+    def append(self, **values: np.ndarray) -> np.ndarray:
+        """Add rows; every column must be given except ``pid``. Returns the new rows' indices."""
+        missing = set(COLUMNS) - {"pid"} - set(values)
+        if missing:
+            raise ValueError(f"append needs columns {sorted(missing)}")
+        n = len(next(iter(values.values())))
+        start = len(self)
+        values["pid"] = np.arange(self.next_pid, self.next_pid + n, dtype=np.int64)
+        self.next_pid += n
+        for name, dtype in COLUMNS.items():
+            self.cols[name] = np.concatenate([self.cols[name], np.asarray(values[name], dtype)])
+        return np.arange(start, start + n)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop every row where ``mask`` is False (deaths, emigration)."""
+        for name in COLUMNS:
+            self.cols[name] = self.cols[name][mask]
+
+    def row_of(self, pid: int) -> int | None:
+        """Row index of a person id, or None if the person is no longer in Norway."""
+        pids = self.cols["pid"]
+        i = int(np.searchsorted(pids, pid))
+        return i if i < len(pids) and pids[i] == pid else None
+
+    def count_by_kommune(self, n_kommuner: int, mask: np.ndarray | None = None) -> np.ndarray:
+        k = self.cols["kommune"] if mask is None else self.cols["kommune"][mask]
+        return np.bincount(k, minlength=n_kommuner).astype(np.int64)
+
+    def household_heads(self) -> np.ndarray:
+        """Boolean mask: the oldest member of each household (lowest pid among equals)."""
+        hh, age = self.cols["household"], self.cols["age"]
+        oldest = np.zeros(self.next_household, dtype=np.int16)
+        np.maximum.at(oldest, hh, age)
+        cand = np.flatnonzero(age == oldest[hh])
+        _, first = np.unique(hh[cand], return_index=True)
+        mask = np.zeros(len(self), dtype=bool)
+        mask[cand[first]] = True
+        return mask
+
+    def household_sizes(self) -> np.ndarray:
+        """Persons (rows) per household id, indexed by household id."""
+        return np.bincount(self.cols["household"], minlength=self.next_household)
+
+
+def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Round each value down or up so that the expectation is exact (integer agent counts)."""
+    x = np.asarray(x, dtype=float)
+    base = np.floor(x)
+    return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
+
+
+def spread_over_single_ages(counts: np.ndarray, lx: np.ndarray, rng: np.random.Generator,
+                            lo: int, hi: int, cohort_growth: float = 0.0) -> np.ndarray:
+    """Single ages for ``counts`` people of one age group ``lo..hi`` and one sex.
+
+    Documented rule: within a group, people are spread over single years of age in proportion
+    to life-table survivorship lx (the stationary population). Below 60 lx is nearly flat, so
+    this is close to uniform; for 67–79 and 80+ it gives the falling numbers seen in reality.
+    ``cohort_growth`` (per year of age) tilts the weights towards the younger end, for groups
+    whose younger cohorts are larger than a stationary population would have.
+    """
+    weights = lx[lo:hi + 1] * (1.0 + cohort_growth) ** -np.arange(hi - lo + 1)
+    weights = weights / weights.sum()
+    return lo + rng.choice(len(weights), size=int(counts), p=weights)
+
+
+def build_stock(age_sex_counts: dict[tuple[int, int, int], int], n_kommuner: int,
+                persons_per_agent: int, year: int, oldest_cohort_growth: float,
+                rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Columns kommune, age, sex for the start population.
+
+    ``age_sex_counts`` maps (kommune index, age-group index, sex) to persons. Each cell gives
+    persons / persons_per_agent agents, rounded stochastically so totals are right on average.
+    """
+    lx = data.survivorship(year)
+    groups = data.age_groups()
+    keys = sorted(age_sex_counts)
+    persons = np.array([age_sex_counts[k] for k in keys], dtype=float)
+    agents = stochastic_round(persons / persons_per_agent, rng)
+    kommune_parts, age_parts, sex_parts = [], [], []
+    for (k, g, s), n in zip(keys, agents, strict=True):
+        if n == 0:
+            continue
+        grp = groups[g]
+        growth = oldest_cohort_growth if grp.hi == data.MAX_AGE else 0.0
+        age_parts.append(spread_over_single_ages(n, lx[s], rng, grp.lo, grp.hi, growth))
+        kommune_parts.append(np.full(n, k, np.int16))
+        sex_parts.append(np.full(n, s, np.int8))
+    return {
+        "kommune": np.concatenate(kommune_parts),
+        "age": np.concatenate(age_parts).astype(np.int16),
+        "sex": np.concatenate(sex_parts),
+    }
+
+
+def age_sex_counts(year: int, codes: list[str]) -> dict[tuple[int, int, int], int]:
+    """(kommune index, age-group index, sex) -> persons on 1 January ``year`` (embedded data)."""
+    df = data.population_by_age()
+    df = df[df["year"] == year]
+    kidx = {c: i for i, c in enumerate(codes)}
+    gidx = {g: i for i, g in enumerate(data.AGE_GROUPS)}
+    sidx = {s: i for i, s in enumerate(data.SEXES)}
+    df = df[df["kommunenummer"].isin(kidx)]
+    return {(kidx[k], gidx[g], sidx[s]): int(n) for k, g, s, n in zip(
+        df["kommunenummer"], df["age_group"], df["sex"], df["population"], strict=True)}
+
+
+def initial_kinds(age: np.ndarray, kommune: np.ndarray, centrality: np.ndarray, year: int,
+                  params, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Which start persons are immigrants, their subtype and arrival year.
+
+    The data pack has no immigrant share by kommune, so a person's chance is a relative share
+    by age (``population.immigrant_share_by_age``) times a factor by the kommune's centrality
+    class (``population.immigrant_factor_by_centrality``), scaled so that the national share
+    is ``population.immigrant_share_total`` of the start year.
+    """
+    n = len(age)
+    factor_table = params.value("population.immigrant_factor_by_centrality")
+    factor = np.array([float(factor_table[c]) for c in range(1, 7)])[centrality[kommune] - 1]
+    relative = params.by_age("population.immigrant_share_by_age", age) * factor
+    target = params.value("population.immigrant_share_total", year)
+    immigrant = rng.random(n) < np.minimum(relative * target / relative.mean(), 1.0)
+    shares = params.value("population.immigrant_stock_subtype_shares")
+    names = list(shares)
+    p = np.array([float(shares[k]) for k in names])
+    codes = np.array([Subtype[k.upper()] for k in names], np.int8)
+    subtype = np.where(immigrant, codes[rng.choice(len(names), size=n, p=p / p.sum())],
+                       Subtype.NONE).astype(np.int8)
+    mean_years = params.value("population.immigrant_mean_years_in_norway")
+    years_here = np.minimum(rng.geometric(1.0 / mean_years, size=n) - 1, age)
+    arrival = np.where(immigrant, year - years_here, 0).astype(np.int16)
+    kind = np.where(immigrant, Kind.IMMIGRANT, Kind.RESIDENT).astype(np.int8)
+    return {"kind": kind, "subtype": subtype, "arrival_year": arrival}
