@@ -1,9 +1,9 @@
 """The Kommune agent: one Mesa agent per kommune, holding its yearly accounts.
 
-A Kommune knows its place in the geography and, each year, its population on 1 January and
-the components of change over the year (births, deaths, moves in and out, immigration,
-emigration). The model's DataCollector reads these attributes; later processes (housing,
-services, policies) add their own state here.
+A Kommune knows its place in the geography, its population on 1 January of the model's
+year and the components of change over the year before (births, deaths, moves in and out,
+immigration, emigration). The model's DataCollector reads these attributes; later processes
+(housing, services, policies) add their own state here.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ class Kommune(mesa.Agent):
 
 
 def set_accounts(kommuner: list[Kommune], population: np.ndarray,
-                 components: dict[str, np.ndarray]) -> None:
-    """Write the 1 January population and the year's components (persons) onto the agents."""
+                 components: dict[str, np.ndarray] | None) -> None:
+    """Write the 1 January population and the last year's components (persons, or None
+    before the first year) onto the agents."""
     for k in kommuner:
         k.population = int(population[k.index])
         for c in COMPONENTS:
-            setattr(k, c, int(components[c][k.index]) if c in components else 0)
+            setattr(k, c, None if components is None else int(components[c][k.index]))

@@ -2,8 +2,9 @@
 
 One ``step()`` is one calendar year, in this order: deaths → domestic moves → emigration →
 births (to mothers still here) → ageing → immigration, and newborns join at age 0 → kommune
-accounts and data collection. The population on 1 January of ``year`` and the components
-over that year are collected together, so one output row holds both.
+accounts and data collection. The Kommune agents hold the population on 1 January of
+``model.year`` and the components of the year just simulated; the DataCollector records them
+once at the start and after every year (``sim.run.tables`` lines them up by calendar year).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class SettlementModel(mesa.Model):
         self.population = self._build_population()
         self.kommune_agents = [Kommune(self, i, c, n) for i, (c, n) in
                                enumerate(zip(self.geo.codes, self.geo.names, strict=True))]
-        self.national: dict[str, int | None] = dict.fromkeys(NATIONAL_COLUMNS, 0)
+        self.national: dict[str, int | None] = {}
         self.datacollector = DataCollector(
             model_reporters={"year": "year", **{c: self._national_reporter(c)
                                                 for c in NATIONAL_COLUMNS}},
@@ -48,6 +49,8 @@ class SettlementModel(mesa.Model):
                                            "population": "population",
                                            **{c: c for c in COMPONENTS}}},
         )
+        self._book(components=None, internal_moves=None)
+        self.datacollector.collect(self)
 
     # ----- building the world -------------------------------------------------------------
     def _build_population(self) -> Population:
@@ -74,8 +77,6 @@ class SettlementModel(mesa.Model):
         """Simulate the calendar year ``self.year`` and move to 1 January of the next."""
         pop, geo, params, rng, year = self.population, self.geo, self.params, self.rng, self.year
         ppa, k = self.persons_per_agent, geo.size
-        start_pop = pop.count_by_kommune(k)
-
         dying = demography.deaths(pop, year, params, rng)
         deaths = pop.count_by_kommune(k, dying)
         pop.keep(~dying)
@@ -104,9 +105,9 @@ class SettlementModel(mesa.Model):
 
         components = {"births": births, "deaths": deaths, "in_domestic": in_dom,
                       "out_domestic": out_dom, "immigration": immig, "emigration": emig}
-        self._book(start_pop, components, internal_moves=len(moves.rows))
-        self.datacollector.collect(self)
         self.year += 1
+        self._book(components, internal_moves=len(moves.rows))
+        self.datacollector.collect(self)
         if self.year >= spec.end_year:
             self.running = False
 
@@ -120,26 +121,19 @@ class SettlementModel(mesa.Model):
             return float(np.interp(year, years, [tfr[y] for y in years]))
         return float(tfr)
 
-    def _book(self, start_pop: np.ndarray, components: dict[str, np.ndarray],
-              internal_moves: int) -> None:
+    def _book(self, components: dict[str, np.ndarray] | None,
+              internal_moves: int | None) -> None:
+        """Put the current population and last year's components (persons) on the agents."""
         ppa = self.persons_per_agent
-        scaled = {c: v * ppa for c, v in components.items()}
-        set_accounts(self.kommune_agents, start_pop * ppa, scaled)
-        self.national = {"population": int(start_pop.sum()) * ppa,
-                         **{c: int(scaled[c].sum()) for c in ("births", "deaths",
-                                                              "immigration", "emigration")},
-                         "internal_moves": internal_moves * ppa}
-
-    def finish(self) -> None:
-        """Collect the closing row: population on 1 January of the end year, no components."""
-        pop = self.population.count_by_kommune(self.geo.size) * self.persons_per_agent
-        set_accounts(self.kommune_agents, pop, {})
-        for k in self.kommune_agents:
-            for c in COMPONENTS:
-                setattr(k, c, None)
-        self.national = {"population": int(pop.sum()),
-                         **dict.fromkeys(NATIONAL_COLUMNS[1:])}
-        self.datacollector.collect(self)
+        population = self.population.count_by_kommune(self.geo.size) * ppa
+        scaled = None if components is None else {c: v * ppa for c, v in components.items()}
+        set_accounts(self.kommune_agents, population, scaled)
+        self.national = {
+            "population": int(population.sum()),
+            **{c: None if scaled is None else int(scaled[c].sum())
+               for c in ("births", "deaths", "immigration", "emigration")},
+            "internal_moves": None if internal_moves is None else internal_moves * ppa,
+        }
 
     def run(self, on_year=None) -> None:
         """Run from start_year to end_year; ``on_year(model)`` is called after each year."""
@@ -147,7 +141,6 @@ class SettlementModel(mesa.Model):
             self.step()
             if on_year is not None:
                 on_year(self)
-        self.finish()
 
     # ----- person agents on demand --------------------------------------------------------
     def persons_from_rows(self, rows: np.ndarray) -> PersonSet:

@@ -45,16 +45,30 @@ class RunResult:
     out_dir: Path | None = None
 
 
+def _flows_to_their_year(df: pd.DataFrame, flows: list[str], by: str | None) -> pd.DataFrame:
+    """Records hold the 1 January stock and the flows of the year before; the contract wants
+    the flows on the row of the year they happened in, so shift them up one row."""
+    df = df.copy()
+    if by is None:
+        df[flows] = df[flows].shift(-1)
+    else:
+        df[flows] = df.groupby(by)[flows].shift(-1)
+    return df
+
+
 def tables(model: SettlementModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The national and kommune tables of a finished model, in the contract's columns."""
     national = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    national = national[["year", *NATIONAL_COLUMNS]].astype("Int64")
+    national = _flows_to_their_year(national[["year", *NATIONAL_COLUMNS]],
+                                    list(NATIONAL_COLUMNS[1:]), None).astype("Int64")
     kom = model.datacollector.get_agenttype_vars_dataframe(type(model.kommune_agents[0]))
-    kom = kom.reset_index(drop=True)[list(KOMMUNE_COLUMNS)].copy()
+    kom = kom.reset_index(drop=True)[list(KOMMUNE_COLUMNS)]
+    kom = _flows_to_their_year(kom.sort_values(["kommunenummer", "year"]),
+                               list(COMPONENTS), "kommunenummer")
     for c in KOMMUNE_COLUMNS[2:]:
         kom[c] = kom[c].astype("Int64")
     kom["year"] = kom["year"].astype(int)
-    return national, kom.sort_values(["kommunenummer", "year"]).reset_index(drop=True)
+    return national, kom.reset_index(drop=True)
 
 
 def simulate(scenario: Scenario, on_year=None) -> RunResult:

@@ -1,0 +1,56 @@
+"""Benchmark: the baseline scenario on all of Norway, by default at one agent per person.
+
+Prints build time, seconds per simulated year and peak memory (max RSS of this process).
+
+    .venv/bin/python benchmarks/bench_baseline.py [--years N] [--persons-per-agent N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+from sim.model import SettlementModel
+from sim.scenario import load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
+    ap.add_argument("--years", type=int, default=None, help="simulate only this many years")
+    ap.add_argument("--persons-per-agent", type=int, default=1)
+    args = ap.parse_args()
+    spec = load_scenario(args.scenario)
+    raw = spec.model_dump()
+    raw["persons_per_agent"] = args.persons_per_agent
+    if args.years:
+        raw["end_year"] = spec.start_year + args.years
+    spec = parse_scenario(raw, args.scenario)
+
+    t0 = time.perf_counter()
+    model = SettlementModel(spec)
+    build = time.perf_counter() - t0
+    agents = len(model.population)
+    per_year = []
+    while model.running:
+        t = time.perf_counter()
+        model.step()
+        per_year.append(time.perf_counter() - t)
+    total = time.perf_counter() - t0
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(f"scenario            {spec.name} ({spec.start_year}->{spec.end_year}), "
+          f"{spec.persons_per_agent} person(s) per agent")
+    print(f"agents at start     {agents:,}; at end {len(model.population):,}")
+    print(f"build time          {build:.1f} s")
+    print(f"seconds per year    {sum(per_year) / len(per_year):.2f} s "
+          f"(min {min(per_year):.2f}, max {max(per_year):.2f}, {len(per_year)} years)")
+    print(f"total wall time     {total:.1f} s")
+    print(f"peak memory (RSS)   {peak_gb:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
