@@ -13,13 +13,13 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from sim import data, demography, immigration, migration
+from sim import demography, immigration, migration
 from sim.agents import AGENT_CLASS, PersonSet
-from sim.geography import Geography
 from sim.households import form_households
 from sim.kommune import COMPONENTS, Kommune, set_accounts
+from sim.landscape import build_world
 from sim.parameters import ParameterSet
-from sim.population import Kind, Population, age_sex_counts, build_stock, initial_kinds
+from sim.population import Kind, Population, build_stock, initial_kinds
 from sim.scenario import Scenario
 
 NATIONAL_COLUMNS = ("population", "births", "deaths", "immigration", "emigration",
@@ -36,8 +36,8 @@ class SettlementModel(mesa.Model):
         self.params = ParameterSet(spec.parameters)
         self.persons_per_agent = spec.persons_per_agent
         self.year = spec.start_year
-        self.geo = Geography.from_table(data.kommuner())
-        self.population = self._build_population()
+        self.geo, start_counts = build_world(spec.geography, spec.start_year, self.params)
+        self.population = self._build_population(start_counts)
         self.kommune_agents = [Kommune(self, i, c, n) for i, (c, n) in
                                enumerate(zip(self.geo.codes, self.geo.names, strict=True))]
         self.national: dict[str, int | None] = {}
@@ -53,9 +53,8 @@ class SettlementModel(mesa.Model):
         self.datacollector.collect(self)
 
     # ----- building the world -------------------------------------------------------------
-    def _build_population(self) -> Population:
+    def _build_population(self, counts: dict[tuple[int, int, int], int]) -> Population:
         geo, params, rng = self.geo, self.params, self.rng
-        counts = age_sex_counts(self.year, geo.codes)
         cols = build_stock(counts, geo.size, self.persons_per_agent, self.year,
                            params.value("population.oldest_cohort_growth"), rng)
         cols.update(initial_kinds(cols["age"], cols["kommune"], geo.centrality, self.year,
