@@ -1,20 +1,24 @@
-"""The ``livskraft`` command: run scenarios from the shell.
+"""The ``livskraft`` command: run and check scenarios from the shell.
 
-User errors (a bad scenario file, a bad option) print one clear message and exit with
-status 2; nothing is written.
+``livskraft run FILE`` runs a scenario and writes its run folder; ``livskraft check FILE``
+only validates it; ``livskraft schema`` prints the JSON Schema of a scenario file. User errors
+(a bad scenario file, a bad option) print one clear message and exit with status 2; nothing
+is written.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.scenario import ScenarioError, load_scenario, parse_scenario
+from sim.scenario import ScenarioError, json_schema, load_scenario, parse_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Livskraft: an agent-based settlement simulation of Norway.")
@@ -30,7 +34,8 @@ def _root() -> None:
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                      soft_wrap=True)
     raise typer.Exit(USER_ERROR)
 
 
@@ -48,20 +53,27 @@ def _load(path: Path, **overrides):
 
 
 def _summary_table(result) -> Table:
+    from sim.landscape import describe_area
     from sim.report import summary_rows
 
-    table = Table(title=f"{result.scenario.name}: Norway, persons (row = 1 January stock and "
+    area, _ = describe_area(result.scenario.geography)
+    table = Table(title=f"{result.scenario.name}: {area}, persons (row = 1 January stock and "
                         "that year's flows)")
     cols = ["year", "population", "births", "deaths", "immigration", "emigration",
             "internal_moves"]
     for c in cols:
         table.add_column(c.replace("_", " "), justify="right")
-    table.add_column("5 largest cities", justify="right")
-    for row in summary_rows(result):
+    rows = summary_rows(result)
+    cities = any(row["five_cities_share"] == row["five_cities_share"] for row in rows)  # not NaN
+    if cities:
+        table.add_column("5 largest cities", justify="right")
+    for row in rows:
         cells = [str(row["year"])] + [
             "" if row[c] is None or str(row[c]) == "<NA>" else f"{int(row[c]):,}"
             for c in cols[1:]]
-        table.add_row(*cells, f"{100 * row['five_cities_share']:.1f} %")
+        if cities:
+            cells.append(f"{100 * row['five_cities_share']:.1f} %")
+        table.add_row(*cells)
     return table
 
 
@@ -82,15 +94,37 @@ def run(
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("years"), TimeElapsedColumn(), console=console,
                   transient=False) as progress:
-        task = progress.add_task(f"building Norway ({spec.name})", total=years)
+        task = progress.add_task(f"building the world ({spec.name})", total=years)
 
         def on_year(model) -> None:
             progress.update(task, advance=1, description=f"{spec.name}: 1 January {model.year}")
 
-        result = run_scenario(spec, out_dir, on_year=on_year)
+        try:
+            result = run_scenario(spec, out_dir, on_year=on_year)
+        except ScenarioError as err:  # e.g. a parameter override the model cannot use
+            progress.stop()
+            _fail(str(err))
     console.print(_summary_table(result))
     console.print(f"wall time {result.meta['wall_time_s']:.1f} s "
                   f"(build {result.meta['build_time_s']:.1f} s); run folder: {out_dir}")
+
+
+@app.command()
+def check(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+) -> None:
+    """Validate a scenario file without running it."""
+    from sim.landscape import describe_area
+
+    spec = _load(scenario)
+    _, n = describe_area(spec.geography)
+    typer.echo(f"ok: {spec.name} ({n} kommuner, {spec.start_year}–{spec.end_year})")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of a scenario file."""
+    typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
 def main() -> None:

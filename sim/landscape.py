@@ -125,6 +125,14 @@ def area_table(geography: NorwayArea | Landscape) -> pd.DataFrame:
     return selected_kommuner(geography)
 
 
+def describe_area(geography: NorwayArea | Landscape) -> tuple[str, int]:
+    """A short label of the area ("Norway", "part of Norway", "landscape") and its size."""
+    n = len(area_table(geography))
+    if geography.kind == "landscape":
+        return "landscape", n
+    return ("Norway" if n == len(data.kommuner()) else "part of Norway"), n
+
+
 def build_world(geography: NorwayArea | Landscape, start_year: int,
                 params: ParameterSet | None = None) -> tuple[Geography, Counts]:
     """The model's geography and start population (persons by kommune, age group and sex)."""

@@ -217,10 +217,14 @@ class Landscape(Strict):
     """An inline landscape of made-up kommuner, for classrooms and tests."""
 
     kind: Literal["landscape"]
-    kommuner: list[LandscapeKommune] = Field(min_length=MIN_KOMMUNER)
+    kommuner: list[LandscapeKommune] = Field(description=f"at least {MIN_KOMMUNER} made-up "
+                                             "kommuner")
 
     @model_validator(mode="after")
-    def _unique_codes(self) -> Landscape:
+    def _enough_unique_kommuner(self) -> Landscape:
+        if len(self.kommuner) < MIN_KOMMUNER:
+            raise refuse("kommuner", f"a landscape needs at least {MIN_KOMMUNER} kommuner "
+                         f"(domestic moves need somewhere to go), got {len(self.kommuner)}")
         seen: dict[str, int] = {}
         for i, k in enumerate(self.kommuner):
             if k.kommunenummer in seen:
@@ -382,14 +386,20 @@ def _chain(raw: dict, source: str, base: Path, seen: tuple[Path, ...] = ()
     return chain + _chain(parent, parent_source, path.parent, (*seen, path))
 
 
+# the kind a mapping has when it does not say (for merging a child over a parent)
+DEFAULT_KIND = {"geography": "norway"}
+
+
 def merge(parent: dict, child: dict) -> dict:
     """``child`` over ``parent``: mappings merge recursively, everything else is replaced,
-    and a mapping with a different ``kind`` replaces the parent's whole."""
+    and a mapping of a different ``kind`` (e.g. a landscape over Norway) replaces the parent's
+    whole."""
     out = dict(parent)
     for key, value in child.items():
         old = out.get(key)
         if (isinstance(old, dict) and isinstance(value, dict)
-                and old.get("kind", value.get("kind")) == value.get("kind", old.get("kind"))):
+                and old.get("kind", DEFAULT_KIND.get(key))
+                == value.get("kind", DEFAULT_KIND.get(key))):
             out[key] = merge(old, value)
         else:
             out[key] = value
