@@ -125,6 +125,22 @@ def area_table(geography: NorwayArea | Landscape) -> pd.DataFrame:
     return selected_kommuner(geography)
 
 
+def national_share(geography: NorwayArea | Landscape, year: int) -> float:
+    """The area's share of Norway's population on 1 January ``year`` (1.0 for all of Norway).
+
+    National totals in a scenario (immigration, emigration targets) are for all of Norway;
+    a run on a smaller area can scale them by this share.
+    """
+    table = area_table(geography)
+    national = float(national_structure(year).sum())
+    if geography.kind == "landscape":
+        return float(table["population"].sum()) / national
+    pop = data.population_by_year()
+    pop = pop[pop["year"] == year]
+    return float(pop[pop["kommunenummer"].isin(table["kommunenummer"])]["population"].sum()
+                 ) / national
+
+
 def describe_area(geography: NorwayArea | Landscape) -> tuple[str, int]:
     """A short label of the area ("Norway", "part of Norway", "landscape") and its size."""
     n = len(area_table(geography))

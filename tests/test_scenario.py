@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from sim import data
 from sim.cli import app
-from sim.landscape import build_world
+from sim.landscape import build_world, national_share
 from sim.model import SettlementModel
 from sim.scenario import (
     ScenarioError,
@@ -267,6 +267,14 @@ def test_landscape_people_follow_the_given_totals_and_age_profiles():
     elderly = [sum(n for (kk, g, _), n in counts.items() if kk == k and g in old_groups)
                for k in (0, 1)]
     assert elderly[1] > 1.5 * elderly[0]
+
+
+def test_national_share_of_an_area():
+    assert national_share(parse_scenario({"name": "n"}).geography, 2026) == pytest.approx(1.0)
+    oslo = parse_scenario({"name": "o", "geography": {"kommuner": ["0301", "3201"]}})
+    assert 0.15 < national_share(oslo.geography, 2026) < 0.2
+    classroom = load_scenario(CLASSROOM)
+    assert national_share(classroom.geography, 2026) == pytest.approx(76_350 / 5.62e6, rel=0.05)
 
 
 def test_classroom_scenario_builds_and_steps():
