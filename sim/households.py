@@ -90,3 +90,34 @@ def form_households(group: np.ndarray, age: np.ndarray, sex: np.ndarray,
             _form_group(part, age, sex, hh, new_ids[start:start + len(part)], rng, params)
             start += len(part)
     return hh
+
+
+def form_couples(pop, params: ParameterSet, rng: np.random.Generator) -> int:
+    """Single adults who live alone pair up with a single of the other sex in the same
+    kommune (``households.partnering_rate_by_age``); the pair share one household from then
+    on. Keeps the number of households in step with the population as young adults leave
+    home. Returns the number of couples formed."""
+    heads = pop.household_heads()
+    size = pop.household_sizes()
+    alone = heads & (size[pop.household] == 1)
+    rate = params.by_age("households.partnering_rate_by_age", pop.age)
+    looking = np.flatnonzero(alone & (rng.random(len(pop)) < rate))
+    women = looking[pop.sex[looking] == 0]
+    men = looking[pop.sex[looking] == 1]
+    w_by_k = women[np.argsort(pop.kommune[women], kind="stable")]
+    m_by_k = men[np.argsort(pop.kommune[men], kind="stable")]
+    kw, km = pop.kommune[w_by_k], pop.kommune[m_by_k]
+    # the i-th woman and i-th man of the same kommune pair up
+    rank_w = np.arange(len(kw)) - np.searchsorted(kw, kw, side="left")
+    rank_m = np.arange(len(km)) - np.searchsorted(km, km, side="left")
+    key_m = km.astype(np.int64) * (len(pop) + 1) + rank_m
+    key_w = kw.astype(np.int64) * (len(pop) + 1) + rank_w
+    pos = np.searchsorted(key_m, key_w)
+    pos = np.minimum(pos, max(len(key_m) - 1, 0))
+    found = (len(key_m) > 0) & (key_m[pos] == key_w)
+    pop.household[w_by_k[found]] = pop.household[m_by_k[pos[found]]]
+    owner = np.maximum(pop.owner[w_by_k[found]], pop.owner[m_by_k[pos[found]]])
+    pop.owner[w_by_k[found]] = owner
+    pop.owner[m_by_k[pos[found]]] = owner
+    pop.changed()
+    return int(found.sum())

@@ -72,8 +72,8 @@ def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None
 
 
 def emigrate(pop: Population, year: int, target_persons: float | None,
-             persons_per_agent: int, params: ParameterSet, rng: np.random.Generator
-             ) -> np.ndarray:
+             persons_per_agent: int, params: ParameterSet, rng: np.random.Generator,
+             stay: np.ndarray | None = None) -> np.ndarray:
     """Mask of persons who emigrate. Households leave together.
 
     A household's yearly chance is the rate for the age and origin of its oldest member
@@ -89,6 +89,8 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
                     params.by_age("emigration.rate_immigrant", age)
                     * params.by_age("emigration.immigrant_duration_factor", years_here),
                     params.by_age("emigration.rate_native", age))
+    if stay is not None:                       # immigrants' stay-factors, per head row
+        rate = rate * stay[heads]
     if target_persons is not None:
         size = pop.household_sizes()[pop.household[heads]]
         expected = float((rate * size).sum()) * persons_per_agent
@@ -99,21 +101,32 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
     return gone[pop.household]
 
 
-def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet
-                       ) -> dict[Subtype, np.ndarray]:
+def _share(x: np.ndarray) -> np.ndarray:
+    x = np.maximum(np.asarray(x, dtype=float), 0.0)
+    return x / x.sum() if x.sum() > 0 else np.full(len(x), 1.0 / len(x))
+
+
+def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
+                       vacancies: np.ndarray | None = None,
+                       refugee_key: np.ndarray | None = None) -> dict[Subtype, np.ndarray]:
     """Where each subtype of immigrant settles, as probabilities over kommuner.
 
-    Labour and family immigrants follow the kommuner's current immigrant stock (networks and
-    vacancies are where earlier immigrants went); refugees are settled by a key proportional
-    to population (IMDi settles refugees all over the country). ``immigration.network_weight``
-    mixes the stock with population for labour and family immigrants.
+    Labour immigrants go where the vacancies are (``immigration.vacancy_weight``) and
+    otherwise where earlier immigrants live; family immigrants join the immigrant stock
+    (``immigration.network_weight`` mixes stock with population); refugees are settled by a
+    settlement key — by default proportional to population (IMDi settles refugees all over
+    the country), or the key a scenario gives.
     """
-    total = pop.count_by_kommune(n_kommuner).astype(float)
-    stock = pop.count_by_kommune(n_kommuner, pop.kind == Kind.IMMIGRANT).astype(float)
+    total = _share(pop.count_by_kommune(n_kommuner))
+    stock = _share(pop.count_by_kommune(n_kommuner, pop.kind == Kind.IMMIGRANT))
     w = params.value("immigration.network_weight")
-    by_stock = w * stock / max(stock.sum(), 1.0) + (1 - w) * total / max(total.sum(), 1.0)
-    by_pop = total / max(total.sum(), 1.0)
-    return {Subtype.LABOUR: by_stock, Subtype.FAMILY: by_stock, Subtype.REFUGEE: by_pop}
+    by_stock = w * stock + (1 - w) * total
+    labour = by_stock
+    if vacancies is not None and vacancies.sum() > 0:
+        v = params.value("immigration.vacancy_weight")
+        labour = v * _share(vacancies) + (1 - v) * by_stock
+    refugees = total if refugee_key is None else _share(refugee_key)
+    return {Subtype.LABOUR: labour, Subtype.FAMILY: by_stock, Subtype.REFUGEE: refugees}
 
 
 def _arrival_ages(n: int, params: ParameterSet, rng: np.random.Generator) -> np.ndarray:

@@ -1,16 +1,18 @@
-"""Domestic migration: who considers a move, where they go, and why.
+"""Domestic migration: who considers a move, and what happens when they move.
 
 This module owns moves between kommuner. Each year
 
-1. households consider a move with a chance set by the age of their oldest member, and young
-   adults living in someone else's household consider leaving home on their own;
-2. each mover chooses a destination kommune by random utility (a multinomial logit):
-   destination size (a stand-in for jobs and amenities) and distance as a moving cost;
-3. the whole household moves; a Norwegian-born person who moves back to the kommune they grew
-   up in becomes a Returnee.
-
-The move decision is the extension point for the behavioural model: ``destination_utility``
-returns the utility terms by name, so each move can record the term that decided it.
+1. households consider a move with a chance set by the age of their oldest member (families
+   less), raised or lowered by push and stay factors: owning, ties where one lives, being
+   without work, the rent burden, and for immigrants the stay-factors of DESIGN.md (work,
+   owning, children at school, meeting places, the kommune's attitude). Each factor is
+   centred on its national mean, so the calibrated age profile of moving is kept;
+2. young adults living in someone else's household consider leaving home on their own;
+3. each mover chooses a destination by random utility (``sim.choice``), and the move records
+   its deciding reason;
+4. the household moves: an owner stays an owner where they can afford it, people who change
+   commuting region leave their job (remote workers keep it), a young adult who leaves home
+   keeps a tie to it, and a Norwegian-born person back in their home kommune is a Returnee.
 """
 
 from __future__ import annotations
@@ -19,71 +21,104 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.geography import Geography
+from sim import choice, network
 from sim.parameters import ParameterSet
 from sim.population import NO_KOMMUNE, Kind, Population
 
 
 @dataclass
 class Moves:
-    """The moves of one year: which rows moved, from where, to where."""
+    """The moves of one year: which rows moved, from where, to where, and why."""
 
     rows: np.ndarray
     origin: np.ndarray
     destination: np.ndarray
+    reason: np.ndarray      # index into sim.choice.REASONS
 
 
-def destination_utility(geo: Geography, population: np.ndarray,
-                        params: ParameterSet) -> dict[str, np.ndarray]:
-    """Utility terms U[origin, destination] by name (gravity placeholder)."""
-    size = params.value("migration.size_coefficient") * np.log(np.maximum(population, 1.0))
-    dist = -params.value("migration.distance_coefficient") * np.log1p(
-        geo.distance_km / params.value("migration.distance_scale_km"))
-    return {"size": np.broadcast_to(size[None, :], dist.shape), "distance": dist}
+@dataclass
+class HouseholdFacts:
+    """Per household id: facts the move decision needs."""
+
+    with_children: np.ndarray
+    with_pupils: np.ndarray
+    income: np.ndarray
 
 
-def choice_probabilities(terms: dict[str, np.ndarray]) -> np.ndarray:
-    """Logit probabilities over destinations for each origin; staying is not a choice."""
-    u = sum(terms.values())
-    u = np.array(u, dtype=float)
-    np.fill_diagonal(u, -np.inf)
-    u -= u.max(axis=1, keepdims=True)
-    p = np.exp(u)
-    return p / p.sum(axis=1, keepdims=True)
+def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet) -> HouseholdFacts:
+    n = pop.next_household
+    child = pop.age <= params.value("households.child_max_age")
+    lo, hi = params.value("kommune.school_age")
+    pupil = (pop.age >= lo) & (pop.age <= hi)
+    with_children = np.zeros(n, dtype=bool)
+    with_children[pop.household[child]] = True
+    with_pupils = np.zeros(n, dtype=bool)
+    with_pupils[pop.household[pupil]] = True
+    emp = pop.employed.astype(bool)
+    income = np.bincount(pop.household[emp], wage[pop.kommune[emp]], minlength=n)
+    return HouseholdFacts(with_children, with_pupils, income)
 
 
-def draw_destinations(origins: np.ndarray, probs: np.ndarray,
-                      rng: np.random.Generator) -> np.ndarray:
-    """One destination per origin entry, drawn from that origin's row of ``probs``."""
-    dest = np.empty(len(origins), dtype=np.int64)
-    cum = np.cumsum(probs, axis=1)
-    u = rng.random(len(origins))
-    order = np.argsort(origins, kind="stable")
-    sorted_o = origins[order]
-    bounds = np.flatnonzero(np.diff(sorted_o)) + 1
-    for part in np.split(order, bounds):
-        if len(part):
-            row = cum[origins[part[0]]]
-            dest[part] = np.minimum(np.searchsorted(row, u[part] * row[-1]), len(row) - 1)
-    return dest
+def _centred(x: np.ndarray) -> np.ndarray:
+    return x - x.mean() if len(x) else x
 
 
-def select_movers(pop: Population, params: ParameterSet,
+def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
+                    rent: np.ndarray, service: np.ndarray, attitude: np.ndarray,
+                    params: ParameterSet) -> np.ndarray:
+    """exp(sum of centred push and stay terms) for each head's household."""
+    c = params.value("migration.stay_coefficients")
+    hh = pop.household[heads]
+    k = pop.kommune[heads]
+    owner = pop.owner[heads].astype(float)
+    ties = network.ties_here(pop, heads) / pop.ties.shape[1]
+    working_age = (pop.age[heads] >= 20) & (pop.age[heads] <= 66)
+    jobless = (working_age & (pop.employed[heads] == 0)).astype(float)
+    floor = params.value("migration.income_floor")
+    burden = np.where(owner == 0, rent[k] / np.maximum(facts.income[hh], floor), 0.0)
+    x = (c["owner"] * _centred(owner) + c["ties_here"] * _centred(ties)
+         + c["jobless"] * _centred(jobless) + c["rent_burden"] * _centred(burden))
+    m = np.exp(np.minimum(x + immigrant_stay_terms(pop, heads, facts, service, attitude,
+                                                   params), 20.0))
+    return m / m.mean() if len(m) else m   # keeps the calibrated national moving rate
+
+
+def immigrant_stay_terms(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
+                         service: np.ndarray, attitude: np.ndarray,
+                         params: ParameterSet) -> np.ndarray:
+    """Stay-factors of immigrants (negative = more likely to stay), centred among them;
+    used for onward moves and for emigration. Zero for Norwegian-born heads."""
+    c = params.value("migration.immigrant_stay_coefficients")
+    imm = pop.kind[heads] == Kind.IMMIGRANT
+    out = np.zeros(len(heads))
+    if not imm.any():
+        return out
+    h = heads[imm]
+    k = pop.kommune[h]
+    parts = {
+        "employed": pop.employed[h].astype(float),
+        "owner": pop.owner[h].astype(float),
+        "children_at_school": facts.with_pupils[pop.household[h]].astype(float),
+        "meeting_places": service[k],
+        "attitude": attitude[k],
+    }
+    out[imm] = sum(float(c[name]) * _centred(v) for name, v in parts.items())
+    return out
+
+
+def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
+                  facts: HouseholdFacts, params: ParameterSet,
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Rows that move this year and the unit (household or leaving young adult) of each.
-
-    Returns ``(rows, unit)`` where rows sharing a ``unit`` value move to the same place.
-    """
-    heads = pop.household_heads()
-    head_rows = np.flatnonzero(heads)
-    rate = params.by_age("migration.household_move_rate", pop.age[head_rows])
-    with_children = np.zeros(pop.next_household, dtype=bool)
-    with_children[pop.household[pop.age <= params.value("households.child_max_age")]] = True
-    rate = np.where(with_children[pop.household[head_rows]],
+    """Households and young adults who move this year, as (rows, unit); rows sharing a unit
+    move together, negative units are young adults leaving home."""
+    rate = params.by_age("migration.household_move_rate", pop.age[heads])
+    rate = np.where(facts.with_children[pop.household[heads]],
                     rate * params.value("migration.family_move_factor"), rate)
-    moving_hh = head_rows[rng.random(len(head_rows)) < rate]
+    moving_hh = heads[rng.random(len(heads)) < rate * multiplier]
     lo, hi = params.value("migration.leave_home_ages")
-    young = np.flatnonzero(~heads & (pop.age >= lo) & (pop.age <= hi))
+    is_head = np.zeros(len(pop), dtype=bool)
+    is_head[heads] = True
+    young = np.flatnonzero(~is_head & (pop.age >= lo) & (pop.age <= hi))
     leaving = young[rng.random(len(young)) <
                     params.by_age("migration.leave_home_rate", pop.age[young])]
     flag = np.zeros(pop.next_household, dtype=bool)
@@ -96,25 +131,64 @@ def select_movers(pop: Population, params: ParameterSet,
     return rows, unit
 
 
-def move(pop: Population, geo: Geography, params: ParameterSet,
-         rng: np.random.Generator) -> Moves:
-    """Run one year of domestic moves and update the person columns."""
-    rows, unit = select_movers(pop, params, rng)
-    if len(rows) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return Moves(empty, empty, empty)
-    population = pop.count_by_kommune(geo.size).astype(float)
-    probs = choice_probabilities(destination_utility(geo, population, params))
+def unit_types(pop: Population, deciders: np.ndarray, leaving: np.ndarray,
+               facts: HouseholdFacts) -> np.ndarray:
+    """Mover type (life stage x tenure x employment) from each unit's deciding person."""
+    age = pop.age[deciders]
+    family = facts.with_children[pop.household[deciders]] & ~leaving
+    stage = np.where(family, 1, np.where(age <= 29, 0, np.where(age >= 67, 3, 2)))
+    owner = np.where(leaving, 0, pop.owner[deciders])
+    return choice.type_index(stage, owner, pop.employed[deciders])
+
+
+def move(pop: Population, model_view, params: ParameterSet, rng: np.random.Generator
+         ) -> Moves:
+    """Run one year of domestic moves and update the person columns.
+
+    ``model_view`` supplies this year's ``terms`` and ``cum`` (from sim.choice), household
+    ``facts``, the ``multiplier`` per household head, ``heads``, ``region`` per kommune,
+    ``price``, ``wage`` and ``remote`` (person mask of remote workers)."""
+    v = model_view
+    rows, unit = select_movers(pop, v.multiplier, v.heads, v.facts, params, rng)
     _, first, inverse = np.unique(unit, return_index=True, return_inverse=True)
-    unit_dest = draw_destinations(pop.kommune[rows[first]].astype(np.int64), probs, rng)
-    origin = pop.kommune[rows].astype(np.int64)
-    dest = unit_dest[inverse]
-    # young adults leaving home start a household of their own
-    solo = unit < 0
-    pop.household[rows[solo]] = pop.new_household_ids(int(solo.sum()))
+    deciders = rows[first]
+    leaving = unit[first] < 0
+    origin_u = pop.kommune[deciders].astype(np.int64)
+    types = unit_types(pop, deciders, leaving, v.facts)
+    home = np.where(pop.kind[deciders] == Kind.IMMIGRANT, -1, pop.home[deciders]).astype(
+        np.int64)
+    sparse = choice.sparse_pulls(network.tie_kommuner(pop, deciders), home, params)
+    dest_u = choice.draw(v.cum, types, origin_u, sparse, rng)
+    reason_u = choice.reasons(v.terms, types, origin_u, dest_u, sparse, home, params)
+    # young adults leave home whether or not they leave the kommune
+    solo = np.flatnonzero(leaving)
+    network.keep_family_tie(pop, deciders[solo])
+    pop.household[deciders[solo]] = pop.new_household_ids(len(solo))
+    pop.owner[deciders[solo]] = 0
+    pop.changed()
+    moved_u = dest_u != origin_u
+    moved = moved_u[inverse]
+    rows, origin, dest = rows[moved], origin_u[inverse][moved], dest_u[inverse][moved]
+    _settle_in(pop, rows, origin, dest, v, params)
+    return Moves(rows, origin, dest, reason_u[inverse][moved])
+
+
+def _settle_in(pop: Population, rows: np.ndarray, origin: np.ndarray, dest: np.ndarray,
+               v, params: ParameterSet) -> None:
+    """Apply moves: kommune, tenure, jobs, Returnee status."""
     pop.kommune[rows] = dest
+    hh = pop.household[rows]
+    known = hh < len(v.facts.income)          # young adults who just left home are not
+    own = pop.employed[rows] * v.wage[origin]
+    income = np.where(known, v.facts.income[np.minimum(hh, len(v.facts.income) - 1)], own)
+    can_buy = v.price[dest] * (1 - params.value("housing.equity_share")) <= (
+        params.value("housing.max_loan_to_income") * income)
+    pop.owner[rows] = (pop.owner[rows] == 1) & can_buy
+    new_region = v.region[dest] != v.region[origin]
+    lose_job = new_region & (pop.employed[rows] == 1) & ~v.remote[rows]
+    pop.employed[rows[lose_job]] = 0
+    pop.sector[rows[lose_job]] = -1
     update_returnees(pop, rows)
-    return Moves(rows, origin, dest)
 
 
 def update_returnees(pop: Population, rows: np.ndarray) -> None:

@@ -1,25 +1,38 @@
 """SettlementModel: builds the world from a scenario and runs the yearly cycle.
 
-One ``step()`` is one calendar year, in this order: deaths → domestic moves → emigration →
-births (to mothers still here) → ageing → immigration, and newborns join at age 0 → kommune
-accounts and data collection. The Kommune agents hold the population on 1 January of
-``model.year`` and the components of the year just simulated; the DataCollector records them
-once at the start and after every year (``sim.run.tables`` lines them up by calendar year).
+One ``step()`` is one calendar year, in this order:
+
+1. deaths (life tables);
+2. labour market: jobs change by sector trend and local demand, then matching within
+   commuting regions; housing: prices, rents and construction respond, renters buy;
+3. domestic moves (``sim.migration``, choices in ``sim.choice``) with their reasons;
+4. emigration (immigrants' stay-factors lower it); births to mothers still here; ageing;
+   immigration (labour immigrants go where the vacancies are, refugees by a settlement key);
+5. kommune feedback: ties renew, services follow population, schools follow children;
+6. accounts and data collection.
+
+The Kommune agents hold the population on 1 January of ``model.year`` and the components of
+the year just simulated; the DataCollector records them once at the start and after every
+year (``sim.run.tables`` lines them up by calendar year).
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from sim import demography, immigration, migration
+from sim import choice, demography, immigration, labour, migration, network
 from sim.agents import AGENT_CLASS, PersonSet
-from sim.households import form_households
-from sim.kommune import COMPONENTS, Kommune, set_accounts
-from sim.landscape import build_world
+from sim.households import form_couples, form_households
+from sim.housing import HousingMarket
+from sim.kommune import COMPONENTS, Kommune, Places, set_accounts
+from sim.landscape import build_world, national_share
 from sim.parameters import ParameterSet
 from sim.population import Kind, Population, build_stock, initial_kinds
+from sim.records import Records
 from sim.scenario import Scenario
 
 NATIONAL_COLUMNS = ("population", "births", "deaths", "immigration", "emigration",
@@ -37,9 +50,14 @@ class SettlementModel(mesa.Model):
         self.persons_per_agent = spec.persons_per_agent
         self.year = spec.start_year
         self.geo, start_counts = build_world(spec.geography, spec.start_year, self.params)
+        self.area_share = national_share(spec.geography, spec.start_year)
         self.population = self._build_population(start_counts)
         self.kommune_agents = [Kommune(self, i, c, n) for i, (c, n) in
                                enumerate(zip(self.geo.codes, self.geo.names, strict=True))]
+        self._build_economy()
+        self.policy_terms = np.zeros((choice.N_TYPES, self.geo.size))
+        self.remote = np.zeros(len(self.population), dtype=bool)
+        self.records = Records(self)
         self.national: dict[str, int | None] = {}
         self.datacollector = DataCollector(
             model_reporters={"year": "year", **{c: self._national_reporter(c)
@@ -67,6 +85,25 @@ class SettlementModel(mesa.Model):
         pop.append(**cols)
         return pop
 
+    def _build_economy(self) -> None:
+        """Jobs and firms, housing and tenure, places, and social ties."""
+        pop, geo, params, rng = self.population, self.geo, self.params, self.rng
+        self.labour = labour.LabourMarket(geo, params, self.persons_per_agent)
+        self.labour.build(pop, rng)
+        self.firms = [labour.Firm(self, self.labour, f)
+                      for f in range(len(self.labour.firm_jobs))]
+        self.housing = HousingMarket(geo, params)
+        self.housing.build(pop, rng)
+        self.places = Places(geo, params, geo.codes, rng)
+        self.places.start(*self._persons_and_pupils())
+        network.form_initial_ties(pop, self.labour.region, params, rng)
+
+    def _persons_and_pupils(self) -> tuple[np.ndarray, np.ndarray]:
+        pop, ppa = self.population, self.persons_per_agent
+        lo, hi = self.params.value("kommune.school_age")
+        pupils = pop.count_by_kommune(self.geo.size, (pop.age >= lo) & (pop.age <= hi))
+        return pop.count_by_kommune(self.geo.size) * ppa, pupils * ppa
+
     @staticmethod
     def _national_reporter(column: str):
         return lambda m: m.national[column]
@@ -74,41 +111,113 @@ class SettlementModel(mesa.Model):
     # ----- the yearly cycle ---------------------------------------------------------------
     def step(self) -> None:
         """Simulate the calendar year ``self.year`` and move to 1 January of the next."""
-        pop, geo, params, rng, year = self.population, self.geo, self.params, self.rng, self.year
-        ppa, k = self.persons_per_agent, geo.size
-        dying = demography.deaths(pop, year, params, rng)
-        deaths = pop.count_by_kommune(k, dying)
-        pop.keep(~dying)
-
-        moves = migration.move(pop, geo, params, rng)
-        out_dom = np.bincount(moves.origin, minlength=k)
-        in_dom = np.bincount(moves.destination, minlength=k)
-
-        spec = self.spec
-        leaving = immigration.emigrate(
-            pop, year, immigration.emigration_target(year, spec.emigration.alternative,
-                                               spec.emigration.yearly), ppa, params, rng)
-        emig = pop.count_by_kommune(k, leaving)
-        pop.keep(~leaving)
-
-        mothers = demography.births(pop, year, self.tfr(year), params, rng)
-        total_in = immigration.immigration_total(year, spec.immigration.alternative,
-                                                 spec.immigration.yearly, params)
-        weights = immigration.settlement_weights(pop, k, params)
-        demography.age_one_year(pop)
-        arrived = immigration.arrive(pop, year, total_in, ppa, weights, params, rng)
-        immig = np.bincount(pop.kommune[arrived], minlength=k)
-        born = demography.add_newborns(pop, mothers, params, rng)
-        births = np.bincount(pop.kommune[born], minlength=k)
-        migration.settle_home(pop, params)
-
-        components = {"births": births, "deaths": deaths, "in_domestic": in_dom,
-                      "out_domestic": out_dom, "immigration": immig, "emigration": emig}
+        k = self.geo.size
+        dying = demography.deaths(self.population, self.year, self.params, self.rng)
+        deaths = self.population.count_by_kommune(k, dying)
+        self.population.keep(~dying)
+        self.remote = self.remote[~dying]
+        self._labour_and_housing()
+        moves = self._domestic_moves()
+        self.records.add_moves(moves)
+        emig = self._emigration()
+        immig, births = self._births_and_immigration()
+        self._kommune_feedback()
+        components = {"births": births, "deaths": deaths,
+                      "in_domestic": np.bincount(moves.destination, minlength=k),
+                      "out_domestic": np.bincount(moves.origin, minlength=k),
+                      "immigration": immig, "emigration": emig}
+        self.records.arrivals_by_year[self.year] = immig * self.persons_per_agent
         self.year += 1
+        self.records.snapshot()
         self._book(components, internal_moves=len(moves.rows))
         self.datacollector.collect(self)
-        if self.year >= spec.end_year:
+        if self.year >= self.spec.end_year:
             self.running = False
+
+    def _labour_and_housing(self) -> None:
+        pop, rng = self.population, self.rng
+        self.labour.update_jobs(pop, self.year)
+        self.labour.match(pop, labour.seeker_weights(pop, self.params), rng)
+        self.housing.update_prices_and_build(pop)
+        self.housing.renters_buy(pop, self.labour.wage, rng)
+
+    def place_view(self) -> choice.PlaceView:
+        """What movers see of every kommune this year."""
+        pop, places = self.population, self.places
+        size, tight = self.labour.job_prospects()
+        persons, _ = self._persons_and_pupils()
+        return choice.PlaceView(
+            job_size=size, job_tightness=tight,
+            cost_renter=self.housing.housing_cost(owner=False),
+            cost_owner=self.housing.housing_cost(owner=True),
+            vacancy=self.housing.vacancy(pop), dwellings=self.housing.dwellings,
+            amenity=places.amenity,
+            nature=places.nature(persons), school_access=places.school_access(),
+            service=places.service_level, place_effect=places.place_effect,
+            policy=self.policy_terms)
+
+    def _domestic_moves(self) -> migration.Moves:
+        pop, params = self.population, self.params
+        terms = choice.dense_terms(self.place_view(), params)
+        cum = choice.base_cumulative(terms, choice.distance_cost(self.geo.distance_km, params),
+                                     params.value("migration.stay_utility"))
+        facts = migration.household_facts(pop, self.labour.wage, params)
+        heads = np.flatnonzero(pop.household_heads())
+        multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
+                                               self.places.service_level,
+                                               self.places.attitude, params)
+        view = SimpleNamespace(terms=terms, cum=cum, facts=facts, heads=heads,
+                               multiplier=multiplier, region=self.labour.region,
+                               price=self.housing.price, wage=self.labour.wage,
+                               remote=self.remote)
+        return migration.move(pop, view, params, self.rng)
+
+    def _emigration(self) -> np.ndarray:
+        pop, params, spec = self.population, self.params, self.spec
+        facts = migration.household_facts(pop, self.labour.wage, params)
+        heads = np.flatnonzero(pop.household_heads())
+        terms = migration.immigrant_stay_terms(pop, heads, facts, self.places.service_level,
+                                               self.places.attitude, params)
+        imm = pop.kind[heads] == Kind.IMMIGRANT
+        stay = np.ones(len(pop))
+        if imm.any():   # relative to the mean immigrant, so the calibrated total is kept
+            stay[heads[imm]] = np.exp(terms[imm]) / np.exp(terms[imm]).mean()
+        target = immigration.emigration_target(self.year, spec.emigration.alternative,
+                                               spec.emigration.yearly)
+        if target is not None and spec.emigration.yearly is None:
+            target *= self.area_share          # national totals, scaled to the area
+        leaving = immigration.emigrate(
+            pop, self.year, target,
+            self.persons_per_agent, params, self.rng, stay=stay)
+        emig = pop.count_by_kommune(self.geo.size, leaving)
+        pop.keep(~leaving)
+        self.remote = self.remote[~leaving]
+        return emig
+
+    def _births_and_immigration(self) -> tuple[np.ndarray, np.ndarray]:
+        pop, params, spec, rng, k = (self.population, self.params, self.spec, self.rng,
+                                     self.geo.size)
+        mothers = demography.births(pop, self.year, self.tfr(self.year), params, rng)
+        total_in = immigration.immigration_total(self.year, spec.immigration.alternative,
+                                                 spec.immigration.yearly, params)
+        weights = immigration.settlement_weights(pop, k, params,
+                                                 self.labour.vacancies_by_kommune())
+        demography.age_one_year(pop)
+        if spec.immigration.yearly is None:
+            total_in *= self.area_share        # national totals, scaled to the area
+        arrived = immigration.arrive(pop, self.year, total_in,
+                                     self.persons_per_agent, weights, params, rng)
+        born = demography.add_newborns(pop, mothers, params, rng)
+        self.remote = np.concatenate([self.remote, np.zeros(len(pop) - len(self.remote),
+                                                            dtype=bool)])
+        return (np.bincount(pop.kommune[arrived], minlength=k),
+                np.bincount(pop.kommune[born], minlength=k))
+
+    def _kommune_feedback(self) -> None:
+        form_couples(self.population, self.params, self.rng)
+        network.renew_ties(self.population, self.places.service_level, self.params, self.rng)
+        self.places.update(*self._persons_and_pupils())
+        migration.settle_home(self.population, self.params)
 
     def tfr(self, year: int) -> float:
         """Total fertility rate in ``year``: the scenario's value or the parameter path."""

@@ -46,7 +46,14 @@ COLUMNS: dict[str, np.dtype] = {
     "subtype": np.dtype(np.int8),       # Subtype
     "household": np.dtype(np.int64),    # household id; a household moves together
     "arrival_year": np.dtype(np.int16),  # year of immigration (0 for Norwegian-born)
+    "employed": np.dtype(np.int8),      # 1 if the person has a job
+    "sector": np.dtype(np.int8),        # sector of the job (sim.labour.SECTORS), -1 if none
+    "owner": np.dtype(np.int8),         # 1 if the person's household owns its dwelling
+    "ties": np.dtype(np.int32),         # TIE_SLOTS person ids of social ties, -1 = empty slot
 }
+TIE_SLOTS = 6  # ties kept per person (family, friends, colleagues); see sim.network
+# columns a caller may leave out of ``append``: their value for new rows
+DEFAULTS = {"employed": 0, "sector": -1, "owner": 0, "ties": -1}
 
 
 class Population:
@@ -54,8 +61,15 @@ class Population:
 
     def __init__(self) -> None:
         self.cols: dict[str, np.ndarray] = {k: np.empty(0, dt) for k, dt in COLUMNS.items()}
+        self.cols["ties"] = np.empty((0, TIE_SLOTS), COLUMNS["ties"])
         self.next_pid = 1
         self.next_household = 1
+        self._cache: dict[str, np.ndarray] = {}
+
+    def changed(self) -> None:
+        """Forget derived arrays (household heads, the pid index) after rows or households
+        change; processes that regroup households call this."""
+        self._cache.clear()
 
     def __len__(self) -> int:
         return len(self.cols["pid"])
@@ -72,28 +86,44 @@ class Population:
         return ids
 
     def append(self, **values: np.ndarray) -> np.ndarray:
-        """Add rows; every column must be given except ``pid``. Returns the new rows' indices."""
-        missing = set(COLUMNS) - {"pid"} - set(values)
+        """Add rows; every column must be given except ``pid`` and those in ``DEFAULTS``.
+        Returns the new rows' indices."""
+        missing = set(COLUMNS) - {"pid"} - set(DEFAULTS) - set(values)
         if missing:
             raise ValueError(f"append needs columns {sorted(missing)}")
-        n = len(next(iter(values.values())))
+        n = len(values["age"])
         start = len(self)
         values["pid"] = np.arange(self.next_pid, self.next_pid + n, dtype=np.int64)
         self.next_pid += n
+        for name, default in DEFAULTS.items():
+            if name not in values:
+                shape = (n, TIE_SLOTS) if name == "ties" else n
+                values[name] = np.full(shape, default)
         for name, dtype in COLUMNS.items():
             self.cols[name] = np.concatenate([self.cols[name], np.asarray(values[name], dtype)])
+        self.changed()
         return np.arange(start, start + n)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop every row where ``mask`` is False (deaths, emigration)."""
         for name in COLUMNS:
             self.cols[name] = self.cols[name][mask]
+        self.changed()
 
     def row_of(self, pid: int) -> int | None:
         """Row index of a person id, or None if the person is no longer in Norway."""
-        pids = self.cols["pid"]
-        i = int(np.searchsorted(pids, pid))
-        return i if i < len(pids) and pids[i] == pid else None
+        row = int(self.rows_of(np.array([pid]))[0])
+        return None if row < 0 else row
+
+    def rows_of(self, pids: np.ndarray) -> np.ndarray:
+        """Row index of each person id, -1 where the person has died or emigrated (or -1)."""
+        if "pid_index" not in self._cache:
+            index = np.full(self.next_pid + 1, -1, dtype=np.int32)
+            index[self.cols["pid"]] = np.arange(len(self), dtype=np.int32)
+            self._cache["pid_index"] = index
+        pids = np.asarray(pids)
+        return self._cache["pid_index"][np.where((pids >= 0) & (pids < self.next_pid), pids,
+                                                 self.next_pid)]
 
     def count_by_kommune(self, n_kommuner: int, mask: np.ndarray | None = None) -> np.ndarray:
         k = self.cols["kommune"] if mask is None else self.cols["kommune"][mask]
@@ -101,6 +131,11 @@ class Population:
 
     def household_heads(self) -> np.ndarray:
         """Boolean mask: the oldest member of each household (lowest pid among equals)."""
+        if "heads" not in self._cache:
+            self._cache["heads"] = self._household_heads()
+        return self._cache["heads"]
+
+    def _household_heads(self) -> np.ndarray:
         hh, age = self.cols["household"], self.cols["age"]
         oldest = np.zeros(self.next_household, dtype=np.int16)
         np.maximum.at(oldest, hh, age)

@@ -1,0 +1,196 @@
+"""The destination choice of movers: utility terms, the random-utility draw, and the reason.
+
+A mover (a household, or a young adult leaving home) chooses among all other kommuner by a
+multinomial logit. The utility of destination d has named terms:
+
+* ``job``: job prospects in d's commuting region (its size and how many jobs are open),
+  weighted by life stage and by whether the mover has a job;
+* ``housing``: the cost of housing for the mover's tenure (rent, or the owner's user cost of
+  the price) and whether dwellings are available;
+* ``place``: urban amenities (the young), nature and room, schools (families), services
+  (the old), and the kommune's calibrated place effect;
+* ``policy``: what policies in force in d add (tax relief, relocation bonus, …);
+* ``ties``: the mover's social ties living in d;
+* ``home``: the pull of the kommune a Norwegian-born mover grew up in;
+* distance from the origin is a moving cost, and the number of dwellings a size measure (how
+  many places to live a kommune holds); neither is a reason.
+
+Staying is one of the choices (a move within the kommune), so ties and home hold people too.
+
+Movers are grouped into types (life stage × tenure × employment); the dense terms are arrays
+``[type, kommune]``. Ties and home touch only a few kommuner per mover, so they are added as
+sparse corrections to the type's base probabilities: exact, and fully vectorised.
+
+The reason recorded for a move is the named term with the largest utility gain from origin to
+destination, or ``other`` when no named term improves (the move came from personal taste,
+the random part of utility).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.parameters import ParameterSet
+
+STAGES = ("young", "family", "adult", "senior")
+REASONS = ("job", "housing", "ties", "place", "home", "policy", "other")
+N_TYPES = len(STAGES) * 2 * 2   # stage x tenure (renter, owner) x employment (no, yes)
+
+
+def type_index(stage: np.ndarray, owner: np.ndarray, employed: np.ndarray) -> np.ndarray:
+    return (stage * 2 + owner.astype(np.int64)) * 2 + employed.astype(np.int64)
+
+
+def type_parts(t: np.ndarray | int):
+    """(stage, owner, employed) of type index ``t``."""
+    return t // 4, (t // 2) % 2, t % 2
+
+
+@dataclass
+class PlaceView:
+    """What movers see of every kommune this year (arrays over kommuner)."""
+
+    job_size: np.ndarray        # log jobs in the commuting region
+    job_tightness: np.ndarray   # open jobs per job in the region
+    cost_renter: np.ndarray     # NOK per year
+    cost_owner: np.ndarray      # NOK per year
+    vacancy: np.ndarray         # share of dwellings empty
+    dwellings: np.ndarray       # dwellings (agents' households)
+    amenity: np.ndarray         # 0..1
+    nature: np.ndarray          # 0..1
+    school_access: np.ndarray   # log schools open relative to the start
+    service: np.ndarray         # service level, 1 = as at the start
+    place_effect: np.ndarray    # calibrated utility
+    policy: np.ndarray          # [type, kommune] utility from policies in force
+
+
+def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
+    """Utility terms by name as arrays [type, kommune] (destination side only)."""
+    t = np.arange(N_TYPES)
+    stage, owner, employed = type_parts(t)
+    w = params.value("migration.stage_weights")
+
+    def by_stage(name: str) -> np.ndarray:
+        return np.array([float(w[name][STAGES[s]]) for s in stage])[:, None]
+
+    job_w = np.where(employed == 1, by_stage("job_employed")[:, 0],
+                     by_stage("job_seeking")[:, 0])[:, None]
+    job = job_w * (params.value("migration.job_size_coefficient") * view.job_size
+                   + params.value("migration.job_tightness_coefficient") * view.job_tightness)
+    cost = np.where(owner[:, None] == 1, view.cost_owner[None, :], view.cost_renter[None, :])
+    housing = (-params.value("migration.housing_cost_coefficient")
+               * np.log(cost / np.mean(view.cost_renter))
+               + params.value("migration.vacancy_coefficient")
+               * np.log(view.vacancy + params.value("migration.vacancy_floor"))[None, :])
+    place = (by_stage("amenity") * view.amenity + by_stage("nature") * view.nature
+             + by_stage("school") * view.school_access
+             + by_stage("service") * np.log(np.maximum(view.service, 1e-3))
+             + view.place_effect[None, :])
+    # the number of dwellings measures how many elementary alternatives a kommune holds
+    # (a size measure, coefficient 1 in theory); it is not a reason for moving
+    size = params.value("migration.size_coefficient") * np.log(np.maximum(view.dwellings, 1.0))
+    return {"job": job, "housing": housing, "place": place, "policy": view.policy,
+            "size": np.broadcast_to(size[None, :], job.shape)}
+
+
+def distance_cost(distance_km: np.ndarray, params: ParameterSet) -> np.ndarray:
+    return -params.value("migration.distance_coefficient") * np.log1p(
+        distance_km / params.value("migration.distance_scale_km"))
+
+
+def base_cumulative(terms: dict[str, np.ndarray], distance: np.ndarray,
+                    stay_utility: float) -> np.ndarray:
+    """Cumulative base choice probabilities [type, origin, destination] (no ties, no home).
+
+    Staying (moving within one's own kommune) is one of the choices, with the origin's own
+    utility plus ``stay_utility``: with few or poor alternatives most movers stay, so a small
+    landscape does not empty its city into its villages."""
+    total = sum(terms.values())                               # [type, dest]
+    u = total[:, None, :] + distance[None, :, :]
+    k = distance.shape[0]
+    u[:, np.arange(k), np.arange(k)] += stay_utility
+    u -= u.max(axis=2, keepdims=True)
+    p = np.exp(u)
+    p /= p.sum(axis=2, keepdims=True)
+    cum = np.cumsum(p, axis=2)
+    cum[:, :, -1] = 1.0
+    return cum
+
+
+@dataclass
+class Sparse:
+    """Per mover: the few kommuner with an extra pull (ties, home) and its size in utility."""
+
+    kommune: np.ndarray   # [n, slots], -1 = unused
+    delta: np.ndarray     # [n, slots] utility added in that kommune
+    ties: np.ndarray      # [n, slots] ties counted in that kommune (for reasons)
+
+
+def sparse_pulls(tie_kommune: np.ndarray, home: np.ndarray, params: ParameterSet) -> Sparse:
+    """Merge each mover's tie kommuner (with counts) and home kommune into unique slots."""
+    n, _slots = tie_kommune.shape
+    kom = np.concatenate([tie_kommune, home[:, None]], axis=1)
+    srt = np.sort(kom, axis=1)
+    first = np.ones_like(srt, dtype=bool)
+    first[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    is_tie = np.concatenate([tie_kommune, np.full((n, 1), -1)], axis=1)
+    counts = (srt[:, :, None] == np.sort(is_tie, axis=1)[:, None, :]).sum(axis=2)
+    counts = np.where(srt >= 0, counts, 0)
+    at_home = (srt == home[:, None]) & (home[:, None] >= 0)
+    delta = (params.value("migration.ties_coefficient") * np.log1p(counts)
+             + params.value("migration.home_coefficient") * at_home)
+    keep = first & (srt >= 0)
+    return Sparse(np.where(keep, srt, -1), np.where(keep, delta, 0.0), np.where(keep, counts, 0))
+
+
+def draw(cum: np.ndarray, types: np.ndarray, origins: np.ndarray, sparse: Sparse,
+         rng: np.random.Generator) -> np.ndarray:
+    """Destination per mover from softmax(base + sparse pulls), exactly and vectorised.
+
+    With base probabilities p and extra pulls delta_s in a few kommuner s, the choice is a
+    mixture: the base distribution with weight 1/Z, kommune s with weight p_s (e^delta_s - 1)/Z,
+    where Z = 1 + sum_s p_s (e^delta_s - 1)."""
+    n_t, k, _ = cum.shape
+    rows = types * k + origins
+    flat = cum.reshape(n_t * k, k)
+    p = np.diff(flat, axis=1, prepend=0.0)
+    valid = sparse.kommune >= 0
+    p_s = np.where(valid, p[rows[:, None], np.maximum(sparse.kommune, 0)], 0.0)
+    extra = p_s * np.expm1(sparse.delta)
+    z = 1.0 + extra.sum(axis=1)
+    u = rng.random(len(rows)) * z
+    base = u < 1.0
+    # base draw: rows of cum are each 0..1, so row r offset by r is one sorted array
+    offset = (flat + np.arange(n_t * k)[:, None]).ravel()
+    pos = np.searchsorted(offset, rows[base] + u[base], side="right")
+    dest = np.empty(len(rows), dtype=np.int64)
+    dest[base] = np.minimum(pos - rows[base] * k, k - 1)
+    pick = ((u[~base] - 1.0)[:, None] > np.cumsum(extra[~base], axis=1)).sum(axis=1)
+    dest[~base] = sparse.kommune[~base][np.arange(int((~base).sum())),
+                                        np.minimum(pick, sparse.kommune.shape[1] - 1)]
+    return dest
+
+
+def reasons(terms: dict[str, np.ndarray], types: np.ndarray, origins: np.ndarray,
+            dest: np.ndarray, sparse: Sparse, home: np.ndarray,
+            params: ParameterSet) -> np.ndarray:
+    """Index into REASONS of the term with the largest utility gain from origin to dest."""
+    gains = np.zeros((len(dest), len(REASONS)))
+    for i, name in enumerate(REASONS):
+        if name in terms:
+            gains[:, i] = terms[name][types, dest] - terms[name][types, origins]
+
+    def ties_in(k: np.ndarray) -> np.ndarray:
+        return (sparse.ties * (sparse.kommune == k[:, None])).sum(axis=1)
+
+    beta_t = params.value("migration.ties_coefficient")
+    gains[:, REASONS.index("ties")] = beta_t * (np.log1p(ties_in(dest))
+                                                - np.log1p(ties_in(origins)))
+    beta_h = params.value("migration.home_coefficient")
+    gains[:, REASONS.index("home")] = beta_h * ((dest == home).astype(float)
+                                                - (origins == home).astype(float))
+    best = gains.argmax(axis=1)
+    # no named term improves: the move came from the random part of utility (taste)
+    return np.where(gains.max(axis=1) > 0, best, REASONS.index("other"))

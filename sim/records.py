@@ -1,0 +1,128 @@
+"""Records: the yearly tables beyond the Mesa DataCollector's accounts.
+
+This module owns what a run records each year besides population and components:
+
+* ``moves_by_reason``: year, kommunenummer, direction (in/out), reason, persons;
+* ``movers_by_age``: year, age_group, movers, population (national, for validation);
+* ``indicators``: per kommune and 1 January year: jobs, employed, owner share, price, rent,
+  dwellings, immigrants, immigrant retention, schools, service level;
+* ``age_structure``: per kommune, 1 January year, age group and sex: persons.
+
+All figures are persons (agents times persons per agent).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from sim import data
+from sim.choice import REASONS
+from sim.population import Kind
+
+MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
+
+
+def _band_labels(bands: list[int]) -> list[str]:
+    return [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(bands)] + [
+        f"{bands[-1]}+"]
+
+
+class Records:
+    """Accumulates the yearly tables of one model run."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.moves: list[pd.DataFrame] = []
+        self.movers: list[pd.DataFrame] = []
+        self.indicator_rows: list[pd.DataFrame] = []
+        self.ages: list[pd.DataFrame] = []
+        self.arrivals_by_year: dict[int, np.ndarray] = {}
+        self.snapshot()
+
+    def snapshot(self) -> None:
+        """Indicators and age structure on 1 January of the model's current year."""
+        self.indicator_rows.append(self._indicators())
+        self.ages.append(self._age_structure())
+
+    def add_moves(self, moves) -> None:
+        """Record the year's moves right after they happen (rows still point at the movers;
+        ages are those on 1 January)."""
+        m = self.model
+        ppa, k, year = m.persons_per_agent, m.geo.size, m.year
+        n_r = len(REASONS)
+        rows = []
+        for direction, where in (("in", moves.destination), ("out", moves.origin)):
+            counts = np.bincount(where * n_r + moves.reason, minlength=k * n_r).reshape(k, n_r)
+            kk, rr = np.nonzero(counts)
+            rows.append(pd.DataFrame({"year": year, "kommunenummer": np.array(m.geo.codes)[kk],
+                                      "direction": direction,
+                                      "reason": np.array(REASONS)[rr],
+                                      "persons": counts[kk, rr] * ppa}))
+        self.moves.append(pd.concat(rows, ignore_index=True))
+        self.movers.append(self._movers_by_age(moves.rows))
+
+    def _movers_by_age(self, moved_rows: np.ndarray) -> pd.DataFrame:
+        pop, ppa = self.model.population, self.model.persons_per_agent
+        bands = np.array(MOVER_AGE_BANDS)
+        band_all = np.searchsorted(bands, pop.age, side="right") - 1
+        band_moved = band_all[moved_rows]
+        n = len(bands)
+        return pd.DataFrame({"year": self.model.year, "age_group": _band_labels(MOVER_AGE_BANDS),
+                             "movers": np.bincount(band_moved, minlength=n) * ppa,
+                             "population": np.bincount(band_all, minlength=n) * ppa})
+
+    def _indicators(self) -> pd.DataFrame:
+        m = self.model
+        pop, ppa, k = m.population, m.persons_per_agent, m.geo.size
+        persons = pop.count_by_kommune(k) * ppa
+        imm = pop.kind == Kind.IMMIGRANT
+        recent = imm & (pop.arrival_year >= m.year - 5)
+        arrived = sum((v for y, v in self.arrivals_by_year.items() if y >= m.year - 5),
+                      start=np.zeros(k))
+        recent_here = pop.count_by_kommune(k, recent) * ppa
+        heads = pop.household_heads()
+        return pd.DataFrame({
+            "kommunenummer": m.geo.codes, "year": m.year, "population": persons,
+            "jobs": np.round(m.labour.jobs_by_kommune() * ppa).astype(np.int64),
+            "employed": pop.count_by_kommune(k, pop.employed == 1) * ppa,
+            "owner_share": pop.count_by_kommune(k, heads & (pop.owner == 1))
+            / np.maximum(pop.count_by_kommune(k, heads), 1),
+            "price_nok": np.round(m.housing.price), "rent_nok": np.round(m.housing.rent),
+            "dwellings": np.round(m.housing.dwellings * ppa).astype(np.int64),
+            "immigrants": pop.count_by_kommune(k, imm) * ppa,
+            "immigrant_retention_5y": np.where(arrived > 0, recent_here / np.maximum(
+                arrived, 1), np.nan),
+            "schools": m.places.schools.astype(np.int64),
+            "service_level": np.round(m.places.service_level, 4),
+        })
+
+    def _age_structure(self) -> pd.DataFrame:
+        m = self.model
+        pop, k = m.population, m.geo.size
+        groups = data.age_groups()
+        lows = np.array([g.lo for g in groups])
+        g = np.searchsorted(lows, pop.age, side="right") - 1
+        n_g = len(groups)
+        cell = (pop.kommune.astype(np.int64) * n_g + g) * 2 + pop.sex
+        counts = np.bincount(cell, minlength=k * n_g * 2).reshape(k, n_g, 2)
+        kk, gg, ss = np.nonzero(counts)
+        return pd.DataFrame({"kommunenummer": np.array(m.geo.codes)[kk], "year": m.year,
+                             "age_group": np.array(data.AGE_GROUPS)[gg],
+                             "sex": np.array(data.SEXES)[ss],
+                             "persons": counts[kk, gg, ss] * m.persons_per_agent})
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The recorded tables, ready to write."""
+        empty_moves = pd.DataFrame(columns=["year", "kommunenummer", "direction", "reason",
+                                            "persons"])
+        return {
+            "moves_by_reason": pd.concat(self.moves, ignore_index=True) if self.moves
+            else empty_moves,
+            "movers_by_age": pd.concat(self.movers, ignore_index=True) if self.movers
+            else None,
+            "indicators": pd.concat(self.indicator_rows, ignore_index=True),
+            "age_structure": pd.concat(self.ages, ignore_index=True),
+        }
