@@ -77,6 +77,19 @@ def _summary_table(result) -> Table:
     return table
 
 
+def _year_progress(label: str, years: int):
+    """A progress bar over simulated years and the ``on_year`` callback that advances it."""
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TextColumn("years"), TimeElapsedColumn(),
+                        console=console, transient=False)
+    task = progress.add_task(f"building the world ({label})", total=years)
+
+    def on_year(model) -> None:
+        progress.update(task, advance=1, description=f"{label}: 1 January {model.year}")
+
+    return progress, on_year
+
+
 @app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
@@ -90,15 +103,8 @@ def run(
     from sim.run import run_scenario
 
     out_dir = out or Path("runs") / spec.name
-    years = spec.end_year - spec.start_year
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("years"), TimeElapsedColumn(), console=console,
-                  transient=False) as progress:
-        task = progress.add_task(f"building the world ({spec.name})", total=years)
-
-        def on_year(model) -> None:
-            progress.update(task, advance=1, description=f"{spec.name}: 1 January {model.year}")
-
+    progress, on_year = _year_progress(spec.name, spec.end_year - spec.start_year)
+    with progress:
         try:
             result = run_scenario(spec, out_dir, on_year=on_year)
         except ScenarioError as err:  # e.g. a parameter override the model cannot use
@@ -107,6 +113,41 @@ def run(
     console.print(_summary_table(result))
     console.print(f"wall time {result.meta['wall_time_s']:.1f} s "
                   f"(build {result.meta['build_time_s']:.1f} s); run folder: {out_dir}")
+
+
+@app.command()
+def validate(
+    out: Annotated[Path, typer.Option(help="report folder")] = Path("runs/validation"),
+    persons_per_agent: Annotated[int, typer.Option(
+        help="persons per agent for the backcast (1 = one agent per person)")] = 10,
+    seed: Annotated[int, typer.Option(help="seed of the backcast")] = 1,
+) -> None:
+    """Run the 2006 backcast and write validation.md comparing it with 2006–2026 history."""
+    from sim.validate import validate as run_validation
+
+    progress, on_year = _year_progress("backcast-2006", 2026 - 2006)
+    with progress:
+        report = run_validation(out, persons_per_agent=persons_per_agent, seed=seed,
+                                on_year=on_year)
+    console.print(f"validation report: {report}")
+    verdict = [line for line in report.read_text(encoding="utf-8").splitlines()
+               if "PASS" in line or "FAIL" in line]
+    for line in verdict[:6]:
+        console.print(line, highlight=False)
+
+
+@app.command()
+def calibrate(
+    iterations: Annotated[int, typer.Option(help="calibration rounds")] = 10,
+    persons_per_agent: Annotated[int, typer.Option(help="persons per agent")] = 10,
+    seed: Annotated[int, typer.Option(help="seed of the backcast")] = 1,
+) -> None:
+    """Fit each kommune's place effect on the 2006–2015 backcast (rewrites the parameter)."""
+    from sim.calibrate import calibrate as fit
+    from sim.calibrate import write_effects
+
+    effects = fit(iterations, persons_per_agent, seed, report=console.print)
+    console.print(f"wrote {write_effects(effects, persons_per_agent, iterations)}")
 
 
 @app.command()

@@ -115,9 +115,10 @@ def form_couples(pop, params: ParameterSet, rng: np.random.Generator) -> int:
     pos = np.searchsorted(key_m, key_w)
     pos = np.minimum(pos, max(len(key_m) - 1, 0))
     found = (len(key_m) > 0) & (key_m[pos] == key_w)
+    old = pop.household[w_by_k[found]]
     pop.household[w_by_k[found]] = pop.household[m_by_k[pos[found]]]
     owner = np.maximum(pop.owner[w_by_k[found]], pop.owner[m_by_k[pos[found]]])
     pop.owner[w_by_k[found]] = owner
     pop.owner[m_by_k[pos[found]]] = owner
-    pop.changed()
+    pop.regrouped(np.concatenate([old, pop.household[w_by_k[found]]]))
     return int(found.sum())

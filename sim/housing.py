@@ -33,6 +33,7 @@ class HousingMarket:
         self.geo, self.params = geo, params
         self.price = _by_centrality(params, "housing.price_by_centrality", geo)
         self.rent = _by_centrality(params, "housing.rent_by_centrality", geo)
+        self.price0, self.rent0 = self.price.copy(), self.rent.copy()
         self.normal_vacancy = _by_centrality(params, "housing.normal_vacancy", geo)
         self.dwellings = np.zeros(geo.size)
         self.built = np.zeros(geo.size)            # dwellings built last year (agents)
@@ -68,13 +69,21 @@ class HousingMarket:
         """Prices and rents respond to the occupancy gap; construction to price over cost."""
         p = self.params
         gap = self.occupancy_gap(pop)
-        self.price *= np.exp(p.value("housing.price_response") * gap)
-        self.rent *= np.exp(p.value("housing.rent_response") * gap)
+        floor = p.value("housing.price_floor_share")
+        self.price = np.maximum(self.price * np.exp(p.value("housing.price_response") * gap),
+                                floor * self.price0)
+        self.rent = np.maximum(self.rent * np.exp(p.value("housing.rent_response") * gap),
+                               floor * self.rent0)
         cost = _by_centrality(p, "housing.construction_cost_by_centrality", self.geo)
         margin = np.maximum(self.price / cost - 1.0, 0.0)
         self.built = (self.dwellings * p.value("housing.construction_response") * margin
                       + self.extra_construction)
-        self.dwellings += self.built - self.dwellings * p.value("housing.demolition_rate")
+        # empty dwellings beyond the normal vacancy leave the stock faster (become holiday
+        # homes, fall into disrepair)
+        excess = np.maximum(-gap, 0.0)
+        removed = self.dwellings * (p.value("housing.demolition_rate")
+                                    + p.value("housing.excess_removal_rate") * excess)
+        self.dwellings += self.built - removed
 
     def household_income(self, pop: Population, wage: np.ndarray) -> np.ndarray:
         """Yearly gross income per household id: employed members times the local wage."""

@@ -112,12 +112,16 @@ class Places:
         """Yearly feedback: services follow population; schools close when too few pupils."""
         self.service_level = self._service(population)
         min_pupils = self.params.value("kommune.min_pupils_per_school")
-        too_few = (children / self.schools < min_pupils) & (self.schools > 1)
+        last_min = self.params.value("kommune.last_school_min_pupils")
+        per_school = children / np.maximum(self.schools, 1.0)
+        too_few = np.where(self.schools > 1, per_school < min_pupils,
+                           (self.schools == 1) & (children < last_min))
         too_few &= ~self.keep_schools_open
         self.schools[too_few] -= 1
         self.school_closures[too_few] += 1
 
     def school_access(self) -> np.ndarray:
-        """Log of schools open relative to the start (0 at the start): what families feel
-        when one closes. Differences between kommuner at the start are in place_effect."""
-        return np.log(self.schools / self.schools0)
+        """Log of schools open relative to the start (0 at the start; half a school added so
+        a kommune whose last school closed is not minus infinity): what families feel when
+        one closes. Differences between kommuner at the start are in place_effect."""
+        return np.log((self.schools + 0.5) / (self.schools0 + 0.5))

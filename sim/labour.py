@@ -237,11 +237,12 @@ class LabourMarket:
         self._lay_off(pop, rng)
         reg = self.region[pop.kommune]
         n_s = len(SECTORS)
-        jobs_rs = np.zeros((self.n_regions, n_s))
-        np.add.at(jobs_rs, (self.region[self.firm_kommune], self.firm_sector), self.firm_jobs)
+        cells = self.n_regions * n_s
+        jobs_rs = np.bincount(self.region[self.firm_kommune] * n_s + self.firm_sector,
+                              self.firm_jobs, minlength=cells).reshape(self.n_regions, n_s)
         emp = pop.employed.astype(bool)
-        emp_rs = np.zeros((self.n_regions, n_s))
-        np.add.at(emp_rs, (reg[emp], pop.sector[emp]), 1.0)
+        emp_rs = np.bincount(reg[emp] * n_s + pop.sector[emp], minlength=cells).reshape(
+            self.n_regions, n_s).astype(float)
         open_rs = np.maximum(jobs_rs - emp_rs, 0.0)
         open_r = open_rs.sum(axis=1)
         w = np.where(emp, 0.0, seeker_weight)
@@ -264,9 +265,8 @@ class LabourMarket:
         n_s = len(SECTORS)
         cell = reg * n_s + sec
         workers = np.bincount(cell, minlength=self.n_regions * n_s).astype(float)
-        jobs = np.zeros(self.n_regions * n_s)
-        np.add.at(jobs, self.region[self.firm_kommune] * n_s + self.firm_sector,
-                  self.firm_jobs)
+        jobs = np.bincount(self.region[self.firm_kommune] * n_s + self.firm_sector,
+                           self.firm_jobs, minlength=self.n_regions * n_s)
         surplus_share = np.where(workers > 0, np.maximum(workers - jobs, 0.0) / np.maximum(
             workers, 1.0), 0.0)
         out = emp_rows[rng.random(len(emp_rows)) < surplus_share[cell]]

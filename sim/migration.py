@@ -5,8 +5,8 @@ This module owns moves between kommuner. Each year
 1. households consider a move with a chance set by the age of their oldest member (families
    less), raised or lowered by push and stay factors: owning, ties where one lives, being
    without work, the rent burden, and for immigrants the stay-factors of DESIGN.md (work,
-   owning, children at school, meeting places, the kommune's attitude). Each factor is
-   centred on its national mean, so the calibrated age profile of moving is kept;
+   owning, children at school, meeting places, the kommune's attitude). The factors shift
+   who considers a move, not how many: the calibrated age profile sets the number;
 2. young adults living in someone else's household consider leaving home on their own;
 3. each mover chooses a destination by random utility (``sim.choice``), and the move records
    its deciding reason;
@@ -78,9 +78,8 @@ def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
     burden = np.where(owner == 0, rent[k] / np.maximum(facts.income[hh], floor), 0.0)
     x = (c["owner"] * _centred(owner) + c["ties_here"] * _centred(ties)
          + c["jobless"] * _centred(jobless) + c["rent_burden"] * _centred(burden))
-    m = np.exp(np.minimum(x + immigrant_stay_terms(pop, heads, facts, service, attitude,
-                                                   params), 20.0))
-    return m / m.mean() if len(m) else m   # keeps the calibrated national moving rate
+    return np.exp(np.minimum(x + immigrant_stay_terms(pop, heads, facts, service, attitude,
+                                                      params), 20.0))
 
 
 def immigrant_stay_terms(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
@@ -114,7 +113,12 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
     rate = params.by_age("migration.household_move_rate", pop.age[heads])
     rate = np.where(facts.with_children[pop.household[heads]],
                     rate * params.value("migration.family_move_factor"), rate)
-    moving_hh = heads[rng.random(len(heads)) < rate * multiplier]
+    # push and stay factors shift who considers a move, not how many: the expected number
+    # stays that of the calibrated age profile
+    scaled = rate * multiplier
+    if scaled.sum() > 0:
+        scaled *= rate.sum() / scaled.sum()
+    moving_hh = heads[rng.random(len(heads)) < scaled]
     lo, hi = params.value("migration.leave_home_ages")
     is_head = np.zeros(len(pop), dtype=bool)
     is_head[heads] = True
@@ -163,9 +167,10 @@ def move(pop: Population, model_view, params: ParameterSet, rng: np.random.Gener
     # young adults leave home whether or not they leave the kommune
     solo = np.flatnonzero(leaving)
     network.keep_family_tie(pop, deciders[solo])
+    old_households = pop.household[deciders[solo]]
     pop.household[deciders[solo]] = pop.new_household_ids(len(solo))
     pop.owner[deciders[solo]] = 0
-    pop.changed()
+    pop.regrouped(np.concatenate([old_households, pop.household[deciders[solo]]]))
     moved_u = dest_u != origin_u
     moved = moved_u[inverse]
     rows, origin, dest = rows[moved], origin_u[inverse][moved], dest_u[inverse][moved]

@@ -31,7 +31,7 @@ from sim.housing import HousingMarket
 from sim.kommune import COMPONENTS, Kommune, Places, set_accounts
 from sim.landscape import build_world, national_share
 from sim.parameters import ParameterSet
-from sim.population import Kind, Population, build_stock, initial_kinds
+from sim.population import Kind, Population, build_stock, initial_home, initial_kinds
 from sim.records import Records
 from sim.scenario import Scenario
 
@@ -81,7 +81,9 @@ class SettlementModel(mesa.Model):
         group = cols["kommune"].astype(np.int64) * 2 + (cols["kind"] == Kind.IMMIGRANT)
         cols["household"] = form_households(group, cols["age"], cols["sex"],
                                             pop.new_household_ids(len(group)), rng, params)
-        cols["home"] = np.where(cols["kind"] == Kind.IMMIGRANT, -1, cols["kommune"])
+        persons = np.bincount(cols["kommune"], minlength=geo.size).astype(float)
+        cols["home"] = initial_home(cols["kommune"], cols["age"], cols["kind"],
+                                    geo.distance_km, persons, params, rng)
         pop.append(**cols)
         return pop
 

@@ -28,15 +28,16 @@ class _PlaceSampler:
     def __init__(self, place: np.ndarray) -> None:
         self.place = place.astype(np.int16)        # 16-bit keys sort fast (radix sort)
         self.order = np.argsort(self.place, kind="stable")
-        self.sorted_place = self.place[self.order]
+        counts = np.bincount(self.place)
+        self.start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self.count = counts
 
     def draw(self, pop: Population, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """For each row, the pid of a random other person in the same place (or -1)."""
-        lo = np.searchsorted(self.sorted_place, self.place[rows], side="left")
-        hi = np.searchsorted(self.sorted_place, self.place[rows], side="right")
-        pick = lo + np.floor(rng.random(len(rows)) * (hi - lo)).astype(np.int64)
+        p = self.place[rows]
+        pick = self.start[p] + np.floor(rng.random(len(rows)) * self.count[p]).astype(np.int64)
         other = self.order[np.minimum(pick, len(self.order) - 1)]
-        return np.where((hi > lo) & (other != rows), pop.pid[other], -1)
+        return np.where(other != rows, pop.pid[other], -1)
 
 
 def form_initial_ties(pop: Population, region: np.ndarray, params: ParameterSet,

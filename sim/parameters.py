@@ -25,6 +25,7 @@ import numpy as np
 import yaml
 
 REQUIRED_KEYS = {"description", "unit", "reference", "values"}
+AGE_TABLE_SIZE = 128  # ages 0..127 are looked up from a precomputed table
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ParameterSet:
 
     def __init__(self, overrides: dict[str, Any] | None = None) -> None:
         self._params = dict(_defaults())
+        self._age_tables: dict[str, np.ndarray] = {}
         for name, value in (overrides or {}).items():
             if name not in self._params:
                 raise KeyError(name)
@@ -98,10 +100,14 @@ class ParameterSet:
 
     def by_age(self, name: str, age: np.ndarray) -> np.ndarray:
         """Look up an age table ``{lowest age of band: value}`` for each age in ``age``."""
-        table = self._params[name].values
-        edges = np.array(sorted(int(k) for k in table))
-        vals = np.array([float(table[k]) for k in sorted(table, key=int)])
-        return vals[np.searchsorted(edges, age, side="right") - 1]
+        if name not in self._age_tables:
+            table = self._params[name].values
+            edges = np.array(sorted(int(k) for k in table))
+            vals = np.array([float(table[k]) for k in sorted(table, key=int)])
+            ages = np.arange(AGE_TABLE_SIZE)
+            self._age_tables[name] = vals[np.maximum(
+                np.searchsorted(edges, ages, side="right") - 1, 0)]
+        return self._age_tables[name][np.clip(age, 0, AGE_TABLE_SIZE - 1)]
 
     def names(self) -> list[str]:
         return sorted(self._params)

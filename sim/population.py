@@ -66,10 +66,21 @@ class Population:
         self.next_household = 1
         self._cache: dict[str, np.ndarray] = {}
 
-    def changed(self) -> None:
-        """Forget derived arrays (household heads, the pid index) after rows or households
-        change; processes that regroup households call this."""
-        self._cache.clear()
+    def regrouped(self, households: np.ndarray) -> None:
+        """Tell the table that these households gained or lost members, so their heads are
+        found again (only theirs: the others keep theirs)."""
+        heads = self._cache.get("heads")
+        if heads is None or len(households) == 0:
+            return
+        flag = np.zeros(self.next_household, dtype=bool)
+        flag[households] = True
+        members = np.flatnonzero(flag[self.cols["household"]])
+        heads[members] = False
+        hh = self.cols["household"][members]
+        order = np.lexsort((members, -self.cols["age"][members], hh))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = hh[order][1:] != hh[order][:-1]
+        heads[members[order[first]]] = True
 
     def __len__(self) -> int:
         return len(self.cols["pid"])
@@ -101,14 +112,23 @@ class Population:
                 values[name] = np.full(shape, default)
         for name, dtype in COLUMNS.items():
             self.cols[name] = np.concatenate([self.cols[name], np.asarray(values[name], dtype)])
-        self.changed()
+        self._cache.pop("pid_index", None)
+        if "heads" in self._cache:
+            self._cache["heads"] = np.concatenate([self._cache["heads"], np.zeros(n, bool)])
+            self.regrouped(self.cols["household"][start:])
         return np.arange(start, start + n)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop every row where ``mask`` is False (deaths, emigration)."""
+        idx = np.flatnonzero(mask)
+        heads = self._cache.get("heads")
+        lost = self.cols["household"][heads & ~mask] if heads is not None else None
         for name in COLUMNS:
-            self.cols[name] = self.cols[name][mask]
-        self.changed()
+            self.cols[name] = np.take(self.cols[name], idx, axis=0)
+        self._cache.pop("pid_index", None)
+        if heads is not None:
+            self._cache["heads"] = heads[idx]
+            self.regrouped(lost)       # households whose head left get a new one
 
     def row_of(self, pid: int) -> int | None:
         """Row index of a person id, or None if the person is no longer in Norway."""
@@ -239,3 +259,32 @@ def initial_kinds(age: np.ndarray, kommune: np.ndarray, centrality: np.ndarray, 
     arrival = np.where(immigrant, year - years_here, 0).astype(np.int16)
     kind = np.where(immigrant, Kind.IMMIGRANT, Kind.RESIDENT).astype(np.int8)
     return {"kind": kind, "subtype": subtype, "arrival_year": arrival}
+
+
+def initial_home(kommune: np.ndarray, age: np.ndarray, kind: np.ndarray,
+                 distance_km: np.ndarray, population: np.ndarray, params,
+                 rng: np.random.Generator) -> np.ndarray:
+    """The kommune each Norwegian-born person at the start grew up in.
+
+    Children live where they grow up. Of adults, a share by age
+    (``population.home_kommune_share_by_age``) still live in their home kommune; the others
+    grew up elsewhere, drawn by a gravity rule (population over distance, decaying with
+    ``population.home_distance_scale_km``) from where they live now. Immigrants have none.
+    """
+    home = kommune.astype(np.int16).copy()
+    grown = age > params.value("migration.home_fixed_age")
+    elsewhere = grown & (rng.random(len(age)) >= params.by_age(
+        "population.home_kommune_share_by_age", age))
+    rows = np.flatnonzero(elsewhere & (kind != Kind.IMMIGRANT))
+    w = population[None, :] * np.exp(-distance_km / params.value(
+        "population.home_distance_scale_km"))
+    np.fill_diagonal(w, 0.0)
+    cum = np.cumsum(w / w.sum(axis=1, keepdims=True), axis=1)
+    cum[:, -1] = 1.0
+    k = kommune[rows].astype(np.int64)
+    n_k = cum.shape[0]
+    offset = (cum + np.arange(n_k)[:, None]).ravel()
+    pos = np.searchsorted(offset, k + rng.random(len(rows)), side="right")
+    home[rows] = np.minimum(pos - k * n_k, n_k - 1)
+    home[kind == Kind.IMMIGRANT] = NO_KOMMUNE
+    return home

@@ -6,7 +6,11 @@ A run folder holds:
 - ``kommuner.csv`` and ``kommuner.parquet``: kommunenummer, year, population, births, deaths,
   in_domestic, out_domestic, immigration, emigration
 - ``scenario.yaml`` (the resolved scenario), ``run.json`` (seed, version, times) and
-  ``population.png``.
+  ``population.png``;
+- ``moves_by_reason.csv`` (year, kommunenummer, direction in/out, reason, persons),
+  ``movers_by_age.csv``, ``indicators.csv`` (jobs, employed, ownership, price, rent,
+  dwellings, immigrants, immigrant retention, schools, services per kommune and year) and
+  ``age_structure.csv`` (persons by kommune, year, age group and sex).
 
 A row for ``year`` holds the population on 1 January of that year and the components over that
 calendar year; the last year has the population only. Figures are persons, not agents.
@@ -43,6 +47,10 @@ class RunResult:
     kommuner: pd.DataFrame
     meta: dict
     out_dir: Path | None = None
+    moves_by_reason: pd.DataFrame | None = None   # year, kommunenummer, direction, reason
+    movers_by_age: pd.DataFrame | None = None     # year, age_group, movers, population
+    indicators: pd.DataFrame | None = None        # per kommune and year: jobs, rent, ...
+    age_structure: pd.DataFrame | None = None     # per kommune, year, age group and sex
 
 
 def _flows_to_their_year(df: pd.DataFrame, flows: list[str], by: str | None) -> pd.DataFrame:
@@ -90,7 +98,7 @@ def simulate(scenario: Scenario, on_year=None) -> RunResult:
         "build_time_s": round(build_s, 3),
         "agents_at_end": len(model.population),
     }
-    return RunResult(scenario, national, kommuner, meta)
+    return RunResult(scenario, national, kommuner, meta, **model.records.tables())
 
 
 def write_run(result: RunResult, out_dir: Path) -> Path:
@@ -104,6 +112,10 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         result.national.to_csv(tmp / "national.csv", index=False)
         result.kommuner.to_csv(tmp / "kommuner.csv", index=False)
         result.kommuner.to_parquet(tmp / "kommuner.parquet", index=False)
+        for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure"):
+            table = getattr(result, name)
+            if table is not None:
+                table.to_csv(tmp / f"{name}.csv", index=False)
         (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
         (tmp / "run.json").write_text(json.dumps(result.meta, indent=2), encoding="utf-8")
         report.population_plot(result, tmp / "population.png")

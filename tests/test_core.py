@@ -103,3 +103,14 @@ def test_persons_are_mesa_agents_and_kommuner_are_registered():
     member = residents.to_list()[0]
     assert isinstance(member, Resident)
     assert member in member.household_members()
+
+
+def test_household_heads_kept_up_to_date_match_a_fresh_count():
+    """Heads are updated incrementally as people die, move out, pair up and arrive; the
+    result must equal counting them again from scratch (movers and emigrants are chosen by
+    their household's head)."""
+    model = SettlementModel(coarse_norway(end_year=2029, persons_per_agent=50))
+    pop = model.population
+    for _ in range(3):
+        model.step()
+        assert np.array_equal(pop.household_heads(), pop._household_heads())
