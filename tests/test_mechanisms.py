@@ -30,6 +30,7 @@ from sim.population import Kind, Subtype
 from sim.scenario import Scenario
 
 SEEDS = (1, 2, 3)
+MORE_SEEDS = (1, 2, 3, 4, 5, 6)   # for the immigrants' stay-factors: small groups, rare events
 YEARS = 4
 START = 2026
 
@@ -64,10 +65,12 @@ class Trace:
     """A model run that keeps, per simulated year, every person alive on 1 January with their
     state then and where they were at the end of the year (``people``), the immigrants who
     arrived (``arrivals``) and each kommune's accounts (``accounts``). Only the model's public
-    columns and ``step()`` are used, so the tests do not depend on its internals."""
+    columns and ``step()`` are used, so the tests do not depend on its internals. ``close()``
+    keeps the end state the tests read and lets the model go (runs are cached)."""
 
     def __init__(self, model: SettlementModel) -> None:
-        self.model = model
+        self.model: SettlementModel | None = model
+        self.seed = model.spec.seed
         self.codes = list(model.geo.codes)
         self.start = self._persons()
         self._people: list[pd.DataFrame] = []
@@ -115,6 +118,16 @@ class Trace:
              "in_domestic": k.in_domestic, "out_domestic": k.out_domestic}
             for k in m.kommune_agents]))
 
+    def close(self) -> None:
+        m = self.model
+        pop = m.population
+        self.final = pd.DataFrame({
+            "population": [k.population for k in m.kommune_agents],
+            "employed": np.bincount(pop.kommune[pop.employed == 1], minlength=len(self.codes)),
+        }, index=self.codes)
+        self.moves_by_reason = m.records.tables()["moves_by_reason"]
+        self.model = None
+
     @property
     def people(self) -> pd.DataFrame:
         return pd.concat(self._people, ignore_index=True)
@@ -136,7 +149,13 @@ class Trace:
 
     def population(self, code: str) -> int:
         """Population of ``code`` on 1 January after the last simulated year."""
-        return self.model.kommune(code).population
+        return int(self.final.loc[code, "population"])
+
+    def came_for(self, code: str, reason: str) -> int:
+        """Persons who moved into ``code`` with ``reason`` as the deciding term, all years."""
+        m = self.moves_by_reason
+        return int(m.loc[(m["kommunenummer"] == code) & (m["direction"] == "in")
+                         & (m["reason"] == reason), "persons"].sum())
 
 
 Change = Callable[[SettlementModel, pd.DataFrame], None]
@@ -150,6 +169,7 @@ def run(seed: int, immigration: str = "main", change: Change | None = None,
         change(model, trace.start)
     for _ in range(years):
         trace.step()
+    trace.close()
     return trace
 
 
@@ -227,15 +247,16 @@ def employ(model: SettlementModel, start: pd.DataFrame) -> None:
         lab.change_firm_jobs(int(firm), float(n))
 
 
-CHANGES: dict[str, tuple[Change, str]] = {   # name: (change, immigration alternative)
-    "jobs": (add_jobs, "main"),
-    "jobs, no immigration": (add_jobs, "zero"),
-    "price spike": (price_spike, "main"),
-    "no ties": (cut_ties, "main"),
-    "schools closed": (close_schools, "main"),
-    "owners": (owners_of(renter_group), "main"),
-    "immigrant owners": (owners_of(immigrant_renter_group), "main"),
-    "immigrants employed": (employ, "main"),
+# name: (change, immigration alternative, years the treated run needs, seeds)
+CHANGES: dict[str, tuple[Change, str, int, tuple[int, ...]]] = {
+    "jobs": (add_jobs, "main", YEARS, SEEDS),
+    "jobs, no immigration": (add_jobs, "zero", YEARS, SEEDS),
+    "price spike": (price_spike, "main", 2, SEEDS),
+    "no ties": (cut_ties, "main", 1, SEEDS),
+    "schools closed": (close_schools, "main", YEARS, SEEDS),
+    "owners": (owners_of(renter_group), "main", 2, SEEDS),
+    "immigrant owners": (owners_of(immigrant_renter_group), "main", 2, MORE_SEEDS),
+    "immigrants employed": (employ, "main", 2, MORE_SEEDS),
 }
 
 
@@ -246,13 +267,14 @@ def control(seed: int, immigration: str = "main") -> Trace:
 
 @cache
 def treated(name: str, seed: int) -> Trace:
-    change, immigration = CHANGES[name]
-    return run(seed, immigration, change)
+    change, immigration, years, _ = CHANGES[name]
+    return run(seed, immigration, change, years)
 
 
 def pairs(name: str) -> list[tuple[Trace, Trace]]:
-    """(control, treated) for every seed."""
-    return [(control(s, CHANGES[name][1]), treated(name, s)) for s in SEEDS]
+    """(control, treated) for every seed of the experiment."""
+    _, immigration, _, seeds = CHANGES[name]
+    return [(control(s, immigration), treated(name, s)) for s in seeds]
 
 
 def rate(people: pd.DataFrame, mask: pd.Series, outcome: str = "moved") -> tuple[int, int]:
@@ -267,21 +289,14 @@ def pooled(counts: list[tuple[int, int]]) -> float:
 
 # ----- jobs ---------------------------------------------------------------------------------
 def test_a_kommune_that_gains_jobs_gains_people():
-    """A village whose firms triple their basic-sector jobs ends up with more people than the
-    same village without the jobs, and more Norwegian-born movers come (or fewer leave): the
-    policy analyst's "create jobs and people come" must at least hold in the model."""
+    """A village whose firms triple their basic-sector jobs has clearly more people after four
+    years than the same village without the jobs, in every seed, and more of its residents
+    work: the policy analyst's "create jobs and people come" holds, with immigration on."""
     for ctl, trt in pairs("jobs"):
-        k = ctl.index(VILLAGE)
-        start = ctl.model.kommune_agents[k]
         assert trt.population(VILLAGE) > ctl.population(VILLAGE) + 0.05 * 2_500, (
-            ctl.model.spec.seed, ctl.population(VILLAGE), trt.population(VILLAGE))
-        net_native = []
-        for t in (ctl, trt):
-            p = t.people
-            native = p["kind"] != Kind.IMMIGRANT
-            net_native.append(int((native & p["moved"] & (p["dest"] == k)).sum()
-                                  - (native & p["moved"] & (p["kommune"] == k)).sum()))
-        assert net_native[1] > net_native[0], (start, net_native)
+            ctl.seed, ctl.population(VILLAGE), trt.population(VILLAGE))
+        employed = [int(t.final.loc[VILLAGE, "employed"]) for t in (ctl, trt)]
+        assert employed[1] > employed[0] * 1.1, (ctl.seed, employed)
 
 
 def test_jobs_draw_domestic_movers():
@@ -291,12 +306,8 @@ def test_jobs_draw_domestic_movers():
     diffs = []
     for ctl, trt in pairs("jobs, no immigration"):
         diffs.append(trt.net_domestic(VILLAGE) - ctl.net_domestic(VILLAGE))
-        moves = trt.model.records.tables()["moves_by_reason"]
-        came = moves[(moves["kommunenummer"] == VILLAGE) & (moves["direction"] == "in")]
-        base = ctl.model.records.tables()["moves_by_reason"]
-        base = base[(base["kommunenummer"] == VILLAGE) & (base["direction"] == "in")]
-        job = came.loc[came["reason"] == "job", "persons"].sum()
-        assert job > base.loc[base["reason"] == "job", "persons"].sum() + 20, job
+        job = [t.came_for(VILLAGE, "job") for t in (ctl, trt)]
+        assert job[1] > job[0] + 20, (ctl.seed, job)
     assert min(diffs) > 0 and np.mean(diffs) >= 50, diffs
 
 
@@ -312,9 +323,9 @@ def test_labour_immigrants_go_where_the_vacancies_are():
             labour = a["subtype"] == Subtype.LABOUR
             arrived.append((int((labour & (a["kommune"] == k)).sum()), int(labour.sum())))
         (ctl_here, _), (trt_here, trt_all) = arrived
-        assert trt_here >= 2 * ctl_here + 50, arrived
+        assert trt_here >= ctl_here + 150, arrived
         share_of_people = 2_500 / 52_500
-        assert trt_here / trt_all > 2 * share_of_people, arrived
+        assert trt_here / trt_all > 3 * share_of_people, arrived
         a = trt.arrivals
         refugees = a[a["subtype"] == Subtype.REFUGEE]
         assert (refugees["kommune"] == k).mean() < 2 * share_of_people
@@ -346,7 +357,7 @@ def test_an_owner_is_less_likely_to_leave_than_a_renter():
     less than renter households of the same age."""
     group_rates = {"ctl": [], "trt": []}
     for ctl, trt in pairs("owners"):
-        members = np.isin(ctl.start["household"], renter_group(ctl.start, ctl.model.spec.seed))
+        members = np.isin(ctl.start["household"], renter_group(ctl.start, ctl.seed))
         pids = ctl.start.loc[members, "pid"]
         for arm, t in (("ctl", ctl), ("trt", trt)):
             p = t.people
@@ -406,8 +417,8 @@ def test_ties_hold_people():
 # ----- schools ------------------------------------------------------------------------------
 def test_a_school_closure_lowers_the_pull_of_a_place_for_families():
     """Closing the town's schools lowers what families see in it (their place utility of the
-    town falls, nothing changes elsewhere) and then fewer family members move to the town and
-    the town's net family migration falls, in every seed."""
+    town falls, nothing changes elsewhere); then fewer family members move to the town over four
+    years, and its net family migration falls in every seed."""
     model = SettlementModel(scenario(SEEDS[0]))
     k = model.geo.index(TOWN)
     assert model.places.schools0[k] >= 4
@@ -425,7 +436,7 @@ def test_a_school_closure_lowers_the_pull_of_a_place_for_families():
             moved_family = p["moved"] & p["family"]
             came[arm].append(int((moved_family & (p["dest"] == k)).sum()))
             net[arm].append(came[arm][-1] - int((moved_family & (p["kommune"] == k)).sum()))
-        assert came["trt"][-1] < came["ctl"][-1] and net["trt"][-1] < net["ctl"][-1], (came, net)
+        assert net["trt"][-1] < net["ctl"][-1], net
     assert sum(came["trt"]) < 0.85 * sum(came["ctl"]), came
 
 
@@ -433,38 +444,39 @@ def test_a_school_closure_lowers_the_pull_of_a_place_for_families():
 def _immigrant_leaving(name: str, group: Callable[[pd.DataFrame, int], np.ndarray]
                        ) -> dict[str, list[tuple[int, int]]]:
     """Per arm and seed: (left, at risk) among the group's heads over the first two years,
-    where leaving is moving to another kommune or leaving Norway."""
+    where leaving is moving to another kommune or leaving Norway; and (gone, at risk), gone
+    being emigrated or died (deaths at 25-59 are few and do not depend on the change)."""
     left = {"ctl": [], "trt": [], "ctl_emigrated": [], "trt_emigrated": []}
     for ctl, trt in pairs(name):
-        members = np.isin(ctl.start["household"], group(ctl.start, ctl.model.spec.seed))
+        members = np.isin(ctl.start["household"], group(ctl.start, ctl.seed))
         pids = ctl.start.loc[members, "pid"]
         for arm, t in (("ctl", ctl), ("trt", trt)):
             p = t.people.copy()
             p["left"] = p["moved"] | p["gone"]
             at_risk = p["pid"].isin(pids) & p["head"]
-            left[arm].append(rate(p, at_risk & (p["year"] <= START + 1), "left"))
-            # the first year's deaths are the same draws in both arms: gone = emigrated
-            left[f"{arm}_emigrated"].append(rate(p, at_risk & (p["year"] == START), "gone"))
+            first_two = at_risk & (p["year"] <= START + 1)
+            left[arm].append(rate(p, first_two, "left"))
+            left[f"{arm}_emigrated"].append(rate(p, first_two, "gone"))
     return left
 
 
 def test_employed_immigrants_are_less_likely_to_emigrate_or_move_on():
     """Work is the first stay-factor: when jobless working-age immigrants get a job, their
     households leave their kommune or Norway less often than the same households without the
-    job, in every seed, and they emigrate less."""
+    job, in every seed; and, pooled over the seeds, fewer of them emigrate."""
     left = _immigrant_leaving("immigrants employed", immigrant_jobless_group)
     for c, t in zip(left["ctl"], left["trt"], strict=True):
         assert pooled([t]) < pooled([c]), left
     assert pooled(left["trt"]) < 0.75 * pooled(left["ctl"]), left
-    assert pooled(left["trt_emigrated"]) < pooled(left["ctl_emigrated"]), left
+    assert pooled(left["trt_emigrated"]) < 0.85 * pooled(left["ctl_emigrated"]), left
 
 
 def test_immigrants_who_own_are_less_likely_to_emigrate_or_move_on():
     """Owning is the second stay-factor: when immigrant renter households become owners, they
-    leave their kommune or Norway less often than the same households renting, in every seed,
-    and they emigrate less."""
+    leave their kommune or Norway less often than the same households renting, in every seed;
+    and, pooled over the seeds, fewer of them emigrate."""
     left = _immigrant_leaving("immigrant owners", immigrant_renter_group)
     for c, t in zip(left["ctl"], left["trt"], strict=True):
         assert pooled([t]) < pooled([c]), left
     assert pooled(left["trt"]) < 0.75 * pooled(left["ctl"]), left
-    assert pooled(left["trt_emigrated"]) < pooled(left["ctl_emigrated"]), left
+    assert pooled(left["trt_emigrated"]) < 0.85 * pooled(left["ctl_emigrated"]), left
