@@ -11,6 +11,9 @@ One ``step()`` is one calendar year, in this order:
 5. kommune feedback: ties renew, services follow population, schools follow children;
 6. accounts and data collection.
 
+Policies in force (``sim.policies``) set their hooks after the deaths of step 1 and book
+their costs at the end of the year.
+
 The Kommune agents hold the population on 1 January of ``model.year`` and the components of
 the year just simulated; the DataCollector records them once at the start and after every
 year (``sim.run.tables`` lines them up by calendar year).
@@ -31,6 +34,7 @@ from sim.housing import HousingMarket
 from sim.kommune import COMPONENTS, Kommune, Places, set_accounts
 from sim.landscape import build_world, national_share
 from sim.parameters import ParameterSet
+from sim.policies import PolicySet
 from sim.population import Kind, Population, build_stock, initial_home, initial_kinds
 from sim.records import Records
 from sim.scenario import Scenario
@@ -57,6 +61,11 @@ class SettlementModel(mesa.Model):
         self._build_economy()
         self.policy_terms = np.zeros((choice.N_TYPES, self.geo.size))
         self.remote = np.zeros(len(self.population), dtype=bool)
+        # per person row, set by policies each year (None = no effect)
+        self.seeker_boost: np.ndarray | None = None   # job-search weight multiplier
+        self.move_factor: np.ndarray | None = None    # chance to move on / emigrate
+        self.refugee_key: np.ndarray | None = None    # settlement key over kommuner
+        self.policy_set = PolicySet(self)
         self.records = Records(self)
         self.national: dict[str, int | None] = {}
         self.datacollector = DataCollector(
@@ -118,9 +127,11 @@ class SettlementModel(mesa.Model):
         deaths = self.population.count_by_kommune(k, dying)
         self.population.keep(~dying)
         self.remote = self.remote[~dying]
+        self.policy_set.apply(self)
         self._labour_and_housing()
         moves = self._domestic_moves()
         self.records.add_moves(moves)
+        self.policy_set.after_moves(self, moves)
         emig = self._emigration()
         immig, births = self._births_and_immigration()
         self._kommune_feedback()
@@ -129,6 +140,7 @@ class SettlementModel(mesa.Model):
                       "out_domestic": np.bincount(moves.origin, minlength=k),
                       "immigration": immig, "emigration": emig}
         self.records.arrivals_by_year[self.year] = immig * self.persons_per_agent
+        self.policy_set.account(self)
         self.year += 1
         self.records.snapshot()
         self._book(components, internal_moves=len(moves.rows))
@@ -139,7 +151,10 @@ class SettlementModel(mesa.Model):
     def _labour_and_housing(self) -> None:
         pop, rng = self.population, self.rng
         self.labour.update_jobs(pop, self.year)
-        self.labour.match(pop, labour.seeker_weights(pop, self.params), rng)
+        weights = labour.seeker_weights(pop, self.params)
+        if self.seeker_boost is not None:
+            weights = weights * self.seeker_boost
+        self.labour.match(pop, weights, rng)
         self.housing.update_prices_and_build(pop)
         self.housing.renters_buy(pop, self.labour.wage, rng)
 
@@ -168,6 +183,8 @@ class SettlementModel(mesa.Model):
         multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
                                                self.places.service_level,
                                                self.places.attitude, params)
+        if self.move_factor is not None:
+            multiplier = multiplier * self.move_factor[heads]
         view = SimpleNamespace(terms=terms, cum=cum, facts=facts, heads=heads,
                                multiplier=multiplier, region=self.labour.region,
                                price=self.housing.price, wage=self.labour.wage,
@@ -184,6 +201,8 @@ class SettlementModel(mesa.Model):
         stay = np.ones(len(pop))
         if imm.any():   # relative to the mean immigrant, so the calibrated total is kept
             stay[heads[imm]] = np.exp(terms[imm]) / np.exp(terms[imm]).mean()
+        if self.move_factor is not None:
+            stay = stay * self.move_factor
         target = immigration.emigration_target(self.year, spec.emigration.alternative,
                                                spec.emigration.yearly)
         if target is not None and spec.emigration.yearly is None:
@@ -203,7 +222,8 @@ class SettlementModel(mesa.Model):
         total_in = immigration.immigration_total(self.year, spec.immigration.alternative,
                                                  spec.immigration.yearly, params)
         weights = immigration.settlement_weights(pop, k, params,
-                                                 self.labour.vacancies_by_kommune())
+                                                 self.labour.vacancies_by_kommune(),
+                                                 refugee_key=self.refugee_key)
         demography.age_one_year(pop)
         if spec.immigration.yearly is None:
             total_in *= self.area_share        # national totals, scaled to the area

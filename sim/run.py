@@ -12,6 +12,9 @@ A run folder holds:
   dwellings, immigrants, immigrant retention, schools, services per kommune and year) and
   ``age_structure.csv`` (persons by kommune, year, age group and sex).
 
+``policy_costs.csv`` (year, policy, payer state or kommune, NOK) holds what each policy in force
+cost each year (only the header when none is).
+
 A row for ``year`` holds the population on 1 January of that year and the components over that
 calendar year; the last year has the population only. Figures are persons, not agents.
 The folder is written under a temporary name and renamed when complete, so an interrupted
@@ -33,6 +36,7 @@ import pandas as pd
 from sim import __version__
 from sim.kommune import COMPONENTS
 from sim.model import NATIONAL_COLUMNS, SettlementModel
+from sim.policies import COST_COLUMNS
 from sim.scenario import Scenario, resolved_yaml
 
 KOMMUNE_COLUMNS = ("kommunenummer", "year", "population", *COMPONENTS)
@@ -47,6 +51,7 @@ class RunResult:
     kommuner: pd.DataFrame
     meta: dict
     out_dir: Path | None = None
+    policy_costs: pd.DataFrame | None = None      # year, policy, payer, nok
     moves_by_reason: pd.DataFrame | None = None   # year, kommunenummer, direction, reason
     movers_by_age: pd.DataFrame | None = None     # year, age_group, movers, population
     indicators: pd.DataFrame | None = None        # per kommune and year: jobs, rent, ...
@@ -98,7 +103,8 @@ def simulate(scenario: Scenario, on_year=None) -> RunResult:
         "build_time_s": round(build_s, 3),
         "agents_at_end": len(model.population),
     }
-    return RunResult(scenario, national, kommuner, meta, **model.records.tables())
+    return RunResult(scenario, national, kommuner, meta,
+                     policy_costs=model.policy_set.table(), **model.records.tables())
 
 
 def write_run(result: RunResult, out_dir: Path) -> Path:
@@ -112,6 +118,10 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         result.national.to_csv(tmp / "national.csv", index=False)
         result.kommuner.to_csv(tmp / "kommuner.csv", index=False)
         result.kommuner.to_parquet(tmp / "kommuner.parquet", index=False)
+        costs = result.policy_costs
+        if costs is None:
+            costs = pd.DataFrame(columns=COST_COLUMNS)
+        costs.to_csv(tmp / "policy_costs.csv", index=False)
         for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure"):
             table = getattr(result, name)
             if table is not None:

@@ -249,6 +249,85 @@ GeographySpec = Annotated[
 ]
 
 
+# ----- policies and shocks ------------------------------------------------------------------
+SHOCK_FIRMS = ("cornerstone", "largest", "primary", "manufacturing", "construction", "visitor",
+               "household_services", "knowledge", "public")
+
+
+def _policy_types() -> dict:
+    from sim.policies import REGISTRY
+
+    return REGISTRY
+
+
+def _known_policy_type(v: str) -> str:
+    types = _policy_types()
+    if v not in types:
+        close = difflib.get_close_matches(str(v), list(types), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(f"unknown policy type '{v}'{hint}; allowed: {', '.join(types)}")
+    return v
+
+
+class Where(Strict):
+    """The kommuner a policy touches: the union of those given (at least one)."""
+
+    kommuner: list[Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5014"))]] | None \
+        = Field(None, description="kommunenummer (quoted), or a landscape's kommune labels")
+    fylker: list[FylkeNumber] | None = Field(None, description="fylkesnummer (quoted)")
+    zone: Literal["finnmark-nord-troms"] | None = Field(
+        None, description="a named zone: finnmark-nord-troms (the tiltakssone)")
+    centrality: list[Annotated[int, Field(ge=1, le=6)]] | None = Field(
+        None, description="SSB centrality classes 1 (most central) to 6")
+
+
+class PolicySpec(Strict):
+    """One policy: its type, where and when it is in force, and its parameters."""
+
+    type: Annotated[str, AfterValidator(_known_policy_type)] = Field(
+        description="the policy (see sim/params/policies for each type's parameters)")
+    where: Where = Field(description="kommuner, fylker, zone or centrality classes")
+    from_year: int | None = Field(None, description="first year in force (default start_year)")
+    to_year: int | None = Field(None, description="last year in force (default end_year - 1)")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="overrides of the type's default parameters")
+
+    @model_validator(mode="after")
+    def _known_policy_parameters(self) -> PolicySpec:
+        from sim.policies.base import defaults, units
+
+        known, unit = defaults(self.type), units(self.type)
+        for name, value in self.parameters.items():
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise refuse(("parameters", name), f"unknown parameter of {self.type}{hint}; "
+                             "allowed: " + ", ".join(f"{k} ({unit.get(k, '')})" for k in known))
+            if not _is_number(value):
+                raise refuse(("parameters", name), f"must be a number ({unit.get(name, '')}); "
+                             f"got {value!r}")
+            if value < 0:
+                raise refuse(("parameters", name), f"must not be negative ({unit.get(name, '')})"
+                             f"; got {value!r}")
+            if "share" in unit.get(name, "") and value > 1 and name != "cost_share":
+                raise refuse(("parameters", name), f"must be a share between 0 and 1; got "
+                             f"{value!r}")
+        return self
+
+
+class ShockSpec(Strict):
+    """A firm in a kommune closes (jobs < 0) or opens (jobs > 0) jobs in one year."""
+
+    kommune: Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "1836"))] = Field(
+        description="kommunenummer (quoted), or a landscape's kommune label")
+    year: int = Field(description="the calendar year it happens")
+    jobs: int = Field(description="jobs (persons) opened, negative = closed")
+    firm: Literal[SHOCK_FIRMS] = Field(  # type: ignore[valid-type]
+        "cornerstone", description="the cornerstone firm (else the largest basic-sector firm), "
+        "the largest basic-sector firm, or a sector's firm")
+    description: str = ""
+
+
 # ----- the scenario -------------------------------------------------------------------------
 class Scenario(Strict):
     """One simulation experiment."""
@@ -269,7 +348,9 @@ class Scenario(Strict):
     fertility: Fertility = Fertility()
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="overrides of the parameter tree by dotted name")
-    # policies: and shocks: go here (each a list of typed entries, validated like the rest)
+    policies: list[PolicySpec] = Field(default_factory=list, description="policies in force")
+    shocks: list[ShockSpec] = Field(default_factory=list, description="firm closures and "
+                                    "openings")
 
     @field_validator("start_year")
     @classmethod
@@ -308,7 +389,63 @@ class Scenario(Strict):
                 if not first <= year <= last:
                     raise refuse(f"{label}.yearly.{year}", f"year {year} is outside the run: "
                                  f"allowed {first}–{last} (start_year to end_year − 1)")
+        self._check_policies()
         return self
+
+    def _check_policies(self) -> None:
+        """Policies and shocks: places in the simulated area, years in the run, no twins."""
+        from sim.landscape import area_table
+        from sim.policies.base import area_mask
+
+        if not self.policies and not self.shocks:
+            return
+        first, last = self.start_year, self.end_year - 1
+        table = area_table(self.geography)
+        codes = table["kommunenummer"].astype(str).tolist()
+        names = dict(zip(codes, table["name"].astype(str), strict=True))
+        fylker = table["fylkesnummer"].astype(str).tolist()
+        centrality = table["sentralitetsklasse"].to_numpy()
+
+        def in_area(code: str, at: tuple) -> None:
+            if code not in names:
+                hint = closest(code, names)
+                raise refuse(at, f"no kommune '{code}' in the simulated area"
+                             + (f"; closest: {', '.join(hint)}" if hint else ""))
+
+        def in_run(year: int, at: tuple) -> None:
+            if not first <= year <= last:
+                raise refuse(at, f"year {year} is outside the run: allowed {first}–{last} "
+                             "(start_year to end_year − 1)")
+
+        placed = []
+        for i, p in enumerate(self.policies):
+            w = p.where
+            for j, code in enumerate(w.kommuner or []):
+                in_area(code, ("policies", i, "where", "kommuner", j))
+            p_first = first if p.from_year is None else p.from_year
+            p_last = last if p.to_year is None else p.to_year
+            for label, year in (("from_year", p.from_year), ("to_year", p.to_year)):
+                if year is not None:
+                    in_run(year, ("policies", i, label))
+            if p_first > p_last:
+                raise refuse(("policies", i, "to_year"), f"must not be before from_year "
+                             f"({p_first}); got {p_last}")
+            mask = area_mask(w, codes, fylker, centrality)
+            if not mask.any():
+                given = all(x is None for x in (w.kommuner, w.fylker, w.zone, w.centrality))
+                raise refuse(("policies", i, "where"), "the area is empty: " + (
+                    "give kommuner, fylker, zone or centrality" if given else
+                    "it selects no kommune of the simulated area"))
+            for j, (q, q_mask, q_first, q_last) in enumerate(placed):
+                if q == p.type and (q_mask & mask).any() and q_first <= p_last \
+                        and p_first <= q_last:
+                    raise refuse(("policies", i), f"{p.type} is already listed at "
+                                 f"policies[{j}] for some of the same kommuner and years; "
+                                 "merge the two entries or make their places or years apart")
+            placed.append((p.type, mask, p_first, p_last))
+        for i, sh in enumerate(self.shocks):
+            in_area(sh.kommune, ("shocks", i, "kommune"))
+            in_run(sh.year, ("shocks", i, "year"))
 
 
 def _is_number(v: Any) -> bool:

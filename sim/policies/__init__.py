@@ -1,0 +1,132 @@
+"""Policies and shocks: one class per policy, the registry, and the set in force in a model.
+
+``REGISTRY`` maps a scenario's ``type:`` to its class. ``PolicySet`` is built by the model from
+the scenario's ``policies:`` and ``shocks:``; every year, after deaths, it resets the model's
+policy hooks and lets each policy in force set them (``apply``), applies the year's shocks,
+and after the year books what each policy cost (``account``). ``table()`` gives the costs as
+rows of year, policy, payer (state or kommune) and NOK.
+
+Hooks a policy may set (reset to "no policy" every year):
+
+* ``model.policy_terms[type, kommune]``: utility added to a destination (reason "policy");
+* ``model.housing.credit_relief`` (startlån loans, agents) and ``extra_construction``;
+* ``model.labour.aga_rate`` and, directly, firms' jobs;
+* ``model.places.service_boost`` and ``keep_schools_open``;
+* ``model.seeker_boost`` and ``model.move_factor`` (per person row, None = all ones):
+  multipliers on the job-search weight and on the chance to move on or emigrate;
+* ``model.refugee_key`` (None = by population) and ``model.remote`` (remote workers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.labour import BASIC, SECTORS, S
+from sim.policies.base import Policy, aga_zones
+from sim.policies.housing import HousingConstruction, Startlan
+from sim.policies.income import Arbeidsgiveravgift, Flyttepremie, IncomeTaxRelief
+from sim.policies.people import Mentoring, RefugeeSettlement, RemoteWork, ServiceInvestment
+
+REGISTRY: dict[str, type[Policy]] = {cls.kind: cls for cls in (
+    Startlan, Mentoring, IncomeTaxRelief, Arbeidsgiveravgift, Flyttepremie,
+    HousingConstruction, RemoteWork, RefugeeSettlement, ServiceInvestment)}
+
+COST_COLUMNS = ["year", "policy", "payer", "nok"]
+
+
+def find_firm(labour, kommune: int, which: str) -> list[int]:
+    """Firms in ``kommune`` for a shock, the chosen one first: its cornerstone firm (else the
+    largest basic-sector firm), the largest basic-sector firm, or the firm of a sector."""
+    in_k = np.flatnonzero(labour.firm_kommune == kommune)
+    basic = in_k[np.isin(labour.firm_sector[in_k], [S[s] for s in BASIC])]
+    by_size = basic[np.argsort(-labour.firm_jobs[basic], kind="stable")]
+    if which == "cornerstone":
+        corner = in_k[labour.cornerstone[in_k]]
+        corner = corner[np.argsort(-labour.firm_jobs[corner], kind="stable")]
+        return [*corner, *[f for f in by_size if f not in corner]]
+    if which == "largest":
+        return list(by_size)
+    sector = in_k[labour.firm_sector[in_k] == SECTORS.index(which)]
+    return list(sector[np.argsort(-labour.firm_jobs[sector], kind="stable")])
+
+
+class PolicySet:
+    """The policies and shocks of one model run, and their costs."""
+
+    def __init__(self, model) -> None:
+        spec, params, geo = model.spec, model.params, model.geo
+        rates = params.value("policies.aga_zone_rates")
+        self.zones = aga_zones(geo.codes, geo.fylke, geo.centrality, params)
+        self.zone_rate = np.array([float(rates[z]) for z in self.zones])
+        model.labour.aga_rate[:] = self.zone_rate
+        self.policies: list[Policy] = []
+        seen: dict[str, int] = {}
+        for entry in spec.policies:
+            n = seen.get(entry.type, 0)
+            seen[entry.type] = n + 1
+            model.policy_set = self           # policies may read zone rates in setup
+            self.policies.append(REGISTRY[entry.type](model, entry, n))
+        self.shocks = list(spec.shocks)
+        self.rows: list[tuple[int, str, str, float]] = []
+        self.shock_log: list[dict] = []
+
+    def apply(self, model) -> None:
+        """Reset the hooks, then let every policy in force this year set them; shocks."""
+        year = model.year
+        model.policy_terms[:] = 0.0
+        model.housing.credit_relief[:] = 0.0
+        model.housing.extra_construction[:] = 0.0
+        model.labour.aga_rate[:] = self.zone_rate
+        model.places.service_boost[:] = 0.0
+        model.places.keep_schools_open[:] = False
+        model.seeker_boost = None
+        model.move_factor = None
+        model.refugee_key = None
+        for p in self.policies:
+            if p.active(year):
+                p.apply(model, year)
+        for shock in self.shocks:
+            if shock.year == year:
+                self._shock(model, shock)
+
+    def _shock(self, model, shock) -> None:
+        lab = model.labour
+        k = model.geo.index(shock.kommune)
+        delta = shock.jobs / model.persons_per_agent
+        firms = find_firm(lab, k, shock.firm)
+        if not firms:
+            return
+        if delta >= 0:
+            lab.change_firm_jobs(firms[0], delta)
+        else:
+            for f in firms:                  # close from the chosen firm, then the next
+                take = min(-delta, float(lab.firm_jobs[f]))
+                lab.change_firm_jobs(f, -take)
+                delta += take
+                if delta >= 0:
+                    break
+        self.shock_log.append({"year": model.year, "kommunenummer": shock.kommune,
+                               "jobs": shock.jobs})
+
+    def after_moves(self, model, moves) -> None:
+        for p in self.policies:
+            p.after_moves(model, moves)
+
+    def account(self, model) -> None:
+        """Book what the year ``model.year`` cost (called before the year advances)."""
+        for p in self.policies:
+            if p.active(model.year):
+                for payer, nok in p.cost(model, model.year):
+                    self.rows.append((model.year, p.name, payer, float(nok)))
+
+    def table(self) -> pd.DataFrame:
+        """Costs per year, policy and payer, NOK (empty with its columns if none)."""
+        df = pd.DataFrame(self.rows, columns=COST_COLUMNS)
+        if len(df):
+            df = df.groupby(["year", "policy", "payer"], as_index=False)["nok"].sum()
+            df["nok"] = df["nok"].round(0)
+        return df
+
+
+__all__ = ["COST_COLUMNS", "REGISTRY", "Policy", "PolicySet"]

@@ -1,0 +1,124 @@
+"""The Policy base class: parameters with units and sources, where, when, effect and cost.
+
+A policy is data: one object made from a scenario's ``policies:`` entry. It knows
+
+* its parameters: defaults, units and sources live in the parameter tree
+  (``sim/params/policies/<type>.yaml``: ``values``, ``units``, ``references``); the scenario's
+  entry overrides them for this policy only;
+* ``mask``: the kommuner it touches (a boolean array over the model's kommuner);
+* ``first``/``last``: the calendar years it is in force (both included);
+* ``apply(model, year)``: set the model's hooks for that year (utility terms, credit, jobs, …);
+* ``cost(model, year)``: after the year, ``[(payer, NOK), …]`` with payer ``state`` or
+  ``kommune``.
+
+Hooks are reset every year by ``sim.policies.PolicySet`` before the policies in force add to
+them, so a policy that ends stops acting. Figures in costs are persons and NOK, never agents.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from sim.parameters import ParameterSet
+
+PAYERS = ("state", "kommune")
+
+
+def defaults(kind: str, params: ParameterSet | None = None) -> dict[str, Any]:
+    """The default parameters of policy type ``kind`` (from ``policies.<kind>``)."""
+    params = params or ParameterSet()
+    return dict(params.value(f"policies.{kind}"))
+
+
+def units(kind: str) -> dict[str, str]:
+    p = ParameterSet()[f"policies.{kind}"]
+    return dict(p.extra.get("units", {}))
+
+
+# ----- areas --------------------------------------------------------------------------------
+ZONES = ("finnmark-nord-troms",)
+
+
+def aga_zones(codes: list[str], fylker: list[str], centrality: np.ndarray,
+              params: ParameterSet) -> list[str]:
+    """Arbeidsgiveravgift zone per kommune by the rule in ``policies.aga_zone_by_kommune``."""
+    rule = params.value("policies.aga_zone_by_kommune")
+    out = []
+    for code, fylke, c in zip(codes, fylker, centrality, strict=True):
+        if fylke in rule["zone_v_fylker"] or code in rule["zone_v_kommuner"]:
+            out.append("V")
+        elif code in rule["zone_iva_kommuner"]:
+            out.append("IVa")
+        elif fylke in rule["zone_iv_fylker"]:
+            out.append("IV")
+        else:
+            out.append(str(rule["by_centrality"][int(c)]))
+    return out
+
+
+def area_mask(where, codes: list[str], fylker: list[str], centrality: np.ndarray,
+              params: ParameterSet | None = None) -> np.ndarray:
+    """Kommuner selected by a ``where`` (the union of kommuner, fylker, zone, centrality)."""
+    params = params or ParameterSet()
+    mask = np.zeros(len(codes), dtype=bool)
+    if where.kommuner:
+        mask |= np.isin(np.array(codes), where.kommuner)
+    if where.fylker:
+        mask |= np.isin(np.array(fylker), where.fylker)
+    if where.centrality:
+        mask |= np.isin(centrality, where.centrality)
+    if where.zone == "finnmark-nord-troms":
+        zones = aga_zones(codes, fylker, centrality, params)
+        mask |= np.array([z == "V" for z in zones])
+    return mask
+
+
+# ----- the base class -----------------------------------------------------------------------
+class Policy:
+    """One policy in force in some kommuner for some years. Subclasses set ``kind``."""
+
+    kind: ClassVar[str] = ""
+    kommune_run: ClassVar[bool] = False   # effect scaled by the kommune's delivery (capacity)
+    payer: ClassVar[str] = "state"
+
+    def __init__(self, model, spec, index: int = 0) -> None:
+        self.index = index
+        self.p = {**defaults(self.kind, model.params), **(spec.parameters or {})}
+        geo = model.geo
+        self.mask = area_mask(spec.where, geo.codes, geo.fylke, geo.centrality, model.params)
+        self.first = spec.from_year if spec.from_year is not None else model.spec.start_year
+        self.last = spec.to_year if spec.to_year is not None else model.spec.end_year - 1
+        self.name = self.kind if index == 0 else f"{self.kind}#{index}"
+        self.setup(model)
+
+    def setup(self, model) -> None:
+        """Called once when the model is built (after the economy)."""
+
+    def active(self, year: int) -> bool:
+        return self.first <= year <= self.last
+
+    def strength(self, model) -> np.ndarray:
+        """Per kommune: 1 in the area (or the kommune's delivery share for kommune-run
+        policies), 0 outside."""
+        s = self.mask.astype(float)
+        return s * model.places.delivery if self.kommune_run else s
+
+    def apply(self, model, year: int) -> None:
+        raise NotImplementedError
+
+    def cost(self, model, year: int) -> list[tuple[str, float]]:
+        """What the year cost, as ``[(payer, NOK)]``."""
+        return []
+
+    def after_moves(self, model, moves) -> None:
+        """Called after the year's domestic moves (e.g. to pay relocation premiums)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({int(self.mask.sum())} kommuner, {self.first}–{self.last})"
+
+
+def persons(model, counts: np.ndarray) -> np.ndarray:
+    """Agents to persons."""
+    return np.asarray(counts, dtype=float) * model.persons_per_agent

@@ -1,0 +1,132 @@
+"""Policies for people: mentoring of newcomers, remote work, refugee settlement, services."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import choice
+from sim.labour import S
+from sim.policies.base import Policy, persons
+from sim.population import Kind, Subtype
+
+WEEKS_PER_YEAR = 52
+
+
+def _scale(model, name: str, rows: np.ndarray, factor: float) -> None:
+    """Multiply the per-person hook ``model.<name>`` (None = all ones) at ``rows``."""
+    arr = getattr(model, name)
+    if arr is None:
+        arr = np.ones(len(model.population))
+        setattr(model, name, arr)
+    arr[rows] *= factor
+
+
+class Mentoring(Policy):
+    """A mentor for a ``share`` of the immigrants arriving in the area (times the kommune's
+    delivery share), for ``years`` years. A mentee's job-search weight is multiplied by
+    ``search_factor`` (``model.seeker_boost``) and the chance that the household moves on or
+    emigrates by ``stay_factor`` (``model.move_factor``). Cost (payer kommune): mentees times
+    hours a week times 52 times the hourly rate."""
+
+    kind = "mentoring"
+    kommune_run = True
+    payer = "kommune"
+
+    def setup(self, model) -> None:
+        self.pids = np.empty(0, dtype=np.int64)
+        self.start = np.empty(0, dtype=np.int64)
+
+    def apply(self, model, year: int) -> None:
+        pop = model.population
+        new = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.arrival_year == year - 1)
+                             & self.mask[pop.kommune])
+        chance = self.p["share"] * self.strength(model)[pop.kommune[new]]
+        chosen = new[model.rng.random(len(new)) < chance]
+        self.pids = np.concatenate([self.pids, pop.pid[chosen]])
+        self.start = np.concatenate([self.start, np.full(len(chosen), year)])
+        rows = pop.rows_of(self.pids)
+        current = (rows >= 0) & (year - self.start < self.p["years"])
+        self.pids, self.start, rows = self.pids[current], self.start[current], rows[current]
+        self.mentees = len(rows)
+        if len(rows):
+            _scale(model, "seeker_boost", rows, self.p["search_factor"])
+            _scale(model, "move_factor", rows, self.p["stay_factor"])
+
+    def cost(self, model, year: int) -> list[tuple[str, float]]:
+        hours = self.p["hours_per_week"] * WEEKS_PER_YEAR * self.p["nok_per_hour"]
+        return [(self.payer, float(persons(model, self.mentees) * hours))]
+
+
+class RemoteWork(Policy):
+    """Remote work: a ``remote_share`` of knowledge-sector workers (all of the simulated
+    area) can work from anywhere and keep their job when they move region (``model.remote``);
+    coworking hubs in the policy's kommuner add ``hub_utility * remote_share`` for employed
+    movers. Cost (payer kommune): ``nok_per_hub`` per kommune with a hub per year."""
+
+    kind = "remote_work"
+    payer = "kommune"
+
+    def apply(self, model, year: int) -> None:
+        pop = model.population
+        emp = pop.employed.astype(bool)
+        model.remote &= emp
+        knowledge = emp & (pop.sector == S["knowledge"])
+        have = (model.remote & knowledge).sum()
+        want = self.p["remote_share"] * knowledge.sum()
+        cand = np.flatnonzero(knowledge & ~model.remote)
+        if want > have and len(cand):
+            model.remote[cand[model.rng.random(len(cand)) < (want - have) / len(cand)]] = True
+        _, _, employed = choice.type_parts(np.arange(choice.N_TYPES))
+        hub = self.p["hub_utility"] * self.p["remote_share"]
+        model.policy_terms[np.ix_(employed == 1, self.mask)] += hub
+
+    def cost(self, model, year: int) -> list[tuple[str, float]]:
+        return [(self.payer, float(self.mask.sum() * self.p["nok_per_hub"]))]
+
+
+class RefugeeSettlement(Policy):
+    """The settlement key sends ``area_share`` of refugees to the area, spread by population
+    inside it, and the rest outside by population (``model.refugee_key``). Cost (payer state):
+    the integration grant for refugees settled in the area (it follows the refugee, so it
+    moves cost between kommuner more than it adds to the state's)."""
+
+    kind = "refugee_settlement"
+
+    def apply(self, model, year: int) -> None:
+        inhabitants = model.population.count_by_kommune(model.geo.size).astype(float)
+        inside = inhabitants * self.mask
+        outside = inhabitants * ~self.mask
+        share = self.p["area_share"]
+        key = share * inside / max(inside.sum(), 1.0)
+        if outside.sum() > 0:
+            key = key + (1 - share) * outside / outside.sum()
+        model.refugee_key = key
+
+    def cost(self, model, year: int) -> list[tuple[str, float]]:
+        pop = model.population
+        new = ((pop.subtype == Subtype.REFUGEE) & (pop.arrival_year == year)
+               & self.mask[pop.kommune])
+        return [(self.payer, float(persons(model, new.sum())
+                                   * self.p["grant_nok_per_refugee"]))]
+
+
+class ServiceInvestment(Policy):
+    """The kommune spends ``nok_per_inhabitant`` more on services and meeting places: the
+    service level rises by that over ``spending_per_inhabitant`` (times the delivery share),
+    which draws the old and keeps immigrants (meeting places); with ``keep_schools_open`` no
+    school in the area closes. Cost (payer kommune): the spending."""
+
+    kind = "service_investment"
+    kommune_run = True
+    payer = "kommune"
+
+    def apply(self, model, year: int) -> None:
+        boost = self.p["nok_per_inhabitant"] / self.p["spending_per_inhabitant"]
+        model.places.service_boost += boost * self.strength(model)
+        if self.p["keep_schools_open"]:
+            model.places.keep_schools_open |= self.mask
+
+    def cost(self, model, year: int) -> list[tuple[str, float]]:
+        inhabitants = persons(model, model.population.count_by_kommune(model.geo.size))
+        return [(self.payer, float(inhabitants[self.mask].sum()
+                                   * self.p["nok_per_inhabitant"]))]
