@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from sim import data
+from sim.parameters import ParameterSet
 from sim.run import simulate
 from sim.scenario import load_scenario, parse_scenario
 
@@ -64,7 +65,8 @@ def calibrate(iterations: int = 8, persons_per_agent: int = 10, seed: int = 1,
               report=print) -> dict[str, float]:
     """Fit place effects; returns {kommunenummer: effect} and reports each iteration."""
     observed = observed_log_growth(*CALIBRATION_YEARS)
-    effects = pd.Series(0.0, index=observed.index)
+    current = ParameterSet().value("kommune.place_effect")    # start from the last fit
+    effects = pd.Series({k: float(current.get(k, 0.0)) for k in observed.index})
     for it in range(iterations):
         sim, agents = simulated_log_growth(effects.round(4).to_dict(), persons_per_agent, seed)
         gap = (observed - sim).reindex(effects.index).fillna(0.0)

@@ -80,10 +80,9 @@ def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
     job = job_w * (params.value("migration.job_size_coefficient") * view.job_size
                    + params.value("migration.job_tightness_coefficient") * view.job_tightness)
     cost = np.where(owner[:, None] == 1, view.cost_owner[None, :], view.cost_renter[None, :])
+    availability = availability_term(view.vacancy, params)
     housing = (-params.value("migration.housing_cost_coefficient")
-               * np.log(cost / np.mean(view.cost_renter))
-               + params.value("migration.vacancy_coefficient")
-               * np.log(view.vacancy + params.value("migration.vacancy_floor"))[None, :])
+               * np.log(cost / np.mean(view.cost_renter)) + availability[None, :])
     place = (by_stage("amenity") * view.amenity + by_stage("nature") * view.nature
              + by_stage("school") * view.school_access
              + by_stage("service") * np.log(np.maximum(view.service, 1e-3))
@@ -95,22 +94,31 @@ def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
             "size": np.broadcast_to(size[None, :], job.shape)}
 
 
+def availability_term(vacancy: np.ndarray, params: ParameterSet) -> np.ndarray:
+    """Utility of free dwellings in a kommune (per kommune); a mover who stays keeps their
+    home, so staying does not count it (see ``base_cumulative``)."""
+    return params.value("migration.vacancy_coefficient") * np.log(
+        vacancy + params.value("migration.vacancy_floor"))
+
+
 def distance_cost(distance_km: np.ndarray, params: ParameterSet) -> np.ndarray:
     return -params.value("migration.distance_coefficient") * np.log1p(
         distance_km / params.value("migration.distance_scale_km"))
 
 
 def base_cumulative(terms: dict[str, np.ndarray], distance: np.ndarray,
-                    stay_utility: float) -> np.ndarray:
+                    stay_utility: float, availability: np.ndarray) -> np.ndarray:
     """Cumulative base choice probabilities [type, origin, destination] (no ties, no home).
 
     Staying (moving within one's own kommune) is one of the choices, with the origin's own
-    utility plus ``stay_utility``: with few or poor alternatives most movers stay, so a small
-    landscape does not empty its city into its villages."""
+    utility plus ``stay_utility``, less the availability of free dwellings (a stayer keeps
+    their home): with few or poor alternatives most movers stay, so a small landscape does
+    not empty its city into its villages, and a full housing market does not push people
+    out of homes they have."""
     total = sum(terms.values())                               # [type, dest]
     u = total[:, None, :] + distance[None, :, :]
     k = distance.shape[0]
-    u[:, np.arange(k), np.arange(k)] += stay_utility
+    u[:, np.arange(k), np.arange(k)] += stay_utility - availability[None, :]
     u -= u.max(axis=2, keepdims=True)
     p = np.exp(u)
     p /= p.sum(axis=2, keepdims=True)

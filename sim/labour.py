@@ -195,11 +195,11 @@ class LabourMarket:
         return size, tight[self.region]
 
     def vacancies_by_kommune(self) -> np.ndarray:
-        """Open jobs after hiring, shared out over a region's kommuner by their jobs."""
-        jobs_k = self.jobs_by_kommune()
-        reg = np.bincount(self.region, jobs_k, minlength=self.n_regions)
-        share = jobs_k / np.maximum(reg[self.region], 1e-9)
-        return np.maximum(self.vacancies, 0.0)[self.region] * share
+        """Open jobs per kommune as labour immigrants see them: the kommune's jobs times its
+        region's open-job rate, shrunk for small regions and capped like movers see it
+        (``job_prospects``), so a handful of open jobs in a village does not draw a crowd."""
+        _, tight = self.job_prospects()
+        return self.jobs_by_kommune() * tight
 
     # ----- the yearly step ----------------------------------------------------------------
     def update_jobs(self, pop: Population, year: int) -> None:

@@ -175,9 +175,11 @@ class SettlementModel(mesa.Model):
 
     def _domestic_moves(self) -> migration.Moves:
         pop, params = self.population, self.params
-        terms = choice.dense_terms(self.place_view(), params)
+        view = self.place_view()
+        terms = choice.dense_terms(view, params)
         cum = choice.base_cumulative(terms, choice.distance_cost(self.geo.distance_km, params),
-                                     params.value("migration.stay_utility"))
+                                     params.value("migration.stay_utility"),
+                                     choice.availability_term(view.vacancy, params))
         facts = migration.household_facts(pop, self.labour.wage, params)
         heads = np.flatnonzero(pop.household_heads())
         multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
