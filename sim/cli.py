@@ -1,6 +1,8 @@
 """The ``livskraft`` command: run and check scenarios from the shell.
 
-``livskraft run FILE`` runs a scenario and writes its run folder; ``livskraft check FILE``
+``livskraft run FILE`` runs a scenario and writes its run folder; ``livskraft compare
+BASELINE SCENARIO`` runs both over several seeds and writes the effect and cost;
+``livskraft check FILE``
 only validates it; ``livskraft schema`` prints the JSON Schema of a scenario file. User errors
 (a bad scenario file, a bad option) print one clear message and exit with status 2; nothing
 is written.
@@ -148,6 +150,46 @@ def calibrate(
 
     effects = fit(iterations, persons_per_agent, seed, report=console.print)
     console.print(f"wrote {write_effects(effects, persons_per_agent, iterations)}")
+
+
+@app.command()
+def compare(
+    baseline: Annotated[Path, typer.Argument(help="baseline scenario YAML file")],
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file to compare with it")],
+    seeds: Annotated[int, typer.Option(help="seeds to run each with (seed, seed+1, …)")] = 10,
+    persons_per_agent: Annotated[int | None, typer.Option(
+        help="override persons per agent in both (e.g. 50 for a quick look)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="folder for compare.csv and compare.json (default runs/compare-<name>)")] = None,
+    workers: Annotated[int, typer.Option(help="runs in parallel (processes)")] = 1,
+) -> None:
+    """Run a baseline and a scenario over the same seeds; write and print the effect on
+    population (with a band over seeds), the cost and the cost per extra resident-year."""
+    if seeds < 1:
+        _fail(f"--seeds must be at least 1, got {seeds}")
+    if workers < 1:
+        _fail(f"--workers must be at least 1, got {workers}")
+    base = _load(baseline, persons_per_agent=persons_per_agent)
+    spec = _load(scenario, persons_per_agent=persons_per_agent)
+    from sim.compare import compare as run_compare
+    from sim.compare import describe
+
+    out_dir = out or Path("runs") / f"compare-{spec.name}"
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
+                        console=console, transient=False)
+    task = progress.add_task(f"{base.name} and {spec.name}", total=2 * seeds)
+    with progress:
+        try:
+            result = run_compare(base, spec, seeds, out_dir=out_dir, workers=workers,
+                                 on_run=lambda: progress.update(task, advance=1))
+        except ScenarioError as err:
+            progress.stop()
+            _fail(str(err))
+    for line in describe(result):
+        console.print(line, highlight=False)
+    console.print(f"wall time {result.summary['wall_time_s']:.0f} s; written: "
+                  f"{out_dir / 'compare.csv'}, {out_dir / 'compare.json'}")
 
 
 @app.command()

@@ -309,7 +309,7 @@ class PolicySpec(Strict):
             if value < 0:
                 raise refuse(("parameters", name), f"must not be negative ({unit.get(name, '')})"
                              f"; got {value!r}")
-            if "share" in unit.get(name, "") and value > 1 and name != "cost_share":
+            if unit.get(name, "").startswith("share") and value > 1:
                 raise refuse(("parameters", name), f"must be a share between 0 and 1; got "
                              f"{value!r}")
         return self
