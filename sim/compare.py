@@ -60,8 +60,8 @@ def target_codes(scenario: Scenario) -> list[str]:
 
 
 def _one_run(scenario: Scenario) -> tuple[pd.DataFrame, float, dict[str, float]]:
-    """Population by kommune and year (persons), the total policy cost and the cost by payer
-    (NOK) of one run."""
+    """Population by kommune and year (persons), the total policy cost and the cost by
+    ``payer:policy`` (NOK) of one run."""
     from sim.run import simulate
 
     result = simulate(scenario)
@@ -70,7 +70,8 @@ def _one_run(scenario: Scenario) -> tuple[pd.DataFrame, float, dict[str, float]]
     costs = result.policy_costs
     total = 0.0 if costs is None or costs.empty else float(costs["nok"].sum())
     by_payer = {} if costs is None or costs.empty else {
-        k: float(v) for k, v in costs.groupby("payer")["nok"].sum().items()}
+        f"{payer}:{policy}": float(v)
+        for (payer, policy), v in costs.groupby(["payer", "policy"])["nok"].sum().items()}
     return pop, total, by_payer
 
 
@@ -145,10 +146,15 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
     # resident-years: the 1 January counts after the start stand for the years simulated
     extra = diff[:, 1, 1:].sum(axis=1)
     cost = np.array([sr[1] - br[1] for sr, br in zip(scen, base, strict=True)])
-    payers = sorted({p for r in scen for p in r[2]})
-    by_payer = {p: float(np.median([sr[2].get(p, 0.0) - br[2].get(p, 0.0)
-                                    for sr, br in zip(scen, base, strict=True)]))
-                for p in payers}
+    keys = sorted({p for r in (*scen, *base) for p in r[2]})
+    by_key = {p: np.array([sr[2].get(p, 0.0) - br[2].get(p, 0.0)
+                           for sr, br in zip(scen, base, strict=True)]) for p in keys}
+    by_payer: dict[str, float] = {}
+    for key, values in by_key.items():
+        payer = key.split(":")[0]
+        by_payer[payer] = by_payer.get(payer, 0.0) + float(np.median(values))
+    by_policy = {key.split(":")[1] + f" ({key.split(':')[0]})": round(float(np.median(v)))
+                 for key, v in by_key.items()}
     effect_year = EFFECT_YEAR if EFFECT_YEAR in years else years[-1]
     yi = years.index(effect_year)
     total_cost = float(np.median(cost))
@@ -174,6 +180,7 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
         "extra_resident_years_p05": round(float(np.percentile(extra, lo)), 1),
         "extra_resident_years_p95": round(float(np.percentile(extra, hi)), 1),
         "total_cost_nok_by_payer": {p: round(v) for p, v in by_payer.items()},
+        "total_cost_nok_by_policy": by_policy,
         "wall_time_s": round(time.perf_counter() - t0, 1),
     }
     result = Comparison(table, summary)
@@ -209,7 +216,9 @@ def describe(result: Comparison) -> list[str]:
         f"{s['target_diff_p05']:+,.0f} to {s['target_diff_p95']:+,.0f}); "
         f"whole area {s['norway_diff_median']:+,.0f}",
         f"total cost {s['total_cost_nok'] / 1e9:,.2f} billion NOK "
-        + ", ".join(f"({p} {v / 1e9:,.2f})" for p, v in s["total_cost_nok_by_payer"].items()),
+        + ", ".join(f"({p} {v / 1e9:,.2f})" for p, v in s["total_cost_nok_by_payer"].items())
+        + "; by policy: " + ", ".join(f"{p} {v / 1e9:,.2f}"
+                                      for p, v in s["total_cost_nok_by_policy"].items()),
         f"extra resident-years in the target area {s['extra_resident_years']:,.0f} (band "
         f"{s['extra_resident_years_p05']:,.0f} to {s['extra_resident_years_p95']:,.0f}); "
         + (f"cost per extra resident-year {cpy:,.0f} NOK" if cpy is not None else

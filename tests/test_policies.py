@@ -327,6 +327,7 @@ def test_compare_writes_its_files(tmp_path):
     assert summary["seeds"] == [1, 2]
     assert summary["target_kommuner"] == ["K05", "K06"]
     assert summary["total_cost_nok"] > 0
+    assert list(summary["total_cost_nok_by_policy"]) == ["flyttepremie (state)"]
     for key in ("extra_resident_years", "cost_per_extra_resident_year"):
         assert key in summary
     assert "target area" in result.output and "cost" in result.output
