@@ -139,9 +139,23 @@ def _arrival_ages(n: int, params: ParameterSet, rng: np.random.Generator) -> np.
     return (lo + np.floor(rng.random(n) * (hi - lo + 1))).astype(np.int16)
 
 
+def subtype_shares(year: int, alternative: str, params: ParameterSet) -> dict[str, float]:
+    """Shares of arrivals by reason. The backcast (``observed``) follows the observed share
+    of refugees each year (``immigration.refugee_share_observed``: the waves of 2015–2016
+    and 2022–2024 were settled all over the country); labour and family immigrants keep
+    their relative shares. Projections use the long-run mix."""
+    shares = {k: float(v) for k, v in params.value("immigration.subtype_shares").items()}
+    if alternative != "observed":
+        return shares
+    refugee = params.value("immigration.refugee_share_observed", year)
+    rest = sum(v for k, v in shares.items() if k != "refugee")
+    return {k: (refugee if k == "refugee" else (1 - refugee) * v / rest)
+            for k, v in shares.items()}
+
+
 def arrive(pop: Population, year: int, total_persons: float, persons_per_agent: int,
            weights: dict[Subtype, np.ndarray] | None, params: ParameterSet,
-           rng: np.random.Generator) -> np.ndarray:
+           rng: np.random.Generator, shares: dict[str, float] | None = None) -> np.ndarray:
     """Add immigrant agents for ``total_persons`` arrivals; returns their rows.
 
     Each arrival gets a subtype (``immigration.subtype_shares``), an age
@@ -151,7 +165,7 @@ def arrive(pop: Population, year: int, total_persons: float, persons_per_agent: 
     n = int(stochastic_round(np.array([total_persons / persons_per_agent]), rng)[0])
     if n == 0 or weights is None:
         return np.empty(0, dtype=np.int64)
-    shares = params.value("immigration.subtype_shares")
+    shares = shares or params.value("immigration.subtype_shares")
     names = list(shares)
     p = np.array([float(shares[k]) for k in names])
     subtype = np.array([SUBTYPES[k] for k in names], np.int8)[

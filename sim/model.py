@@ -229,8 +229,9 @@ class SettlementModel(mesa.Model):
         demography.age_one_year(pop)
         if spec.immigration.yearly is None:
             total_in *= self.area_share        # national totals, scaled to the area
+        shares = immigration.subtype_shares(self.year, spec.immigration.alternative, params)
         arrived = immigration.arrive(pop, self.year, total_in,
-                                     self.persons_per_agent, weights, params, rng)
+                                     self.persons_per_agent, weights, params, rng, shares)
         born = demography.add_newborns(pop, mothers, params, rng)
         self.remote = np.concatenate([self.remote, np.zeros(len(pop) - len(self.remote),
                                                             dtype=bool)])
