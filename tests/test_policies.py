@@ -198,6 +198,16 @@ def test_shock_closes_jobs_at_the_cornerstone():
     after = m.labour.jobs_by_kommune()[k]
     assert before - after >= 300 / m.persons_per_agent * 0.8
     assert m.policy_set.shock_log[0]["jobs"] == -300
+    # the firm's workers live in the kommune: its residents lose their jobs
+    calm = SettlementModel(spec(end_year=2028))
+    calm.step()
+    calm.step()
+
+    def employed_here(model):
+        pop = model.population
+        return int(pop.employed[pop.kommune == k].sum())
+
+    assert employed_here(calm) - employed_here(m) >= 300 / m.persons_per_agent * 0.3
 
 
 def test_no_policy_run_is_unchanged_and_writes_empty_costs(tmp_path):

@@ -103,11 +103,24 @@ class PolicySet:
             for f in firms:                  # close from the chosen firm, then the next
                 take = min(-delta, float(lab.firm_jobs[f]))
                 lab.change_firm_jobs(f, -take)
+                self._lay_off_locally(model, k, int(lab.firm_sector[f]), take)
                 delta += take
                 if delta >= 0:
                     break
         self.shock_log.append({"year": model.year, "kommunenummer": shock.kommune,
                                "jobs": shock.jobs})
+
+    @staticmethod
+    def _lay_off_locally(model, k: int, sector: int, agents: float) -> None:
+        """The workers of a closing firm live in its kommune: lay off that many residents
+        of the kommune working in the firm's sector (the labour market otherwise spreads a
+        region's job losses over all its kommuner)."""
+        pop = model.population
+        rows = np.flatnonzero((pop.kommune == k) & (pop.employed == 1) & (pop.sector == sector))
+        n = min(len(rows), int(np.rint(agents)))
+        out = model.rng.choice(rows, size=n, replace=False) if n else rows[:0]
+        pop.employed[out] = 0
+        pop.sector[out] = -1
 
     def after_moves(self, model, moves) -> None:
         for p in self.policies:
