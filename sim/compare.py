@@ -11,7 +11,8 @@ a paired difference. The results are
 * ``compare.json``: total_cost_nok (the scenario's policy costs minus the baseline's, median
   over seeds, all payers), extra_resident_years (the target area's population difference
   summed over the 1 January counts after the start, median over seeds),
-  cost_per_extra_resident_year, seeds, and the detail behind them.
+  cost_per_extra_resident_year, seeds, and the detail behind them: cost by policy and payer,
+  and why people moved (the extra net domestic moves into the target area by reason).
 
 Figures are persons and NOK, never agents.
 """
@@ -59,11 +60,25 @@ def target_codes(scenario: Scenario) -> list[str]:
     return [c for c, m in zip(codes, mask, strict=True) if m]
 
 
-def _one_run(scenario: Scenario) -> tuple[pd.DataFrame, float, dict[str, float]]:
-    """Population by kommune and year (persons), the total policy cost and the cost by
-    ``payer:policy`` (NOK) of one run."""
+def _net_moves_by_reason(result, target: list[str]) -> dict[str, float]:
+    """Domestic moves into the target area minus moves out of it, by reason, over the run
+    (moves between the target's own kommuner cancel out)."""
+    moves = result.moves_by_reason
+    if moves is None or moves.empty:
+        return {}
+    here = moves[moves["kommunenummer"].astype(str).isin(target)]
+    sign = np.where(here["direction"] == "in", 1.0, -1.0)
+    net = (here["persons"].astype(float) * sign).groupby(here["reason"]).sum()
+    return {str(k): float(v) for k, v in net.items()}
+
+
+def _one_run(job: tuple[Scenario, list[str]]
+             ) -> tuple[pd.DataFrame, float, dict[str, float], dict[str, float]]:
+    """Population by kommune and year (persons), the total policy cost, the cost by
+    ``payer:policy`` (NOK) and the target area's net domestic moves by reason of one run."""
     from sim.run import simulate
 
+    scenario, target = job
     result = simulate(scenario)
     pop = result.kommuner[["kommunenummer", "year", "population"]].copy()
     pop["population"] = pop["population"].astype(float)
@@ -72,7 +87,7 @@ def _one_run(scenario: Scenario) -> tuple[pd.DataFrame, float, dict[str, float]]
     by_payer = {} if costs is None or costs.empty else {
         f"{payer}:{policy}": float(v)
         for (payer, policy), v in costs.groupby(["payer", "policy"])["nok"].sum().items()}
-    return pop, total, by_payer
+    return pop, total, by_payer, _net_moves_by_reason(result, target)
 
 
 def _cube(pops: list[pd.DataFrame], codes: list[str], years: list[int]) -> np.ndarray:
@@ -99,7 +114,8 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
             update["persons_per_agent"] = ppa
         return spec.model_copy(update=update)
 
-    jobs = [variant(s, seed) for seed in seed_list for s in (baseline, scenario)]
+    target_list = target_codes(scenario)
+    jobs = [(variant(s, seed), target_list) for seed in seed_list for s in (baseline, scenario)]
     results = []
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -121,7 +137,7 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
     years = sorted(set(base[0][0]["year"]) & set(scen[0][0]["year"]))
     b = _cube([r[0] for r in base], codes, years)
     s = _cube([r[0] for r in scen], codes, years)
-    target = np.isin(codes, target_codes(scenario))
+    target = np.isin(codes, target_list)
     areas = ["norway", "target", *codes]
 
     def by_area(cube: np.ndarray) -> np.ndarray:          # [seed, area, year]
@@ -155,6 +171,10 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
         by_payer[payer] = by_payer.get(payer, 0.0) + float(np.median(values))
     by_policy = {key.split(":")[1] + f" ({key.split(':')[0]})": round(float(np.median(v)))
                  for key, v in by_key.items()}
+    reasons = sorted({r for res in (*scen, *base) for r in res[3]})
+    why = {r: round(float(np.median([sr[3].get(r, 0.0) - br[3].get(r, 0.0)
+                                     for sr, br in zip(scen, base, strict=True)])), 1)
+           for r in reasons}
     effect_year = EFFECT_YEAR if EFFECT_YEAR in years else years[-1]
     yi = years.index(effect_year)
     total_cost = float(np.median(cost))
@@ -181,6 +201,7 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
         "extra_resident_years_p95": round(float(np.percentile(extra, hi)), 1),
         "total_cost_nok_by_payer": {p: round(v) for p, v in by_payer.items()},
         "total_cost_nok_by_policy": by_policy,
+        "extra_net_moves_into_target_by_reason": why,
         "wall_time_s": round(time.perf_counter() - t0, 1),
     }
     result = Comparison(table, summary)
@@ -223,4 +244,7 @@ def describe(result: Comparison) -> list[str]:
         f"{s['extra_resident_years_p05']:,.0f} to {s['extra_resident_years_p95']:,.0f}); "
         + (f"cost per extra resident-year {cpy:,.0f} NOK" if cpy is not None else
            "no extra resident-years, so no cost per resident-year"),
+        "why: extra net domestic moves into the target area over the run, by reason: "
+        + ", ".join(f"{r} {v:+,.0f}" for r, v in sorted(
+            s["extra_net_moves_into_target_by_reason"].items(), key=lambda x: -abs(x[1]))),
     ]

@@ -338,6 +338,7 @@ def test_compare_writes_its_files(tmp_path):
     assert summary["target_kommuner"] == ["K05", "K06"]
     assert summary["total_cost_nok"] > 0
     assert list(summary["total_cost_nok_by_policy"]) == ["flyttepremie (state)"]
+    assert summary["extra_net_moves_into_target_by_reason"]  # why, by reason
     for key in ("extra_resident_years", "cost_per_extra_resident_year"):
         assert key in summary
     assert "target area" in result.output and "cost" in result.output
