@@ -303,7 +303,7 @@ class PolicySpec(Strict):
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 raise refuse(("parameters", name), f"unknown parameter of {self.type}{hint}; "
                              "allowed: " + ", ".join(f"{k} ({unit.get(k, '')})" for k in known))
-            if not _is_number(value):
+            if not (_is_number(value) or isinstance(value, bool)):   # yes/no counts as 1/0
                 raise refuse(("parameters", name), f"must be a number ({unit.get(name, '')}); "
                              f"got {value!r}")
             if value < 0:

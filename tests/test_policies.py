@@ -172,6 +172,26 @@ def test_service_investment_raises_services_and_keeps_schools():
         assert (m.places.school_closures[mask] == 0).all()
 
 
+@pytest.mark.parametrize("kind", ["income_tax_relief", "flyttepremie"])
+def test_policy_draws_people_to_the_classroom_villages(kind):
+    """The same on the classroom landscape, one agent per person: the villages gain."""
+    classroom = Path(__file__).resolve().parents[1] / "scenarios" / "classroom-sentralisering.yaml"
+    raw = yaml.safe_load(classroom.read_text(encoding="utf-8"))
+    raw["immigration"] = {"alternative": "zero"}
+    diffs = []
+    for seed in SEEDS:
+        runs = []
+        for policies in ([], [{"type": kind, "where": {"centrality": [6]}, "parameters":
+                              {"percentage_points": 10} if kind == "income_tax_relief"
+                              else {"premium_nok": 500000}}]):
+            s = parse_scenario({**raw, "end_year": 2031, "seed": seed, "policies": policies})
+            m = SettlementModel(s)
+            m.run()
+            runs.append(population(m, m.geo.centrality == 6))
+        diffs.append(runs[1] - runs[0])
+    assert_moves_up(diffs, f"{kind}: village population")
+
+
 def test_every_registered_policy_is_tested():
     tests = [name for name in globals() if name.startswith("test_")]
     for kind in REGISTRY:
