@@ -193,6 +193,30 @@ def compare(
 
 
 @app.command()
+def dashboard(
+    host: Annotated[str, typer.Option(help="address to listen on (127.0.0.1 = this machine "
+                                           "only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8765,
+) -> None:
+    """Start the dashboard (a Solara app in dashboards/app.py) and print its address."""
+    import os
+    import sys
+
+    app_file = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    if not app_file.exists():
+        _fail(f"the dashboard app is not here: {app_file} (install from a clone of the "
+              "repository, e.g. pip install -e .)")
+    console.print(f"Livskraft dashboard: http://{host}:{port}/  (Ctrl+C stops it)",
+                  highlight=False)
+    cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host,
+           "--port", str(port), "--production", "--no-open", "--no-check-version",
+           "--log-level", "warning"]
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}   # works offline
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)   # the server replaces this process: signals reach it
+
+
+@app.command()
 def check(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
 ) -> None:

@@ -1,0 +1,399 @@
+"""What the dashboard computes, without any user interface: scenarios built from the start
+page's settings (validated by the same schema as the CLI), runs over seeds in the background
+with progress and cancellation, bands over seeds, the baseline comparison, and the CSV files
+to download. Everything here works on plain values and ``RunResult`` objects, so it is tested
+without a browser; the Solara app (``app.py``) only holds the state of one browser session.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.compare import target_codes
+from sim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+
+REPO = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = REPO / "scenarios"
+CLASSROOM = "classroom-sentralisering.yaml"
+BAND = (5, 95)               # percentiles of the bands over seeds
+AREAS = {                    # area choices for scenarios on real Norway
+    "scenario": "as in the scenario file / som i scenariofilen",
+    "region": "the kommune's commuting region / kommunens bo- og arbeidsmarkedsregion",
+    "fylke": "the kommune's fylke / kommunens fylke",
+    "norway": "all of Norway / hele Norge",
+}
+CSV_FILES = ("national", "kommuner", "indicators", "age_structure", "moves_by_reason",
+             "movers_by_age", "policy_costs")
+
+
+class Cancelled(Exception):
+    """The user cancelled a run."""
+
+
+# ----- scenarios and settings -----------------------------------------------------------------
+def scenario_files() -> list[str]:
+    """Scenario files in scenarios/, the classroom landscape first."""
+    names = sorted(p.name for p in SCENARIO_DIR.glob("*.yaml"))
+    return sorted(names, key=lambda n: n != CLASSROOM)
+
+
+@cache
+def base_scenario(name: str) -> Scenario:
+    """A scenario file as validated by the CLI (cached: scenarios are immutable models)."""
+    return load_scenario(SCENARIO_DIR / name)
+
+
+def kommune_options(scenario: Scenario) -> dict[str, str]:
+    """kommunenummer -> name of the kommuner one can pick: a landscape's own, else all 357."""
+    from sim import data
+    from sim.landscape import area_table
+
+    if scenario.geography.kind == "landscape":
+        table = area_table(scenario.geography)
+    else:
+        table = data.kommuner()
+    return dict(zip(table["kommunenummer"].astype(str), table["name"], strict=True))
+
+
+def find_kommune(query: str, options: dict[str, str]) -> tuple[str | None, list[str]]:
+    """The kommune a search box means (by number or name), or None and the candidates."""
+    q = (query or "").strip()
+    if not q:
+        return None, []
+    if q in options:
+        return q, []
+    low = q.lower()
+    exact = [c for c, n in options.items() if n.lower() == low or f"{c} {n}".lower() == low]
+    if len(exact) == 1:
+        return exact[0], []
+    hits = [c for c, n in options.items() if low in n.lower() or c.lower().startswith(low)]
+    if len(hits) == 1:
+        return hits[0], []
+    if hits:
+        return None, [f"{c} {options[c]}" for c in hits[:8]]
+    from sim.scenario import closest
+
+    return None, closest(q, options, n=5)
+
+
+def policy_fields() -> dict[str, list[tuple[str, Any, str]]]:
+    """Per policy type: its parameters as (name, default, unit), from the parameter tree."""
+    from sim.policies import REGISTRY
+    from sim.policies.base import defaults, units
+
+    out = {}
+    for kind in REGISTRY:
+        unit = units(kind)
+        out[kind] = [(name, value, unit.get(name, "")) for name, value in defaults(kind).items()]
+    return out
+
+
+def _number(raw: Any) -> Any:
+    """A text field's value as a number when it is one; otherwise as typed, so that the
+    schema refuses it with its own message."""
+    if isinstance(raw, int | float):
+        return raw
+    text = str(raw).strip().replace(",", ".").replace(" ", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return raw
+    return int(value) if value.is_integer() and "." not in text else value
+
+
+@dataclass
+class Settings:
+    """What the start page asks for."""
+
+    scenario: str = CLASSROOM
+    kommune: str | None = None          # kommunenummer (or a landscape's label)
+    area: str = "scenario"              # one of AREAS (real Norway only)
+    years: int | None = None            # None = as in the file
+    seeds: int = 1
+    persons_per_agent: int | None = None  # None = as in the file
+    keep_file_policies: bool = True
+    policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> parameters
+    baseline: bool = False              # also run the scenario without policies
+
+
+def build_scenario(s: Settings) -> Scenario:
+    """The scenario the settings describe, validated like a file (ScenarioError if not)."""
+    from sim import data
+
+    source = f"dashboard settings ({s.scenario})"
+    base = base_scenario(s.scenario)
+    raw = base.model_dump(exclude_none=True)
+    if s.years is not None:
+        years = _number(s.years)
+        raw["end_year"] = base.start_year + years if isinstance(years, int) else years
+    if s.persons_per_agent is not None:
+        raw["persons_per_agent"] = _number(s.persons_per_agent)
+    end = raw["end_year"] if isinstance(raw["end_year"], int) else base.end_year
+    for flow in ("immigration", "emigration"):       # a shorter run keeps its own years only
+        yearly = raw.get(flow, {}).get("yearly")
+        if yearly:
+            raw[flow]["yearly"] = {y: v for y, v in yearly.items() if y < end}
+    policies = raw.get("policies", []) if s.keep_file_policies else []
+    for p in policies:
+        if p.get("to_year") is not None and p["to_year"] >= end:
+            p["to_year"] = end - 1
+    if not s.keep_file_policies:
+        raw["shocks"] = []
+    if s.policies and not s.kommune:
+        raise ScenarioError(f"{source}: choose a kommune for the policies you switched on "
+                            f"({', '.join(s.policies)})")
+    for kind, params in s.policies.items():
+        policies.append({"type": kind, "where": {"kommuner": [s.kommune]},
+                         "parameters": {k: _number(v) for k, v in params.items()}})
+    raw["policies"] = policies
+    if base.geography.kind == "norway" and s.area != "scenario":
+        if s.area == "norway":
+            raw["geography"] = {"kind": "norway"}
+        elif not s.kommune:
+            raise ScenarioError(f"{source}: choose a kommune to simulate its {s.area}")
+        else:
+            row = data.kommuner().set_index("kommunenummer").loc[s.kommune]
+            raw["geography"] = ({"kind": "norway", "regions": [int(row["baregion_code"])]}
+                                if s.area == "region" else
+                                {"kind": "norway", "fylker": [row["fylkesnummer"]]})
+    seeds = _number(s.seeds)
+    if not isinstance(seeds, int) or not 1 <= seeds <= 50:
+        raise ScenarioError(f"{source}: seeds must be a whole number from 1 to 50, got {s.seeds!r}")
+    return parse_scenario(raw, source)
+
+
+def without_policies(scenario: Scenario) -> Scenario:
+    """The baseline of a comparison: the same scenario with no policies and no shocks."""
+    return scenario.model_copy(update={"policies": [], "shocks": [],
+                                       "name": f"{scenario.name}-baseline"})
+
+
+# ----- running --------------------------------------------------------------------------------
+@dataclass
+class Bundle:
+    """One dashboard run: the scenario over seeds, and the baseline over the same seeds."""
+
+    scenario: Scenario
+    results: list                        # RunResult per seed
+    baseline: list | None = None         # RunResult per seed, or None
+    wall_s: float = 0.0
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)   # the area's kommuner
+
+    @property
+    def seeds(self) -> list[int]:
+        return [r.scenario.seed for r in self.results]
+
+
+def run_bundle(scenario: Scenario, seeds: int = 1, baseline: bool = False,
+               on_progress: Callable[[int, int, str], None] | None = None,
+               cancel: threading.Event | None = None) -> Bundle:
+    """Run ``scenario`` over ``seeds`` seeds (and its baseline over the same seeds);
+    ``on_progress(done, total, label)`` after each simulated year; a set ``cancel`` stops the
+    run at the next year with ``Cancelled``."""
+    from sim.landscape import area_table
+    from sim.run import simulate
+
+    t0 = time.perf_counter()
+    years = scenario.end_year - scenario.start_year
+    specs = [scenario.model_copy(update={"seed": scenario.seed + i}) for i in range(seeds)]
+    jobs = [("scenario", s) for s in specs]
+    if baseline:
+        jobs += [("baseline", without_policies(s)) for s in specs]
+    total, done = years * len(jobs), 0
+    out: dict[str, list] = {"scenario": [], "baseline": []}
+    for label, spec in jobs:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+
+        def on_year(model, label=label, spec=spec) -> None:
+            nonlocal done
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            done += 1
+            if on_progress:
+                on_progress(done, total, f"{label}, seed {spec.seed}: 1 January {model.year}")
+
+        out[label].append(simulate(spec, on_year=on_year))
+    return Bundle(scenario, out["scenario"], out["baseline"] or None,
+                  round(time.perf_counter() - t0, 2), area_table(scenario.geography))
+
+
+# ----- tables over seeds ------------------------------------------------------------------------
+def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median and the BAND percentiles over the first axis (seeds)."""
+    values = np.asarray(values, dtype=float)
+    return (np.median(values, axis=0), np.percentile(values, BAND[0], axis=0),
+            np.percentile(values, BAND[1], axis=0))
+
+
+def population_cube(results: list) -> tuple[list[str], list[int], np.ndarray]:
+    """kommuner, years and population [seed, kommune, year] (persons)."""
+    first = results[0].kommuner
+    codes = list(dict.fromkeys(first["kommunenummer"].astype(str)))
+    years = sorted(first["year"].unique().tolist())
+    cube = np.zeros((len(results), len(codes), len(years)))
+    for i, r in enumerate(results):
+        wide = r.kommuner.pivot(index="kommunenummer", columns="year", values="population")
+        cube[i] = wide.reindex(index=codes, columns=years).to_numpy(float)
+    return codes, years, cube
+
+
+def largest_cities(bundle: Bundle) -> list[str]:
+    """The five largest cities of Norway inside the area; in a landscape or a small part of
+    Norway without them, its largest kommuner (up to a third of them, at most five)."""
+    from sim.parameters import ParameterSet
+
+    table = bundle.table
+    codes = table["kommunenummer"].astype(str).tolist()
+    cities = [c for c in ParameterSet(bundle.scenario.parameters).value(
+        "geography.largest_cities") if c in codes]
+    if cities:
+        return cities
+    n = max(1, min(5, len(codes) // 3))
+    return table.sort_values("population", ascending=False)["kommunenummer"].astype(
+        str).tolist()[:n]
+
+
+def population_groups(bundle: Bundle) -> dict[str, dict[str, np.ndarray]]:
+    """Population paths [seed, year] of the area, each centrality class, and the largest
+    cities vs the rest: {panel: {line label: array}}."""
+    codes, years, cube = population_cube(bundle.results)
+    table = bundle.table.set_index(bundle.table["kommunenummer"].astype(str))
+    cls = table.loc[codes, "sentralitetsklasse"].to_numpy()
+    cities = largest_cities(bundle)
+    in_city = np.isin(codes, cities)
+    names = table.loc[cities, "name"].tolist()
+    city_label = ("five largest cities" if len(cities) == 5 else
+                  "largest: " + ", ".join(names))
+    return {
+        "area": {"whole area / hele området": cube.sum(axis=1)},
+        "centrality": {f"class {c}": cube[:, cls == c].sum(axis=1)
+                       for c in sorted(set(cls.tolist()))},
+        "cities": {city_label: cube[:, in_city].sum(axis=1),
+                   "rest / resten": cube[:, ~in_city].sum(axis=1)},
+        "years": np.array(years),
+    }
+
+
+def _cost(result) -> float:
+    costs = result.policy_costs
+    return 0.0 if costs is None or costs.empty else float(costs["nok"].sum())
+
+
+def comparison(bundle: Bundle) -> tuple[pd.DataFrame, dict] | None:
+    """Scenario minus baseline with the same seeds, as in ``livskraft compare``: a table of
+    area (``area`` = all simulated kommuner, ``target`` = the kommuner the policies name),
+    year, baseline and scenario medians and the difference's median and band; and a summary
+    with the cost (scenario's policy costs minus the baseline's, NOK), the extra resident-years
+    in the target area (its population difference summed over the 1 January counts after the
+    start) and the cost per extra resident-year (medians over seeds)."""
+    if not bundle.baseline:
+        return None
+    codes, years, s = population_cube(bundle.results)
+    _, _, b = population_cube(bundle.baseline)
+    target = np.isin(codes, target_codes(bundle.scenario))   # as livskraft compare
+    rows = []
+    diffs = {}
+    for area, mask in (("area", np.ones(len(codes), bool)), ("target", target)):
+        sa, ba = s[:, mask].sum(axis=1), b[:, mask].sum(axis=1)
+        d = sa - ba
+        diffs[area] = d
+        med, lo, hi = band(d)
+        rows.append(pd.DataFrame({
+            "area": area, "year": years, "baseline_median": np.median(ba, axis=0),
+            "scenario_median": np.median(sa, axis=0), "diff_median": med, "diff_p05": lo,
+            "diff_p95": hi}))
+    table = pd.concat(rows, ignore_index=True)
+    extra = diffs["target"][:, 1:].sum(axis=1)
+    cost = np.array([_cost(sr) - _cost(br)
+                     for sr, br in zip(bundle.results, bundle.baseline, strict=True)])
+    total, extra_years = float(np.median(cost)), float(np.median(extra))
+    summary = {
+        "seeds": bundle.seeds,
+        "target_kommuner": [c for c, t in zip(codes, target, strict=True) if t],
+        "effect_year": years[-1],
+        "target_diff_median": float(np.median(diffs["target"][:, -1])),
+        "target_diff_p05": float(np.percentile(diffs["target"][:, -1], BAND[0])),
+        "target_diff_p95": float(np.percentile(diffs["target"][:, -1], BAND[1])),
+        "total_cost_nok": round(total),
+        "extra_resident_years": round(extra_years, 1),
+        "cost_per_extra_resident_year": (round(total / extra_years) if extra_years > 0
+                                         else None),
+    }
+    return table, summary
+
+
+def mean_over_seeds(results: list, name: str, keys: list[str]) -> pd.DataFrame:
+    """A per-seed table averaged over seeds (numeric columns, grouped by ``keys``)."""
+    frames = [getattr(r, name) for r in results if getattr(r, name) is not None]
+    if not frames:
+        return pd.DataFrame()
+    df = pd.concat(frames, ignore_index=True)
+    num = [c for c in df.columns if c not in keys and pd.api.types.is_numeric_dtype(df[c])]
+    return df.groupby(keys, as_index=False)[num].mean()
+
+
+def output_columns(bundle: Bundle) -> list[str]:
+    """Columns a map can be coloured by: growth, then kommuner.csv's and indicators.csv's."""
+    r = bundle.results[0]
+    cols = ["growth_percent"]
+    for df in (r.kommuner, r.indicators):
+        if df is not None:
+            cols += [c for c in df.columns if c not in ("kommunenummer", "year")
+                     and pd.api.types.is_numeric_dtype(df[c]) and c not in cols]
+    return cols
+
+
+def map_values(bundle: Bundle, column: str, year: int | None = None) -> pd.Series:
+    """Per kommune: growth in per cent over the run, or ``column`` in ``year`` (the last
+    year by default), median over seeds."""
+    if column == "growth_percent":
+        codes, _, cube = population_cube(bundle.results)
+        growth = 100 * (cube[:, :, -1] / np.maximum(cube[:, :, 0], 1) - 1)
+        return pd.Series(np.median(growth, axis=0), index=codes)
+    r = bundle.results[0]
+    name = "kommuner" if column in r.kommuner.columns else "indicators"
+    frames = [getattr(x, name) for x in bundle.results]
+    df = pd.concat(frames, ignore_index=True)
+    year = year if year is not None else int(df["year"].max())
+    df = df[df["year"] == year]
+    df = df.assign(value=pd.to_numeric(df[column], errors="coerce").astype(float))
+    return df.groupby(df["kommunenummer"].astype(str))["value"].median()
+
+
+# ----- downloads ----------------------------------------------------------------------------
+def csv_bytes(bundle: Bundle, name: str) -> bytes:
+    """A run-folder CSV over all seeds (a ``seed`` column first when there are several)."""
+    frames = []
+    for r in bundle.results:
+        df = getattr(r, name)
+        if df is None:
+            continue
+        frames.append(df.assign(seed=r.scenario.seed) if len(bundle.results) > 1 else df)
+    if not frames:
+        return b""
+    df = pd.concat(frames, ignore_index=True)
+    if "seed" in df.columns:
+        df = df[["seed", *[c for c in df.columns if c != "seed"]]]
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
+
+
+def compare_csv_bytes(bundle: Bundle) -> bytes:
+    found = comparison(bundle)
+    if found is None:
+        return b""
+    buf = io.StringIO()
+    found[0].round(1).to_csv(buf, index=False)
+    return buf.getvalue().encode("utf-8")
