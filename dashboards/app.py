@@ -23,6 +23,7 @@ from dashboards import logic
 from sim.scenario import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
+PROGRESS_EVERY_S = 0.4
 BIG = {"font-size": "1.3em"}
 
 
@@ -147,7 +148,7 @@ def StartPanel(settings: dict, on_run, on_cancel, running: bool, progress, statu
 def RunStatus(progress, status, error, running: bool):
     """Progress and status in their own component, so progress updates redraw only this."""
     if running:
-        solara.ProgressLinear(progress.value or True)
+        solara.ProgressLinear(max(progress.value, 1.0))   # determinate: no endless animation
     solara.Text(status.value, classes=["lk-status"])
     if error.value:
         solara.Error(error.value, classes=["lk-error"])
@@ -327,7 +328,13 @@ def Page():
         progress.set(0.0)
         t0 = time.perf_counter()
 
+        last = [0.0]
+
         def on_progress(done: int, total: int, label: str) -> None:
+            now = time.perf_counter()   # a few updates a second: each one costs a redraw
+            if now - last[0] < PROGRESS_EVERY_S and done < total:
+                return
+            last[0] = now
             progress.set(100.0 * done / total)
             status.set(f"Kjører / running: {label}")
 

@@ -161,7 +161,17 @@ def test_dashboard_in_a_browser(server, browser, tmp_path):
     page.screenshot(path=tmp_path / "03-classroom-map.png")
     _tab(page, "Klasserom / Classroom")
     page.locator(".lk-classroom-chart").wait_for()
-    page.screenshot(path=tmp_path / "04-classroom.png")
+    page.locator("button.lk-play").click()          # one click animates the 30 years
+    page.get_by_text("År / Year 2029").wait_for()
+    page.screenshot(path=tmp_path / "04-classroom-play.png")
+    page.locator("button.lk-cancel").click()
+    page.locator("button.lk-run:not([disabled])").wait_for()
+    _tab(page, "Last ned / Downloads")
+    with page.expect_download() as download:
+        page.locator(".lk-downloads").get_by_text("national.csv").click()
+    saved = tmp_path / "national.csv"
+    download.value.save_as(saved)
+    assert saved.read_text().startswith("year,population")
 
     # Frøya: real Norway, its commuting region, coarse, two seeds and the baseline
     _choose(page, "lk-scenario", "froya-housing.yaml")
