@@ -97,8 +97,13 @@ def StartPanel(settings: dict, on_run, on_cancel, running: bool, progress, statu
     fields = solara.use_memo(logic.policy_fields, [])
     with solara.Card("Start", classes=["lk-start"]):
         def choose(name: str) -> None:
+            try:                      # a broken file keeps the current one and says why
+                years, ppa = _defaults(name)
+            except ScenarioError as err:
+                error.set(str(err))
+                return
+            error.set(None)
             s["scenario"].set(name)
-            years, ppa = _defaults(name)
             s["years"].set(years)
             s["ppa"].set(ppa)
 
@@ -243,7 +248,8 @@ def KommuneView(bundle, code: str | None):
                        f"on the start page; showing {shown}")
     names = dict(zip(codes, bundle.table["name"], strict=True))
     solara.Markdown(f"## {shown} {names[shown]}", style=BIG)
-    solara.SliderInt("År / year", value=yr, on_value=year.set, min=years[0], max=years[-1])
+    solara.SliderInt("År / year", value=yr, on_value=year.set, min=years[0], max=years[-1],
+                     thumb_label="always")
     with solara.Column(classes=["lk-kommune-view"]):
         PngView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
         PngView(panels, "lk-kommune-panels", f"kommune-{shown}")

@@ -203,9 +203,20 @@ def kommune_figure(bundle: logic.Bundle, code: str) -> Figure:
               ("jobs", "Arbeidsplasser / jobs", 1, "jobs"),
               ("rent_nok", "Husleie / rent", 1e-3, "1,000 NOK a year"),
               ("price_nok", "Boligpris / house price", 1e-6, "million NOK")]
+    first = int(ind["year"].min()) if len(ind) else 0
     for ax, (col, title, scale, unit) in zip(axes[1:], panels, strict=True):
-        if col in ind.columns:
-            ax.plot(ind["year"], ind[col] * scale, color=COLOURS[0], lw=2)
+        if col not in ind.columns:
+            continue
+        rows = ind
+        if col == "immigrant_retention_5y":
+            # the share of the last five years' arrivals still here is only complete once
+            # the run has five years of arrivals (earlier, immigrants who came before the
+            # start count as "here" but not as "arrived")
+            rows = ind[ind["year"] >= first + 5]
+            if rows.empty:
+                ax.text(0.5, 0.5, "needs a run of 5+ years", ha="center",
+                        transform=ax.transAxes)
+        ax.plot(rows["year"], rows[col] * scale, color=COLOURS[0], lw=2)
         ax.set_title(title)
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
