@@ -79,7 +79,8 @@ class Records:
         pop, ppa, k = m.population, m.persons_per_agent, m.geo.size
         persons = pop.count_by_kommune(k) * ppa
         imm = pop.kind == Kind.IMMIGRANT
-        recent = imm & (pop.arrival_year >= m.year - 5)
+        # only immigrants who arrived during the run, like the arrivals they are divided by
+        recent = imm & (pop.arrival_year >= max(m.year - 5, m.spec.start_year))
         arrived = sum((v for y, v in self.arrivals_by_year.items() if y >= m.year - 5),
                       start=np.zeros(k))
         recent_here = pop.count_by_kommune(k, recent) * ppa
