@@ -26,6 +26,20 @@ def _by_centrality(params: ParameterSet, name: str, geo: Geography) -> np.ndarra
     return np.array([float(table[c]) for c in geo.centrality])
 
 
+def household_income(pop: Population, wage: np.ndarray) -> np.ndarray:
+    """Yearly gross income per household id: employed members times the local wage."""
+    emp = pop.employed.astype(bool)
+    return np.bincount(pop.household[emp], wage[pop.kommune[emp]],
+                       minlength=pop.next_household)
+
+
+def can_borrow(price: np.ndarray, income: np.ndarray, params: ParameterSet) -> np.ndarray:
+    """The lending rule: the loan (price less the equity share) is within
+    ``housing.max_loan_to_income`` times gross income."""
+    return price * (1 - params.value("housing.equity_share")) <= (
+        params.value("housing.max_loan_to_income") * income)
+
+
 class HousingMarket:
     """Arrays over kommuner: dwellings (agents' households), price (NOK), rent (NOK/year)."""
 
@@ -85,12 +99,6 @@ class HousingMarket:
                                     + p.value("housing.excess_removal_rate") * excess)
         self.dwellings += self.built - removed
 
-    def household_income(self, pop: Population, wage: np.ndarray) -> np.ndarray:
-        """Yearly gross income per household id: employed members times the local wage."""
-        emp = pop.employed.astype(bool)
-        return np.bincount(pop.household[emp], wage[pop.kommune[emp]],
-                           minlength=pop.next_household)
-
     def renters_buy(self, pop: Population, wage: np.ndarray, rng: np.random.Generator
                     ) -> np.ndarray:
         """Renter households that buy this year; returns the count per kommune (agents).
@@ -102,9 +110,8 @@ class HousingMarket:
         p = self.params
         heads = np.flatnonzero(pop.household_heads() & (pop.owner == 0))
         k = pop.kommune[heads]
-        income = self.household_income(pop, wage)[pop.household[heads]]
-        affordable = self.price[k] * (1 - p.value("housing.equity_share")) <= (
-            p.value("housing.max_loan_to_income") * income)
+        income = household_income(pop, wage)[pop.household[heads]]
+        affordable = can_borrow(self.price[k], income, p)
         wants = rng.random(len(heads)) < p.by_age("housing.buy_rate_by_age", pop.age[heads])
         equity = rng.random(len(heads)) < p.by_age("housing.equity_by_age", pop.age[heads])
         buyers = heads[wants & affordable & equity]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import choice, network
+from sim import choice, housing, network
 from sim.parameters import ParameterSet
 from sim.population import NO_KOMMUNE, Kind, Population
 
@@ -54,9 +54,7 @@ def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet) -> 
     with_children[pop.household[child]] = True
     with_pupils = np.zeros(n, dtype=bool)
     with_pupils[pop.household[pupil]] = True
-    emp = pop.employed.astype(bool)
-    income = np.bincount(pop.household[emp], wage[pop.kommune[emp]], minlength=n)
-    return HouseholdFacts(with_children, with_pupils, income)
+    return HouseholdFacts(with_children, with_pupils, housing.household_income(pop, wage))
 
 
 def _centred(x: np.ndarray) -> np.ndarray:
@@ -186,9 +184,7 @@ def _settle_in(pop: Population, rows: np.ndarray, origin: np.ndarray, dest: np.n
     known = hh < len(v.facts.income)          # young adults who just left home are not
     own = pop.employed[rows] * v.wage[origin]
     income = np.where(known, v.facts.income[np.minimum(hh, len(v.facts.income) - 1)], own)
-    can_buy = v.price[dest] * (1 - params.value("housing.equity_share")) <= (
-        params.value("housing.max_loan_to_income") * income)
-    pop.owner[rows] = (pop.owner[rows] == 1) & can_buy
+    pop.owner[rows] = (pop.owner[rows] == 1) & housing.can_borrow(v.price[dest], income, params)
     new_region = v.region[dest] != v.region[origin]
     lose_job = new_region & (pop.employed[rows] == 1) & ~v.remote[rows]
     pop.employed[rows[lose_job]] = 0
