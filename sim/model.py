@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from sim import choice, demography, immigration, labour, migration, network
+from sim import choice, demography, immigration, labour, migration, network, newcomers
 from sim.agents import AGENT_CLASS, PersonSet
 from sim.households import form_couples, form_households
 from sim.housing import HousingMarket
@@ -185,6 +185,7 @@ class SettlementModel(mesa.Model):
         multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
                                                self.places.service_level,
                                                self.places.attitude, params)
+        multiplier = multiplier * newcomers.move_factor(pop, heads, self.year, params)
         if self.move_factor is not None:
             multiplier = multiplier * self.move_factor[heads]
         view = SimpleNamespace(terms=terms, cum=cum, facts=facts, heads=heads,
