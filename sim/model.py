@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from sim import choice, demography, immigration, labour, migration, network, newcomers
+from sim import choice, demography, immigration, labour, migration, network, newcomers, spinup
 from sim.agents import AGENT_CLASS, PersonSet
 from sim.households import form_couples, form_households
 from sim.housing import HousingMarket
@@ -65,6 +65,7 @@ class SettlementModel(mesa.Model):
         self.seeker_boost: np.ndarray | None = None   # job-search weight multiplier
         self.move_factor: np.ndarray | None = None    # chance to move on / emigrate
         self.refugee_key: np.ndarray | None = None    # settlement key over kommuner
+        spinup.spin_up(self, int(self.params.value("spinup.years")))
         self.policy_set = PolicySet(self)
         self.records = Records(self)
         self.national: dict[str, int | None] = {}
