@@ -35,7 +35,14 @@ from sim.kommune import COMPONENTS, Kommune, Places, set_accounts
 from sim.landscape import build_world, national_share
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
-from sim.population import Kind, Population, build_stock, initial_home, initial_kinds
+from sim.population import (
+    Kind,
+    Population,
+    build_stock,
+    initial_home,
+    initial_kinds,
+    keep_freed_memory,
+)
 from sim.records import Records
 from sim.scenario import Scenario
 
@@ -48,6 +55,7 @@ class SettlementModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | None = None) -> None:
         spec = scenario or Scenario(name="default")
+        keep_freed_memory()
         super().__init__(rng=spec.seed)
         self.spec = spec
         self.params = ParameterSet(spec.parameters)

@@ -30,6 +30,11 @@ def _band_labels(bands: list[int]) -> list[str]:
         f"{bands[-1]}+"]
 
 
+def _group_of_age(lows: np.ndarray) -> np.ndarray:
+    """Index of the age group (given by its lowest ages) of every single age 0..MAX_AGE."""
+    return np.searchsorted(lows, np.arange(data.MAX_AGE + 1), side="right") - 1
+
+
 class Records:
     """Accumulates the yearly tables of one model run."""
 
@@ -67,7 +72,7 @@ class Records:
     def _movers_by_age(self, moved_rows: np.ndarray) -> pd.DataFrame:
         pop, ppa = self.model.population, self.model.persons_per_agent
         bands = np.array(MOVER_AGE_BANDS)
-        band_all = np.searchsorted(bands, pop.age, side="right") - 1
+        band_all = _group_of_age(bands)[pop.age]
         band_moved = band_all[moved_rows]
         n = len(bands)
         return pd.DataFrame({"year": self.model.year, "age_group": _band_labels(MOVER_AGE_BANDS),
@@ -83,17 +88,19 @@ class Records:
         recent = imm & (pop.arrival_year >= max(m.year - 5, m.spec.start_year))
         arrived = sum((v for y, v in self.arrivals_by_year.items() if y >= m.year - 5),
                       start=np.zeros(k))
-        recent_here = pop.count_by_kommune(k, recent) * ppa
         heads = pop.household_heads()
+        n = pop.counts_by_kommune(k, {"employed": pop.employed == 1, "immigrants": imm,
+                                      "recent": recent, "heads": heads,
+                                      "owners": heads & (pop.owner == 1)})
+        recent_here = n["recent"] * ppa
         return pd.DataFrame({
             "kommunenummer": m.geo.codes, "year": m.year, "population": persons,
             "jobs": np.round(m.labour.jobs_by_kommune() * ppa).astype(np.int64),
-            "employed": pop.count_by_kommune(k, pop.employed == 1) * ppa,
-            "owner_share": pop.count_by_kommune(k, heads & (pop.owner == 1))
-            / np.maximum(pop.count_by_kommune(k, heads), 1),
+            "employed": n["employed"] * ppa,
+            "owner_share": n["owners"] / np.maximum(n["heads"], 1),
             "price_nok": np.round(m.housing.price), "rent_nok": np.round(m.housing.rent),
             "dwellings": np.round(m.housing.dwellings * ppa).astype(np.int64),
-            "immigrants": pop.count_by_kommune(k, imm) * ppa,
+            "immigrants": n["immigrants"] * ppa,
             "immigrant_retention_5y": np.where(arrived > 0, recent_here / np.maximum(
                 arrived, 1), np.nan),
             "schools": m.places.schools.astype(np.int64),
@@ -105,7 +112,7 @@ class Records:
         pop, k = m.population, m.geo.size
         groups = data.age_groups()
         lows = np.array([g.lo for g in groups])
-        g = np.searchsorted(lows, pop.age, side="right") - 1
+        g = _group_of_age(lows)[pop.age]
         n_g = len(groups)
         cell = (pop.kommune.astype(np.int64) * n_g + g) * 2 + pop.sex
         counts = np.bincount(cell, minlength=k * n_g * 2).reshape(k, n_g, 2)
