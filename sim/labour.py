@@ -279,15 +279,16 @@ class LabourMarket:
 
 def seeker_weights(pop: Population, params: ParameterSet) -> np.ndarray:
     """How actively each person looks for work: participation by age; immigrants search with
-    a lower success weight, raised by ties to Norwegian-born residents (DESIGN.md)."""
+    a lower success weight, raised by ties to Norwegian-born residents (DESIGN.md). Only the
+    weights of people without a job are used (``LabourMarket.match``)."""
     w = params.by_age("labour.search_weight_by_age", pop.age)
-    imm = pop.kind == Kind.IMMIGRANT
-    if imm.any():
+    # only those without a job search, so only their ties are looked up
+    imm = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.employed == 0))
+    if len(imm):
         from sim.network import native_tie_share
 
-        share = native_tie_share(pop, np.flatnonzero(imm))
+        share = native_tie_share(pop, imm)
         factor = params.value("labour.immigrant_search_factor") * (
             1.0 + params.value("labour.native_tie_bonus") * share)
-        w = w.copy()
         w[imm] *= factor
     return w
