@@ -3,11 +3,17 @@
 Prints build time, seconds per simulated year and peak memory (max RSS of this process).
 
     .venv/bin/python benchmarks/bench_baseline.py [--years N] [--persons-per-agent N]
+                                                  [--profile N]
+
+``--profile N`` also profiles the run (cProfile, CPU time) and prints the N model functions
+with the most time of their own, which is where to look before optimising.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import resource
 import time
 from pathlib import Path
@@ -23,6 +29,8 @@ def main() -> None:
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"))
     ap.add_argument("--years", type=int, default=None, help="simulate only this many years")
     ap.add_argument("--persons-per-agent", type=int, default=1)
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="profile and print the N functions with the most own time")
     args = ap.parse_args()
     spec = load_scenario(args.scenario)
     raw = spec.model_dump()
@@ -31,6 +39,9 @@ def main() -> None:
         raw["end_year"] = spec.start_year + args.years
     spec = parse_scenario(raw, args.scenario)
 
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    if profiler:
+        profiler.enable()
     t0 = time.perf_counter()
     model = SettlementModel(spec)
     build = time.perf_counter() - t0
@@ -41,6 +52,9 @@ def main() -> None:
         model.step()
         per_year.append(time.perf_counter() - t)
     total = time.perf_counter() - t0
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(r"sim[/\\]", args.profile)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(f"scenario            {spec.name} ({spec.start_year}->{spec.end_year}), "
           f"{spec.persons_per_agent} person(s) per agent")

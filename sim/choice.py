@@ -137,20 +137,28 @@ class Sparse:
 
 
 def sparse_pulls(tie_kommune: np.ndarray, home: np.ndarray, params: ParameterSet) -> Sparse:
-    """Merge each mover's tie kommuner (with counts) and home kommune into unique slots."""
-    n, _slots = tie_kommune.shape
-    kom = np.concatenate([tie_kommune, home[:, None]], axis=1)
-    srt = np.sort(kom, axis=1)
-    first = np.ones_like(srt, dtype=bool)
-    first[:, 1:] = srt[:, 1:] != srt[:, :-1]
-    is_tie = np.concatenate([tie_kommune, np.full((n, 1), -1)], axis=1)
-    counts = (srt[:, :, None] == np.sort(is_tie, axis=1)[:, None, :]).sum(axis=2)
-    counts = np.where(srt >= 0, counts, 0)
-    at_home = (srt == home[:, None]) & (home[:, None] >= 0)
+    """Each mover's tie kommuner (one slot per kommune, with its number of ties) and home
+    kommune (in the same slot if ties live there too, else in an extra slot)."""
+    n, slots = tie_kommune.shape
+    srt = np.sort(tie_kommune, axis=1)
+    # run lengths of equal kommuner in each sorted row, kept at the first slot of each run
+    run_end = np.empty((n, slots), dtype=np.int64)
+    run_end[:, -1] = slots - 1
+    for j in range(slots - 2, -1, -1):
+        run_end[:, j] = np.where(srt[:, j] == srt[:, j + 1], run_end[:, j + 1], j)
+    first = srt >= 0
+    first[:, 1:] &= srt[:, 1:] != srt[:, :-1]
+    counts = np.where(first, run_end - np.arange(slots) + 1, 0)
+    has_home = home >= 0
+    home_slot = first & (srt == home[:, None]) & has_home[:, None]
+    home_apart = has_home & ~home_slot.any(axis=1)
+    kommune = np.concatenate([np.where(first, srt, -1), np.where(home_apart, home, -1)[:, None]],
+                             axis=1)
+    counts = np.concatenate([counts, np.zeros((n, 1), dtype=counts.dtype)], axis=1)
+    at_home = np.concatenate([home_slot, home_apart[:, None]], axis=1)
     delta = (params.value("migration.ties_coefficient") * np.log1p(counts)
              + params.value("migration.home_coefficient") * at_home)
-    keep = first & (srt >= 0)
-    return Sparse(np.where(keep, srt, -1), np.where(keep, delta, 0.0), np.where(keep, counts, 0))
+    return Sparse(kommune, np.where(kommune >= 0, delta, 0.0), counts)
 
 
 def draw(cum: np.ndarray, types: np.ndarray, origins: np.ndarray, sparse: Sparse,

@@ -2,15 +2,20 @@
 
 ``livskraft run FILE`` runs a scenario and writes its run folder; ``livskraft compare
 BASELINE SCENARIO`` runs both over several seeds and writes the effect and cost;
-``livskraft check FILE``
-only validates it; ``livskraft schema`` prints the JSON Schema of a scenario file. User errors
-(a bad scenario file, a bad option) print one clear message and exit with status 2; nothing
-is written.
+``livskraft ensemble FILE`` runs many seeds in parallel (a process pool or a Dask cluster)
+and writes each seed's run folder and bands over seeds; ``livskraft sensitivity FILE`` runs a
+SALib design over parameters and writes the indices; ``livskraft runs list|show|diff`` looks
+into the run store where each of these registers itself (``sim.store``);
+``livskraft check FILE`` only validates a scenario; ``livskraft schema`` prints the JSON
+Schema of a scenario file. User errors (a bad scenario file, a bad option) print one clear
+message and exit with status 2; nothing is written. Ctrl-C stops a command, leaves nothing
+half-written and exits with status 130.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +33,15 @@ console = Console(width=120) if not Console().is_terminal else Console()
 err_console = Console(stderr=True)
 
 USER_ERROR = 2
+INTERRUPTED = 130          # the shell's status for a command stopped by Ctrl-C
+
+StoreOption = Annotated[Path | None, typer.Option(
+    help="run store folder (default $LIVSKRAFT_RUNS, else runs/)")]
+EngineOption = Annotated[str, typer.Option(
+    help="local (a process pool on this machine) or dask (a Dask cluster)")]
+AddressOption = Annotated[str | None, typer.Option(
+    help="address of a running Dask scheduler, e.g. tcp://host:8786 (with --engine dask; "
+         "default: a local cluster of --workers processes)")]
 
 
 @app.callback()
@@ -37,7 +51,7 @@ def _root() -> None:
 
 def _fail(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False,
-                      soft_wrap=True)
+                      soft_wrap=True, emoji=False)
     raise typer.Exit(USER_ERROR)
 
 
@@ -52,6 +66,43 @@ def _load(path: Path, **overrides):
         return scenario
     except ScenarioError as err:
         _fail(str(err))
+
+
+def _check_engine(engine: str, address: str | None, workers: int | None) -> None:
+    from sim.engine import ENGINES
+
+    if engine not in ENGINES:
+        _fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if address is not None and engine != "dask":
+        _fail("--address is the address of a Dask scheduler; use it with --engine dask")
+    if workers is not None and workers < 1:
+        _fail(f"--workers must be at least 1, got {workers}")
+
+
+@contextmanager
+def _recorded(kind: str, spec, seeds: list[int], out_dir: Path, store: Path | None,
+              persons_per_agent: int | None = None):
+    """Register the command in the run store for its duration (see ``sim.store``)."""
+    from sim.store import StoreError
+    from sim.store_entries import recording
+
+    try:
+        with recording(kind, spec, seeds, out_dir=out_dir, store=store,
+                       persons_per_agent=persons_per_agent) as rec:
+            yield rec
+    except StoreError as err:
+        _fail(f"run store: {err}")
+    except KeyboardInterrupt:
+        err_console.print(f"[bold]interrupted[/]: no {kind} result was written")
+        raise typer.Exit(INTERRUPTED) from None
+
+
+def _run_progress(label: str, total: int | None) -> tuple[Progress, int]:
+    """A progress bar over runs (seeds or samples)."""
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
+                        console=console, transient=False)
+    return progress, progress.add_task(label, total=total)
 
 
 def _summary_table(result) -> Table:
@@ -99,19 +150,23 @@ def run(
     seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
     persons_per_agent: Annotated[int | None, typer.Option(
         help="override persons per agent (1 = one agent per person)")] = None,
+    store: StoreOption = None,
 ) -> None:
-    """Run one scenario and write its run folder."""
+    """Run one scenario and write its run folder (and register it in the run store)."""
     spec = _load(scenario, seed=seed, persons_per_agent=persons_per_agent)
     from sim.run import run_scenario
+    from sim.store_entries import run_entry
 
     out_dir = out or Path("runs") / spec.name
     progress, on_year = _year_progress(spec.name, spec.end_year - spec.start_year)
-    with progress:
-        try:
-            result = run_scenario(spec, out_dir, on_year=on_year)
-        except ScenarioError as err:  # e.g. a parameter override the model cannot use
-            progress.stop()
-            _fail(str(err))
+    with _recorded("run", spec, [spec.seed], out_dir, store) as rec:
+        with progress:
+            try:
+                result = run_scenario(spec, out_dir, on_year=on_year)
+            except ScenarioError as err:  # e.g. a parameter override the model cannot use
+                progress.stop()
+                _fail(str(err))
+        rec.save(*run_entry(result), result.meta)
     console.print(_summary_table(result))
     console.print(f"wall time {result.meta['wall_time_s']:.1f} s "
                   f"(build {result.meta['build_time_s']:.1f} s); run folder: {out_dir}")
@@ -162,34 +217,266 @@ def compare(
     out: Annotated[Path | None, typer.Option(
         help="folder for compare.csv and compare.json (default runs/compare-<name>)")] = None,
     workers: Annotated[int, typer.Option(help="runs in parallel (processes)")] = 1,
+    engine: EngineOption = "local",
+    address: AddressOption = None,
+    store: StoreOption = None,
 ) -> None:
     """Run a baseline and a scenario over the same seeds; write and print the effect on
     population (with a band over seeds), the cost and the cost per extra resident-year."""
     if seeds < 1:
         _fail(f"--seeds must be at least 1, got {seeds}")
-    if workers < 1:
-        _fail(f"--workers must be at least 1, got {workers}")
+    _check_engine(engine, address, workers)
     base = _load(baseline, persons_per_agent=persons_per_agent)
     spec = _load(scenario, persons_per_agent=persons_per_agent)
     from sim.compare import compare as run_compare
     from sim.compare import describe
+    from sim.ensemble import seed_numbers
+    from sim.store_entries import compare_entry
 
     out_dir = out or Path("runs") / f"compare-{spec.name}"
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
-                        console=console, transient=False)
-    task = progress.add_task(f"{base.name} and {spec.name}", total=2 * seeds)
-    with progress:
-        try:
-            result = run_compare(base, spec, seeds, out_dir=out_dir, workers=workers,
-                                 on_run=lambda: progress.update(task, advance=1))
-        except ScenarioError as err:
-            progress.stop()
-            _fail(str(err))
+    progress, task = _run_progress(f"{base.name} and {spec.name}", 2 * seeds)
+    with _recorded("compare", spec, seed_numbers(spec.seed, seeds), out_dir, store) as rec:
+        with progress:
+            try:
+                result = run_compare(base, spec, seeds, out_dir=out_dir, workers=workers,
+                                     engine=engine, address=address,
+                                     on_run=lambda: progress.update(task, advance=1))
+            except ScenarioError as err:
+                progress.stop()
+                _fail(str(err))
+        rec.save(*compare_entry(result, spec), result.summary)
     for line in describe(result):
         console.print(line, highlight=False)
     console.print(f"wall time {result.summary['wall_time_s']:.0f} s; written: "
                   f"{out_dir / 'compare.csv'}, {out_dir / 'compare.json'}")
+
+
+BAND_YEARS_STEP = 5        # the ensemble's printed table shows every 5th year and the last
+
+
+@app.command()
+def ensemble(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    seeds: Annotated[int, typer.Option(help="seeds to run (seed, seed+1, …)")] = 10,
+    engine: EngineOption = "local",
+    address: AddressOption = None,
+    workers: Annotated[int | None, typer.Option(
+        help="processes (local pool or local Dask cluster; default: the machine's cores)")
+    ] = None,
+    persons_per_agent: Annotated[int | None, typer.Option(
+        help="override persons per agent (e.g. 50 for a quick look)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="folder for seed-<n>/ and bands.csv (default runs/ensemble-<name>)")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Run a scenario over several seeds in parallel; write each seed's run folder and the
+    median and 5–95 % band of population by kommune and year (bands.csv)."""
+    if seeds < 1:
+        _fail(f"--seeds must be at least 1, got {seeds}")
+    _check_engine(engine, address, workers)
+    spec = _load(scenario, persons_per_agent=persons_per_agent)
+    from sim.ensemble import NORWAY, run_ensemble, seed_numbers
+    from sim.store_entries import ensemble_entry
+
+    out_dir = out or Path("runs") / f"ensemble-{spec.name}"
+    progress, task = _run_progress(f"{spec.name}, {seeds} seeds ({engine})", seeds)
+    with _recorded("ensemble", spec, seed_numbers(spec.seed, seeds), out_dir, store) as rec:
+        with progress:
+            try:
+                result = run_ensemble(spec, seeds, out_dir=out_dir, engine=engine,
+                                      workers=workers, address=address,
+                                      on_run=lambda: progress.update(task, advance=1))
+            except ScenarioError as err:
+                progress.stop()
+                _fail(str(err))
+        rec.save(*ensemble_entry(result), result.meta)
+    whole = result.bands[result.bands["area"] == NORWAY]
+    years = whole["year"].tolist()
+    shown = whole[[(y - years[0]) % BAND_YEARS_STEP == 0 or y == years[-1] for y in years]]
+    table = Table(title=f"{spec.name}: population of the whole area on 1 January over "
+                        f"{seeds} seeds (persons)")
+    for c in ("year", "p05", "median", "p95"):
+        table.add_column(c, justify="right")
+    for row in shown.itertuples():
+        table.add_row(str(row.year), f"{row.p05:,.0f}", f"{row.median:,.0f}", f"{row.p95:,.0f}")
+    console.print(table)
+    console.print(f"wall time {result.meta['wall_time_s']:.0f} s; written: {out_dir} "
+                  f"(seed-<n>/ for seeds {result.seeds[0]}–{result.seeds[-1]}, bands.csv)")
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
+    method: Annotated[str, typer.Option(help="morris (elementary effects) or sobol")
+                      ] = "morris",
+    params: Annotated[list[str] | None, typer.Option(
+        "--params", help="a factor: name=low:high, or name for ±20 % around its default; "
+        "name is a parameter of sim/params with dots (and keys into a table, e.g. "
+        "migration.stay_coefficients.owner) or policies[i].name; repeat or separate with "
+        "commas (default: four migration coefficients and the policies' parameters)")] = None,
+    samples: Annotated[int | None, typer.Option(
+        help="N: Morris trajectories (N·(D+1) runs, default 4) or Sobol base samples "
+             "(N·(D+2) runs, a power of 2, default 8)")] = None,
+    output: Annotated[str, typer.Option(
+        help="the output: population in the last year of norway (the whole simulated area), "
+             "target (the policies' places) or a kommunenummer")] = "target",
+    engine: EngineOption = "local",
+    address: AddressOption = None,
+    workers: Annotated[int | None, typer.Option(
+        help="processes (default: the machine's cores)")] = None,
+    persons_per_agent: Annotated[int | None, typer.Option(
+        help="override persons per agent")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="folder for indices.csv, samples.csv, indices.png "
+             "(default runs/sensitivity-<name>)")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Sensitivity of a scenario's output to behavioural and policy parameters (SALib):
+    write the indices (CSV), the runs and a bar chart."""
+    _check_engine(engine, address, workers)
+    spec = _load(scenario, persons_per_agent=persons_per_agent)
+    from sim import sensitivity as sa
+    from sim.store_entries import sensitivity_entry
+
+    names = [n.strip() for p in params or [] for n in p.split(",") if n.strip()]
+    try:
+        sa.check_samples(method, samples or sa.DEFAULT_SAMPLES.get(method, 0))
+        factors = [sa.parse_factor(spec, n) for n in names or sa.default_factor_names(spec)]
+        sa.check_factors(spec, factors)
+        sa.output_codes(spec, output)
+    except ScenarioError as err:
+        _fail(str(err))
+    out_dir = out or Path("runs") / f"sensitivity-{spec.name}"
+    progress, task = _run_progress(f"{spec.name}: {method}, {len(factors)} factors", None)
+    with _recorded("sensitivity", spec, [spec.seed], out_dir, store) as rec:
+        with progress:
+            result = sa.run_sensitivity(
+                spec, method, factors, samples=samples, output=output, out_dir=out_dir,
+                engine=engine, workers=workers, address=address,
+                on_design=lambda n: progress.update(task, total=n),
+                on_run=lambda: progress.update(task, advance=1))
+        rec.save(*sensitivity_entry(result), result.meta)
+    table = Table(title=f"{spec.name}: sensitivity of the population of {output} on "
+                        f"1 January {spec.end_year} ({result.meta['runs']} runs)")
+    for c in result.indices.columns:
+        table.add_column(c, justify="left" if c == "parameter" else "right")
+    for row in result.indices.itertuples(index=False):
+        table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
+    console.print(table)
+    console.print(f"wall time {result.meta['wall_time_s']:.0f} s; written: {out_dir} "
+                  "(indices.csv, samples.csv, indices.png, sensitivity.json)")
+
+
+# ----- the run store -------------------------------------------------------------------------
+runs_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                       help="The run store: list, show and compare earlier runs.")
+app.add_typer(runs_app, name="runs")
+
+
+def _store(store: Path | None):
+    from sim.store import Store, store_root
+
+    return Store(store_root(store))
+
+
+def _seeds_label(seeds) -> str:
+    seeds = list(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ",".join(map(str, seeds))
+
+
+def _when(stamp) -> str:
+    return "" if stamp is None or stamp != stamp else f"{stamp:%Y-%m-%d %H:%M:%S}"
+
+
+@runs_app.command("list")
+def runs_list(
+    kind: Annotated[str | None, typer.Option(
+        help="only this kind: run, compare, ensemble or sensitivity")] = None,
+    limit: Annotated[int, typer.Option(help="newest this many")] = 50,
+    store: StoreOption = None,
+) -> None:
+    """List the runs in the store, newest first."""
+    from sim.store import KINDS, StoreError
+
+    if kind is not None and kind not in KINDS:
+        _fail(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    st = _store(store)
+    try:
+        entries = st.entries(kind, limit)
+    except StoreError as err:
+        _fail(str(err))
+    table = Table(title=f"run store {st.root} ({len(entries)} shown)")
+    for c in ("id", "kind", "scenario", "seeds", "created (UTC)", "status", "path"):
+        table.add_column(c, overflow="fold", no_wrap=c not in ("scenario", "path"))
+    for e in entries.itertuples():
+        table.add_row(e.id, e.kind, e.scenario, _seeds_label(e.seeds), _when(e.created),
+                      e.status, (e.out_dir or "") if e.status == "complete" else "")
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="id (or its unique beginning)")],
+    store: StoreOption = None,
+) -> None:
+    """Show a run's metadata and headline figures."""
+    from sim.store import StoreError
+
+    st = _store(store)
+    try:
+        e = st.entry(run_id)
+    except StoreError as err:
+        _fail(str(err))
+    table = Table(title=f"{e['kind']} {e['id']}: {e['scenario']}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("")
+    rows = {"status": e["status"], "seeds": _seeds_label(e["seeds"]),
+            "persons per agent": e["persons_per_agent"],
+            "years": f"{e['start_year']}–{e['end_year']}",
+            "created (UTC)": _when(e["created"]), "finished (UTC)": _when(e["finished"]),
+            "output folder": e["out_dir"],
+            "stored data": (st.root / e["data"]) if e["data"] else "none",
+            "tables": ", ".join(e["files"] or []), "version": e["version"],
+            **e["headline"]}
+    for key, value in rows.items():
+        shown = f"{value:,}" if isinstance(value, int | float) and key != "version" else value
+        table.add_row(key, escape(str(shown)))
+    console.print(table)
+
+
+@runs_app.command("diff")
+def runs_diff(
+    a: Annotated[str, typer.Argument(help="id of run A")],
+    b: Annotated[str, typer.Argument(help="id of run B")],
+    top: Annotated[int, typer.Option(help="kommuner to list")] = 10,
+    store: StoreOption = None,
+) -> None:
+    """B minus A: population of the whole area and of the kommuner that changed most, in
+    the last year both have."""
+    from sim.store import StoreError
+    from sim.store_entries import diff
+
+    try:
+        d = diff(_store(store), a, b, top)
+    except StoreError as err:
+        _fail(str(err))
+    n = d.national
+    console.print(f"A = {d.a['kind']} {d.a['id']} ({d.a['scenario']}), B = {d.b['kind']} "
+                  f"{d.b['id']} ({d.b['scenario']}); population on 1 January {d.year}",
+                  highlight=False)
+    console.print(f"whole area: A {n['a']:,.0f}, B {n['b']:,.0f}, B − A {n['diff']:+,.0f} "
+                  f"persons ({n['percent']:+.2f} %)", highlight=False)
+    table = Table(title=f"kommuner with the largest changes (B − A, persons, {d.year})")
+    for c in ("kommune", "name", "A", "B", "B − A", "%"):
+        table.add_column(c, justify="left" if c in ("kommune", "name") else "right")
+    for r in d.kommuner.itertuples():
+        table.add_row(r.area, r.name, f"{r.a:,.0f}", f"{r.b:,.0f}", f"{r.diff:+,.0f}",
+                      f"{r.percent:+.2f}")
+    console.print(table)
+    if d.only_in_one:
+        console.print(f"{d.only_in_one} kommuner are in only one of the two runs")
 
 
 @app.command()

@@ -22,13 +22,14 @@ from __future__ import annotations
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.engine import run_jobs
+from sim.ensemble import seed_numbers, variant
 from sim.scenario import Scenario, ScenarioError
 
 EFFECT_YEAR = 2040   # the year the summary reports, if the run reaches it
@@ -72,8 +73,12 @@ def _net_moves_by_reason(result, target: list[str]) -> dict[str, float]:
     return {str(k): float(v) for k, v in net.items()}
 
 
-def _one_run(job: tuple[Scenario, list[str]]
-             ) -> tuple[pd.DataFrame, float, dict[str, float], dict[str, float]]:
+# one run, reduced: population by kommune and year, total cost, cost by payer:policy, and the
+# target area's net moves by reason
+RunSummary = tuple[pd.DataFrame, float, dict[str, float], dict[str, float]]
+
+
+def _one_run(job: tuple[Scenario, list[str]]) -> RunSummary:
     """Population by kommune and year (persons), the total policy cost, the cost by
     ``payer:policy`` (NOK) and the target area's net domestic moves by reason of one run."""
     from sim.run import simulate
@@ -99,87 +104,107 @@ def _cube(pops: list[pd.DataFrame], codes: list[str], years: list[int]) -> np.nd
     return out
 
 
-def compare(baseline: Scenario, scenario: Scenario, seeds: int,
-            persons_per_agent: int | None = None, out_dir: Path | None = None,
-            workers: int = 1, on_run=None) -> Comparison:
-    """Run both scenarios over ``seeds`` seeds and compare them (see the module docstring)."""
-    t0 = time.perf_counter()
-    first = scenario.seed
-    seed_list = [first + i for i in range(seeds)]
-    ppa = persons_per_agent
+@dataclass
+class _Paired:
+    """Both scenarios' runs, seed by seed, on their common kommuner and years."""
 
-    def variant(spec: Scenario, seed: int) -> Scenario:
-        update = {"seed": seed}
-        if ppa is not None:
-            update["persons_per_agent"] = ppa
-        return spec.model_copy(update=update)
+    base: list[RunSummary]
+    scen: list[RunSummary]
+    codes: list[str]
+    years: list[int]
+    target: np.ndarray        # bool per code: in the target area
+    base_areas: np.ndarray    # [seed, area, year]: norway, target, then each code
+    scen_areas: np.ndarray
 
-    target_list = target_codes(scenario)
-    jobs = [(variant(s, seed), target_list) for seed in seed_list for s in (baseline, scenario)]
-    results = []
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for r in pool.map(_one_run, jobs):
-                results.append(r)
-                if on_run:
-                    on_run()
-    else:
-        for job in jobs:
-            results.append(_one_run(job))
-            if on_run:
-                on_run()
-    base, scen = results[0::2], results[1::2]
+    @property
+    def diff(self) -> np.ndarray:
+        return self.scen_areas - self.base_areas
+
+
+def _run_both(baseline: Scenario, scenario: Scenario, seed_list: list[int],
+              persons_per_agent: int | None, target_list: list[str], on_run=None,
+              **engine) -> tuple[list[RunSummary], list[RunSummary]]:
+    """The baseline's and the scenario's run summaries, one per seed, run by the engine."""
+    jobs = [(variant(spec, seed, persons_per_agent), target_list)
+            for seed in seed_list for spec in (baseline, scenario)]
+    results = run_jobs(_one_run, jobs, on_done=(lambda i, r: on_run()) if on_run else None,
+                       **engine)
+    return results[0::2], results[1::2]
+
+
+def _pair(base: list[RunSummary], scen: list[RunSummary], target_list: list[str]) -> _Paired:
+    """Line both up on the kommuner and years they share; add the norway and target areas."""
     b_codes = set(base[0][0]["kommunenummer"])
     codes = [c for c in scen[0][0]["kommunenummer"].unique() if c in b_codes]
     if not codes:
         raise ScenarioError("the baseline and the scenario share no kommune; compare needs "
                             "the same area (or overlapping ones)")
     years = sorted(set(base[0][0]["year"]) & set(scen[0][0]["year"]))
-    b = _cube([r[0] for r in base], codes, years)
-    s = _cube([r[0] for r in scen], codes, years)
     target = np.isin(codes, target_list)
-    areas = ["norway", "target", *codes]
 
-    def by_area(cube: np.ndarray) -> np.ndarray:          # [seed, area, year]
+    def by_area(runs: list[RunSummary]) -> np.ndarray:          # [seed, area, year]
+        cube = _cube([r[0] for r in runs], codes, years)
         return np.concatenate([cube.sum(axis=1, keepdims=True),
                                cube[:, target].sum(axis=1, keepdims=True), cube], axis=1)
 
-    ba, sa = by_area(b), by_area(s)
-    diff = sa - ba
+    return _Paired(base, scen, codes, years, target, by_area(base), by_area(scen))
+
+
+def _band_table(p: _Paired) -> pd.DataFrame:
+    """compare.csv: medians of both and the difference with its band, by area and year."""
+    areas = ["norway", "target", *p.codes]
+    diff = p.diff
     lo, hi = BAND
     table = pd.DataFrame({
-        "area": np.repeat(areas, len(years)),
-        "year": np.tile(years, len(areas)),
-        "baseline_median": np.median(ba, axis=0).ravel(),
-        "scenario_median": np.median(sa, axis=0).ravel(),
+        "area": np.repeat(areas, len(p.years)),
+        "year": np.tile(p.years, len(areas)),
+        "baseline_median": np.median(p.base_areas, axis=0).ravel(),
+        "scenario_median": np.median(p.scen_areas, axis=0).ravel(),
         "diff_median": np.median(diff, axis=0).ravel(),
         "diff_p05": np.percentile(diff, lo, axis=0).ravel(),
         "diff_p95": np.percentile(diff, hi, axis=0).ravel(),
     })
     num = table.columns[2:]
     table[num] = table[num].round(1)
+    return table
 
+
+def _paired_medians(p: _Paired, item: int) -> dict[str, float]:
+    """Median over seeds of scenario minus baseline for each key of the runs' ``item``-th
+    mapping (cost by payer:policy, or net moves by reason); a key absent from a run is 0."""
+    keys = sorted({k for r in (*p.scen, *p.base) for k in r[item]})
+    pairs = list(zip(p.scen, p.base, strict=True))
+    return {k: float(np.median([sr[item].get(k, 0.0) - br[item].get(k, 0.0)
+                                for sr, br in pairs])) for k in keys}
+
+
+def _costs(p: _Paired) -> dict:
+    """Total cost (median over seeds of the paired difference) and its split."""
+    cost = np.array([sr[1] - br[1] for sr, br in zip(p.scen, p.base, strict=True)])
+    by_key = _paired_medians(p, 2)
+    by_payer: dict[str, float] = {}
+    for key, value in by_key.items():
+        payer = key.split(":")[0]
+        by_payer[payer] = by_payer.get(payer, 0.0) + value
+    by_policy = {key.split(":")[1] + f" ({key.split(':')[0]})": round(v)
+                 for key, v in by_key.items()}
+    return {"total": float(np.median(cost)), "by_payer": by_payer, "by_policy": by_policy}
+
+
+def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list[int],
+             persons_per_agent: int | None) -> dict:
+    """compare.json, without the wall time (see the module docstring)."""
+    diff, ba, years = p.diff, p.base_areas, p.years
+    lo, hi = BAND
     # resident-years: the 1 January counts after the start stand for the years simulated
     extra = diff[:, 1, 1:].sum(axis=1)
-    cost = np.array([sr[1] - br[1] for sr, br in zip(scen, base, strict=True)])
-    keys = sorted({p for r in (*scen, *base) for p in r[2]})
-    by_key = {p: np.array([sr[2].get(p, 0.0) - br[2].get(p, 0.0)
-                           for sr, br in zip(scen, base, strict=True)]) for p in keys}
-    by_payer: dict[str, float] = {}
-    for key, values in by_key.items():
-        payer = key.split(":")[0]
-        by_payer[payer] = by_payer.get(payer, 0.0) + float(np.median(values))
-    by_policy = {key.split(":")[1] + f" ({key.split(':')[0]})": round(float(np.median(v)))
-                 for key, v in by_key.items()}
-    reasons = sorted({r for res in (*scen, *base) for r in res[3]})
-    why = {r: round(float(np.median([sr[3].get(r, 0.0) - br[3].get(r, 0.0)
-                                     for sr, br in zip(scen, base, strict=True)])), 1)
-           for r in reasons}
+    costs = _costs(p)
+    why = {r: round(v, 1) for r, v in _paired_medians(p, 3).items()}
     effect_year = EFFECT_YEAR if EFFECT_YEAR in years else years[-1]
     yi = years.index(effect_year)
-    total_cost = float(np.median(cost))
+    total_cost = costs["total"]
     extra_years = float(np.median(extra))
-    summary = {
+    return {
         "total_cost_nok": round(total_cost),
         "extra_resident_years": round(extra_years, 1),
         "cost_per_extra_resident_year": (round(total_cost / extra_years)
@@ -187,9 +212,9 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
         "seeds": seed_list,
         "baseline": baseline.name,
         "scenario": scenario.name,
-        "persons_per_agent": ppa or scenario.persons_per_agent,
+        "persons_per_agent": persons_per_agent or scenario.persons_per_agent,
         "years": [years[0], years[-1]],
-        "target_kommuner": [c for c, t in zip(codes, target, strict=True) if t],
+        "target_kommuner": [c for c, t in zip(p.codes, p.target, strict=True) if t],
         "target_population_start": round(float(np.median(ba[:, 1, 0]))),
         "effect_year": effect_year,
         "target_baseline_median": round(float(np.median(ba[:, 1, yi]))),
@@ -199,12 +224,29 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
         "norway_diff_median": round(float(np.median(diff[:, 0, yi])), 1),
         "extra_resident_years_p05": round(float(np.percentile(extra, lo)), 1),
         "extra_resident_years_p95": round(float(np.percentile(extra, hi)), 1),
-        "total_cost_nok_by_payer": {p: round(v) for p, v in by_payer.items()},
-        "total_cost_nok_by_policy": by_policy,
+        "total_cost_nok_by_payer": {k: round(v) for k, v in costs["by_payer"].items()},
+        "total_cost_nok_by_policy": costs["by_policy"],
         "extra_net_moves_into_target_by_reason": why,
-        "wall_time_s": round(time.perf_counter() - t0, 1),
     }
-    result = Comparison(table, summary)
+
+
+def compare(baseline: Scenario, scenario: Scenario, seeds: int,
+            persons_per_agent: int | None = None, out_dir: Path | None = None,
+            workers: int = 1, on_run=None, engine: str = "local",
+            address: str | None = None) -> Comparison:
+    """Run both scenarios over ``seeds`` seeds and compare them (see the module docstring).
+
+    ``workers`` processes (or the Dask cluster at ``address``) run the 2 × ``seeds`` runs;
+    ``on_run()`` is called as each finishes."""
+    t0 = time.perf_counter()
+    seed_list = seed_numbers(scenario.seed, seeds)
+    target_list = target_codes(scenario)
+    base, scen = _run_both(baseline, scenario, seed_list, persons_per_agent, target_list,
+                           on_run, engine=engine, workers=workers, address=address)
+    paired = _pair(base, scen, target_list)
+    summary = _summary(paired, baseline, scenario, seed_list, persons_per_agent)
+    summary["wall_time_s"] = round(time.perf_counter() - t0, 1)
+    result = Comparison(_band_table(paired), summary)
     if out_dir is not None:
         result.out_dir = write_comparison(result, Path(out_dir))
     return result

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim import data
 from sim.parameters import ParameterSet
-from sim.population import Kind, Population, Subtype
+from sim.population import Kind, Population, Subtype, chance
 
 
 def death_probabilities(year: int, params: ParameterSet) -> np.ndarray:
@@ -33,7 +33,7 @@ def deaths(pop: Population, year: int, params: ParameterSet,
     """Mask of persons who die during ``year`` (age on 1 January, qx of that age)."""
     q = death_probabilities(year, params)
     age = np.minimum(pop.age, data.MAX_AGE)
-    return rng.random(len(pop)) < q[pop.sex, age]
+    return chance(rng, q[pop.sex, age])
 
 
 def fertility_rates(year: int, tfr: float, params: ParameterSet) -> np.ndarray:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.parameters import ParameterSet
+from sim.population import chance
 
 
 def _pair_couples(a: np.ndarray, s: np.ndarray, adult: np.ndarray, own: np.ndarray,
@@ -97,11 +98,10 @@ def form_couples(pop, params: ParameterSet, rng: np.random.Generator) -> int:
     kommune (``households.partnering_rate_by_age``); the pair share one household from then
     on. Keeps the number of households in step with the population as young adults leave
     home. Returns the number of couples formed."""
-    heads = pop.household_heads()
-    size = pop.household_sizes()
-    alone = heads & (size[pop.household] == 1)
-    rate = params.by_age("households.partnering_rate_by_age", pop.age)
-    looking = np.flatnonzero(alone & (rng.random(len(pop)) < rate))
+    heads = np.flatnonzero(pop.household_heads())
+    alone = heads[pop.household_sizes()[pop.household[heads]] == 1]
+    rate = params.by_age("households.partnering_rate_by_age", pop.age[alone])
+    looking = alone[chance(rng, rate)]
     women = looking[pop.sex[looking] == 0]
     men = looking[pop.sex[looking] == 1]
     w_by_k = women[np.argsort(pop.kommune[women], kind="stable")]

@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.geography import Geography
 from sim.parameters import ParameterSet
-from sim.population import Kind, Population, stochastic_round
+from sim.population import Kind, Population, chance, stochastic_round
 
 
 def _by_centrality(params: ParameterSet, name: str, geo: Geography) -> np.ndarray:
@@ -112,8 +112,8 @@ class HousingMarket:
         k = pop.kommune[heads]
         income = household_income(pop, wage)[pop.household[heads]]
         affordable = can_borrow(self.price[k], income, p)
-        wants = rng.random(len(heads)) < p.by_age("housing.buy_rate_by_age", pop.age[heads])
-        equity = rng.random(len(heads)) < p.by_age("housing.equity_by_age", pop.age[heads])
+        wants = chance(rng, p.by_age("housing.buy_rate_by_age", pop.age[heads]))
+        equity = chance(rng, p.by_age("housing.equity_by_age", pop.age[heads]))
         buyers = heads[wants & affordable & equity]
         helped = self._startlan(pop, heads[wants & affordable & ~equity], rng)
         new_owner = np.zeros(pop.next_household, dtype=bool)

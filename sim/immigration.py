@@ -16,7 +16,7 @@ import pandas as pd
 from sim import data
 from sim.households import form_households
 from sim.parameters import ParameterSet
-from sim.population import Kind, Population, Subtype, stochastic_round
+from sim.population import Kind, Population, Subtype, chance, stochastic_round
 
 SUBTYPES = {"labour": Subtype.LABOUR, "refugee": Subtype.REFUGEE, "family": Subtype.FAMILY}
 
@@ -95,7 +95,7 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
         size = pop.household_sizes()[pop.household[heads]]
         expected = float((rate * size).sum()) * persons_per_agent
         rate = rate * (target_persons / expected if expected > 0 else 0.0)
-    leaving = heads[rng.random(len(heads)) < np.minimum(rate, 1.0)]
+    leaving = heads[chance(rng, rate)]
     gone = np.zeros(pop.next_household, dtype=bool)
     gone[pop.household[leaving]] = True
     return gone[pop.household]

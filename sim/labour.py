@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.geography import Geography
 from sim.parameters import ParameterSet
-from sim.population import Kind, Population
+from sim.population import Kind, Population, chance
 
 SECTORS = ("primary", "manufacturing", "construction", "visitor", "household_services",
            "knowledge", "public")
@@ -229,31 +229,34 @@ class LabourMarket:
         ``seeker_weight`` is each person's weight as a job seeker (0 for non-seekers); the
         migration and policy processes raise or lower it (ties, mentoring)."""
         params = self.params
-        emp = pop.employed.astype(bool)
-        leave = emp & (rng.random(len(pop)) < params.by_age("labour.retirement_rate", pop.age)
-                       + params.value("labour.separation_rate"))
+        workers = np.flatnonzero(pop.employed)
+        rate = (params.by_age("labour.retirement_rate", pop.age[workers])
+                + params.value("labour.separation_rate"))
+        leave = workers[chance(rng, rate)]
         pop.employed[leave] = 0
         pop.sector[leave] = -1
         self._lay_off(pop, rng)
-        reg = self.region[pop.kommune]
         n_s = len(SECTORS)
         cells = self.n_regions * n_s
         jobs_rs = np.bincount(self.region[self.firm_kommune] * n_s + self.firm_sector,
                               self.firm_jobs, minlength=cells).reshape(self.n_regions, n_s)
-        emp = pop.employed.astype(bool)
-        emp_rs = np.bincount(reg[emp] * n_s + pop.sector[emp], minlength=cells).reshape(
-            self.n_regions, n_s).astype(float)
+        workers = np.flatnonzero(pop.employed)
+        emp_rs = np.bincount(self.region[pop.kommune[workers]] * n_s + pop.sector[workers],
+                             minlength=cells).reshape(self.n_regions, n_s).astype(float)
         open_rs = np.maximum(jobs_rs - emp_rs, 0.0)
         open_r = open_rs.sum(axis=1)
-        w = np.where(emp, 0.0, seeker_weight)
+        seekers = np.flatnonzero((pop.employed == 0) & (seeker_weight > 0))
+        reg = self.region[pop.kommune[seekers]]
+        w = seeker_weight[seekers]
         w_r = np.bincount(reg, w, minlength=self.n_regions)
         p_hire = w * np.minimum(1.0, open_r / np.maximum(w_r, 1e-9))[reg]
-        hired = np.flatnonzero(rng.random(len(pop)) < p_hire)
+        hit = chance(rng, p_hire)
+        hired, reg = seekers[hit], reg[hit]
         cum = np.cumsum(open_rs / np.maximum(open_r, 1e-9)[:, None], axis=1)
         u = rng.random(len(hired))[:, None]
-        pop.sector[hired] = (u > cum[reg[hired]]).sum(axis=1).clip(0, n_s - 1)
+        pop.sector[hired] = (u > cum[reg]).sum(axis=1).clip(0, n_s - 1)
         pop.employed[hired] = 1
-        self.hires = np.bincount(reg[hired], minlength=self.n_regions).astype(float)
+        self.hires = np.bincount(reg, minlength=self.n_regions).astype(float)
         self.vacancies = open_r - self.hires
         self.jobs_last = jobs_rs.sum(axis=1)
 
@@ -276,15 +279,16 @@ class LabourMarket:
 
 def seeker_weights(pop: Population, params: ParameterSet) -> np.ndarray:
     """How actively each person looks for work: participation by age; immigrants search with
-    a lower success weight, raised by ties to Norwegian-born residents (DESIGN.md)."""
+    a lower success weight, raised by ties to Norwegian-born residents (DESIGN.md). Only the
+    weights of people without a job are used (``LabourMarket.match``)."""
     w = params.by_age("labour.search_weight_by_age", pop.age)
-    imm = pop.kind == Kind.IMMIGRANT
-    if imm.any():
+    # only those without a job search, so only their ties are looked up
+    imm = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.employed == 0))
+    if len(imm):
         from sim.network import native_tie_share
 
-        share = native_tie_share(pop, np.flatnonzero(imm))
+        share = native_tie_share(pop, imm)
         factor = params.value("labour.immigrant_search_factor") * (
             1.0 + params.value("labour.native_tie_bonus") * share)
-        w = w.copy()
         w[imm] *= factor
     return w

@@ -23,7 +23,7 @@ import numpy as np
 
 from sim import choice, housing, network
 from sim.parameters import ParameterSet
-from sim.population import NO_KOMMUNE, Kind, Population
+from sim.population import NO_KOMMUNE, Kind, Population, chance
 
 
 @dataclass
@@ -116,7 +116,7 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
     scaled = rate * multiplier
     if scaled.sum() > 0:
         scaled *= rate.sum() / scaled.sum()
-    moving_hh = heads[rng.random(len(heads)) < scaled]
+    moving_hh = heads[chance(rng, scaled)]
     lo, hi = params.value("migration.leave_home_ages")
     is_head = np.zeros(len(pop), dtype=bool)
     is_head[heads] = True
@@ -179,7 +179,7 @@ def move(pop: Population, model_view, params: ParameterSet, rng: np.random.Gener
 def _settle_in(pop: Population, rows: np.ndarray, origin: np.ndarray, dest: np.ndarray,
                v, params: ParameterSet) -> None:
     """Apply moves: kommune, tenure, jobs, Returnee status."""
-    pop.kommune[rows] = dest
+    pop.set_kommune(rows, dest)
     hh = pop.household[rows]
     known = hh < len(v.facts.income)          # young adults who just left home are not
     own = pop.employed[rows] * v.wage[origin]

@@ -2,17 +2,17 @@
 
 One ``step()`` is one calendar year, in this order:
 
-1. deaths (life tables);
-2. labour market: jobs change by sector trend and local demand, then matching within
+1. labour market: jobs change by sector trend and local demand, then matching within
    commuting regions; housing: prices, rents and construction respond, renters buy;
-3. domestic moves (``sim.migration``, choices in ``sim.choice``) with their reasons;
-4. emigration (immigrants' stay-factors lower it); births to mothers still here; ageing;
+2. domestic moves (``sim.migration``, choices in ``sim.choice``) with their reasons;
+3. deaths (life tables, by age on 1 January) and emigration (immigrants' stay-factors lower
+   it), taken out of the person table together; births to mothers still here; ageing;
    immigration (labour immigrants go where the vacancies are, refugees by a settlement key);
-5. kommune feedback: ties renew, services follow population, schools follow children;
-6. accounts and data collection.
+4. kommune feedback: ties renew, services follow population, schools follow children;
+5. accounts and data collection.
 
-Policies in force (``sim.policies``) set their hooks after the deaths of step 1 and book
-their costs at the end of the year.
+Policies in force (``sim.policies``) set their hooks at the start of the year and book
+their costs at the end of it.
 
 The Kommune agents hold the population on 1 January of ``model.year`` and the components of
 the year just simulated; the DataCollector records them once at the start and after every
@@ -35,7 +35,14 @@ from sim.kommune import COMPONENTS, Kommune, Places, set_accounts
 from sim.landscape import build_world, national_share
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
-from sim.population import Kind, Population, build_stock, initial_home, initial_kinds
+from sim.population import (
+    Kind,
+    Population,
+    build_stock,
+    initial_home,
+    initial_kinds,
+    keep_freed_memory,
+)
 from sim.records import Records
 from sim.scenario import Scenario
 
@@ -48,6 +55,7 @@ class SettlementModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | None = None) -> None:
         spec = scenario or Scenario(name="default")
+        keep_freed_memory()
         super().__init__(rng=spec.seed)
         self.spec = spec
         self.params = ParameterSet(spec.parameters)
@@ -124,16 +132,12 @@ class SettlementModel(mesa.Model):
     def step(self) -> None:
         """Simulate the calendar year ``self.year`` and move to 1 January of the next."""
         k = self.geo.size
-        dying = demography.deaths(self.population, self.year, self.params, self.rng)
-        deaths = self.population.count_by_kommune(k, dying)
-        self.population.keep(~dying)
-        self.remote = self.remote[~dying]
         self.policy_set.apply(self)
         self._labour_and_housing()
         moves = self._domestic_moves()
         self.records.add_moves(moves)
         self.policy_set.after_moves(self, moves)
-        emig = self._emigration()
+        deaths, emig = self._deaths_and_emigration()
         immig, births = self._births_and_immigration()
         self._kommune_feedback()
         components = {"births": births, "deaths": deaths,
@@ -195,7 +199,19 @@ class SettlementModel(mesa.Model):
                                remote=self.remote)
         return migration.move(pop, view, params, self.rng)
 
-    def _emigration(self) -> np.ndarray:
+    def _deaths_and_emigration(self) -> tuple[np.ndarray, np.ndarray]:
+        """Deaths and emigrants of the year, per kommune; both leave the table in one pass
+        (copying the table once instead of twice)."""
+        pop, k = self.population, self.geo.size
+        dying = demography.deaths(pop, self.year, self.params, self.rng)
+        leaving = self._emigrants() & ~dying
+        deaths, emig = pop.count_by_kommune(k, dying), pop.count_by_kommune(k, leaving)
+        stay = ~(dying | leaving)
+        pop.keep(stay)
+        self.remote = self.remote[stay]
+        return deaths, emig
+
+    def _emigrants(self) -> np.ndarray:
         pop, params, spec = self.population, self.params, self.spec
         facts = migration.household_facts(pop, self.labour.wage, params)
         heads = np.flatnonzero(pop.household_heads())
@@ -211,13 +227,8 @@ class SettlementModel(mesa.Model):
                                                spec.emigration.yearly)
         if target is not None and spec.emigration.yearly is None:
             target *= self.area_share          # national totals, scaled to the area
-        leaving = immigration.emigrate(
-            pop, self.year, target,
-            self.persons_per_agent, params, self.rng, stay=stay)
-        emig = pop.count_by_kommune(self.geo.size, leaving)
-        pop.keep(~leaving)
-        self.remote = self.remote[~leaving]
-        return emig
+        return immigration.emigrate(pop, self.year, target, self.persons_per_agent, params,
+                                    self.rng, stay=stay)
 
     def _births_and_immigration(self) -> tuple[np.ndarray, np.ndarray]:
         pop, params, spec, rng, k = (self.population, self.params, self.spec, self.rng,

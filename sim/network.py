@@ -19,37 +19,43 @@ import networkx as nx
 import numpy as np
 
 from sim.parameters import ParameterSet
-from sim.population import TIE_SLOTS, Kind, Population
+from sim.population import TIE_SLOTS, Kind, Population, chance
 
 
 class _PlaceSampler:
-    """Draws random people who share a place (kommune or region) with given rows."""
+    """Draws random people who share a place (kommune or region) with given people.
 
-    def __init__(self, place: np.ndarray) -> None:
+    ``place`` and ``pids`` describe the people to draw from (one entry each); ``draw(i)``
+    gives, for each index ``i`` into them, the pid of a random person in the same place, or
+    -1 where it drew the person themselves."""
+
+    def __init__(self, place: np.ndarray, pids: np.ndarray) -> None:
         self.place = place.astype(np.int16)        # 16-bit keys sort fast (radix sort)
-        self.order = np.argsort(self.place, kind="stable")
+        order = np.argsort(self.place, kind="stable")
+        self.sorted_pids = pids[order]
         counts = np.bincount(self.place)
         self.start = np.concatenate([[0], np.cumsum(counts)[:-1]])
         self.count = counts
+        self.pids = pids
 
-    def draw(self, pop: Population, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """For each row, the pid of a random other person in the same place (or -1)."""
-        p = self.place[rows]
-        pick = self.start[p] + np.floor(rng.random(len(rows)) * self.count[p]).astype(np.int64)
-        other = self.order[np.minimum(pick, len(self.order) - 1)]
-        return np.where(other != rows, pop.pid[other], -1)
+    def draw(self, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        p = self.place[i]
+        pick = self.start[p] + (rng.random(len(i)) * self.count[p]).astype(np.int64)
+        other = self.sorted_pids[np.minimum(pick, len(self.sorted_pids) - 1)]
+        return np.where(other != self.pids[i], other, -1)
 
 
 def form_initial_ties(pop: Population, region: np.ndarray, params: ParameterSet,
                       rng: np.random.Generator) -> None:
     """Fill every slot: most ties in one's own kommune, the rest in the commuting region."""
-    rows = np.arange(len(pop))
     local = params.value("network.local_share")
-    by_kommune, by_region = _PlaceSampler(pop.kommune), _PlaceSampler(region[pop.kommune])
+    by_kommune = _PlaceSampler(pop.kommune, pop.pid)
+    by_region = _PlaceSampler(region[pop.kommune], pop.pid)
     for slot in range(TIE_SLOTS):
-        in_kommune = rng.random(len(pop)) < local
-        pop.ties[:, slot] = np.where(in_kommune, by_kommune.draw(pop, rows, rng),
-                                     by_region.draw(pop, rows, rng))
+        in_kommune = chance(rng, local, len(pop))
+        here, there = np.flatnonzero(in_kommune), np.flatnonzero(~in_kommune)
+        pop.ties[here, slot] = by_kommune.draw(here, rng)
+        pop.ties[there, slot] = by_region.draw(there, rng)
     newcomers = pop.kind == Kind.IMMIGRANT
     recent = newcomers & (rng.random(len(pop)) < params.value("network.newcomer_empty_share"))
     pop.ties[recent, TIE_SLOTS // 2:] = -1
@@ -59,15 +65,19 @@ def renew_ties(pop: Population, meeting_places: np.ndarray, params: ParameterSet
                rng: np.random.Generator) -> None:
     """Each year some slots are replaced by a tie to someone in the kommune one lives in now;
     empty slots fill first, and more meeting places (a kommune's service level, 0..1+) means
-    faster renewal."""
+    faster renewal. The new tie is another person renewing a tie in the same kommune this
+    year: the chance to renew is the same for everyone in a kommune, so that is a random
+    person of the kommune (and drawing among them avoids sorting all of Norway)."""
     rate = params.value("network.renewal_rate") * meeting_places[pop.kommune]
-    rows = np.flatnonzero(rng.random(len(pop)) < rate)
+    rows = np.flatnonzero(chance(rng, rate))
     if len(rows) == 0:
         return
-    empty = pop.ties[rows] < 0
+    ties = pop.ties[rows]
+    empty = ties < 0
     slot = np.where(empty.any(axis=1), empty.argmax(axis=1),
                     rng.integers(0, TIE_SLOTS, len(rows)))
-    pop.ties[rows, slot] = _PlaceSampler(pop.kommune).draw(pop, rows, rng)
+    sampler = _PlaceSampler(pop.kommune[rows], pop.pid[rows])
+    pop.ties[rows, slot] = sampler.draw(np.arange(len(rows)), rng)
 
 
 def keep_family_tie(pop: Population, leavers: np.ndarray) -> None:
@@ -83,8 +93,8 @@ def keep_family_tie(pop: Population, leavers: np.ndarray) -> None:
 
 def tie_kommuner(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Kommune index of each tie of each row (n x TIE_SLOTS), -1 for empty or gone ties."""
-    tie_rows = pop.rows_of(pop.ties[rows].ravel()).reshape(len(rows), TIE_SLOTS)
-    return np.where(tie_rows >= 0, pop.kommune[np.maximum(tie_rows, 0)], -1)
+    kommune_of = pop.by_pid(pop.kommune.astype(np.int16))
+    return kommune_of[pop.ties[rows]]
 
 
 def ties_here(pop: Population, rows: np.ndarray) -> np.ndarray:
@@ -94,10 +104,11 @@ def ties_here(pop: Population, rows: np.ndarray) -> np.ndarray:
 
 def native_tie_share(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Share of each row's living ties who are Norwegian-born (Resident or Returnee)."""
-    tie_rows = pop.rows_of(pop.ties[rows].ravel()).reshape(len(rows), TIE_SLOTS)
-    alive = tie_rows >= 0
-    native = alive & (pop.kind[np.maximum(tie_rows, 0)] != Kind.IMMIGRANT)
-    return native.sum(axis=1) / np.maximum(alive.sum(axis=1), 1)
+    # 1 native, 0 immigrant, -1 gone (or an empty slot)
+    native_of = pop.by_pid((pop.kind != Kind.IMMIGRANT).astype(np.int8))
+    native = native_of[pop.ties[rows]]
+    alive = (native >= 0).sum(axis=1)
+    return (native == 1).sum(axis=1) / np.maximum(alive, 1)
 
 
 def to_networkx(pop: Population, rows: np.ndarray) -> nx.Graph:

@@ -56,8 +56,13 @@ class Parameter:
                          self.interpolation, self.extra)
 
 
+# libyaml's C parser when PyYAML has it (the PyPI wheels do): the same safe loading, about
+# ten times quicker for the parameter tree, which every process reads once
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_file(name: str, text: str) -> Parameter:
-    raw = yaml.safe_load(text)
+    raw = yaml.load(text, Loader=SAFE_LOADER)
     missing = REQUIRED_KEYS - set(raw)
     if missing:
         raise ValueError(f"parameter file {name} lacks {sorted(missing)}")

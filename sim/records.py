@@ -30,15 +30,23 @@ def _band_labels(bands: list[int]) -> list[str]:
         f"{bands[-1]}+"]
 
 
+def _group_of_age(lows: np.ndarray) -> np.ndarray:
+    """Index of the age group (given by its lowest ages) of every single age 0..MAX_AGE."""
+    return np.searchsorted(lows, np.arange(data.MAX_AGE + 1), side="right") - 1
+
+
 class Records:
-    """Accumulates the yearly tables of one model run."""
+    """Accumulates the yearly tables of one model run. Each year adds columns of arrays; the
+    tables are built once, at the end (``tables``), so a small landscape does not pay for
+    building data frames every year."""
 
     def __init__(self, model) -> None:
         self.model = model
-        self.moves: list[pd.DataFrame] = []
-        self.movers: list[pd.DataFrame] = []
-        self.indicator_rows: list[pd.DataFrame] = []
-        self.ages: list[pd.DataFrame] = []
+        self.codes = np.array(model.geo.codes)
+        self.moves: list[dict[str, np.ndarray]] = []
+        self.movers: list[dict[str, np.ndarray]] = []
+        self.indicator_rows: list[dict[str, np.ndarray]] = []
+        self.ages: list[dict[str, np.ndarray]] = []
         self.arrivals_by_year: dict[int, np.ndarray] = {}
         self.snapshot()
 
@@ -53,28 +61,27 @@ class Records:
         m = self.model
         ppa, k, year = m.persons_per_agent, m.geo.size, m.year
         n_r = len(REASONS)
-        rows = []
         for direction, where in (("in", moves.destination), ("out", moves.origin)):
             counts = np.bincount(where * n_r + moves.reason, minlength=k * n_r).reshape(k, n_r)
             kk, rr = np.nonzero(counts)
-            rows.append(pd.DataFrame({"year": year, "kommunenummer": np.array(m.geo.codes)[kk],
-                                      "direction": direction,
-                                      "reason": np.array(REASONS)[rr],
-                                      "persons": counts[kk, rr] * ppa}))
-        self.moves.append(pd.concat(rows, ignore_index=True))
+            self.moves.append({"year": np.full(len(kk), year), "kommunenummer": self.codes[kk],
+                               "direction": np.full(len(kk), direction),
+                               "reason": np.array(REASONS)[rr],
+                               "persons": counts[kk, rr] * ppa})
         self.movers.append(self._movers_by_age(moves.rows))
 
-    def _movers_by_age(self, moved_rows: np.ndarray) -> pd.DataFrame:
+    def _movers_by_age(self, moved_rows: np.ndarray) -> dict[str, np.ndarray]:
         pop, ppa = self.model.population, self.model.persons_per_agent
         bands = np.array(MOVER_AGE_BANDS)
-        band_all = np.searchsorted(bands, pop.age, side="right") - 1
+        band_all = _group_of_age(bands)[pop.age]
         band_moved = band_all[moved_rows]
         n = len(bands)
-        return pd.DataFrame({"year": self.model.year, "age_group": _band_labels(MOVER_AGE_BANDS),
-                             "movers": np.bincount(band_moved, minlength=n) * ppa,
-                             "population": np.bincount(band_all, minlength=n) * ppa})
+        return {"year": np.full(n, self.model.year),
+                "age_group": np.array(_band_labels(MOVER_AGE_BANDS)),
+                "movers": np.bincount(band_moved, minlength=n) * ppa,
+                "population": np.bincount(band_all, minlength=n) * ppa}
 
-    def _indicators(self) -> pd.DataFrame:
+    def _indicators(self) -> dict[str, np.ndarray]:
         m = self.model
         pop, ppa, k = m.population, m.persons_per_agent, m.geo.size
         persons = pop.count_by_kommune(k) * ppa
@@ -83,47 +90,50 @@ class Records:
         recent = imm & (pop.arrival_year >= max(m.year - 5, m.spec.start_year))
         arrived = sum((v for y, v in self.arrivals_by_year.items() if y >= m.year - 5),
                       start=np.zeros(k))
-        recent_here = pop.count_by_kommune(k, recent) * ppa
         heads = pop.household_heads()
-        return pd.DataFrame({
-            "kommunenummer": m.geo.codes, "year": m.year, "population": persons,
+        n = pop.counts_by_kommune(k, {"employed": pop.employed == 1, "immigrants": imm,
+                                      "recent": recent, "heads": heads,
+                                      "owners": heads & (pop.owner == 1)})
+        return {
+            "kommunenummer": self.codes, "year": np.full(k, m.year), "population": persons,
             "jobs": np.round(m.labour.jobs_by_kommune() * ppa).astype(np.int64),
-            "employed": pop.count_by_kommune(k, pop.employed == 1) * ppa,
-            "owner_share": pop.count_by_kommune(k, heads & (pop.owner == 1))
-            / np.maximum(pop.count_by_kommune(k, heads), 1),
+            "employed": n["employed"] * ppa,
+            "owner_share": n["owners"] / np.maximum(n["heads"], 1),
             "price_nok": np.round(m.housing.price), "rent_nok": np.round(m.housing.rent),
             "dwellings": np.round(m.housing.dwellings * ppa).astype(np.int64),
-            "immigrants": pop.count_by_kommune(k, imm) * ppa,
-            "immigrant_retention_5y": np.where(arrived > 0, recent_here / np.maximum(
+            "immigrants": n["immigrants"] * ppa,
+            "immigrant_retention_5y": np.where(arrived > 0, n["recent"] * ppa / np.maximum(
                 arrived, 1), np.nan),
             "schools": m.places.schools.astype(np.int64),
             "service_level": np.round(m.places.service_level, 4),
-        })
+        }
 
-    def _age_structure(self) -> pd.DataFrame:
+    def _age_structure(self) -> dict[str, np.ndarray]:
         m = self.model
         pop, k = m.population, m.geo.size
         groups = data.age_groups()
         lows = np.array([g.lo for g in groups])
-        g = np.searchsorted(lows, pop.age, side="right") - 1
+        g = _group_of_age(lows)[pop.age]
         n_g = len(groups)
-        cell = (pop.kommune.astype(np.int64) * n_g + g) * 2 + pop.sex
+        cell = (pop.kommune * n_g + g) * 2 + pop.sex
         counts = np.bincount(cell, minlength=k * n_g * 2).reshape(k, n_g, 2)
         kk, gg, ss = np.nonzero(counts)
-        return pd.DataFrame({"kommunenummer": np.array(m.geo.codes)[kk], "year": m.year,
-                             "age_group": np.array(data.AGE_GROUPS)[gg],
-                             "sex": np.array(data.SEXES)[ss],
-                             "persons": counts[kk, gg, ss] * m.persons_per_agent})
+        return {"kommunenummer": self.codes[kk], "year": np.full(len(kk), m.year),
+                "age_group": np.array(data.AGE_GROUPS)[gg], "sex": np.array(data.SEXES)[ss],
+                "persons": counts[kk, gg, ss] * m.persons_per_agent}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The recorded tables, ready to write."""
-        empty_moves = pd.DataFrame(columns=["year", "kommunenummer", "direction", "reason",
-                                            "persons"])
-        return {
-            "moves_by_reason": pd.concat(self.moves, ignore_index=True) if self.moves
-            else empty_moves,
-            "movers_by_age": pd.concat(self.movers, ignore_index=True) if self.movers
-            else None,
-            "indicators": pd.concat(self.indicator_rows, ignore_index=True),
-            "age_structure": pd.concat(self.ages, ignore_index=True),
-        }
+        moves = _frame(self.moves)
+        if moves is None:
+            moves = pd.DataFrame(columns=["year", "kommunenummer", "direction", "reason",
+                                          "persons"])
+        return {"moves_by_reason": moves, "movers_by_age": _frame(self.movers),
+                "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages)}
+
+
+def _frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
+    """One data frame from yearly column dicts (None if there are none)."""
+    if not parts:
+        return None
+    return pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})

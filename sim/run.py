@@ -24,6 +24,7 @@ run never leaves a half-written folder behind.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -113,7 +114,9 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
 
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    # the temporary name holds this process's id, so the run store can tell a killed run's
+    # leftovers from a live one's
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", dir=out_dir.parent))
     try:
         result.national.to_csv(tmp / "national.csv", index=False)
         result.kommuner.to_csv(tmp / "kommuner.csv", index=False)

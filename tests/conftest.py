@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from sim.run import simulate
-from sim.scenario import Scenario
+from sim.scenario import Scenario, load_scenario
+
+CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom-sentralisering.yaml"
 
 
 def coarse_norway(**kw) -> Scenario:
@@ -13,6 +18,25 @@ def coarse_norway(**kw) -> Scenario:
     base = {"name": "test-coarse", "start_year": 2026, "end_year": 2029, "seed": 7,
             "persons_per_agent": 20}
     return Scenario(**{**base, **kw})
+
+
+def short_classroom(folder: Path, years: int, **changes) -> Path:
+    """The classroom landscape shortened to ``years`` years, as a scenario file in
+    ``folder`` (its yearly immigration cut to the shorter run)."""
+    raw = load_scenario(CLASSROOM).model_dump(mode="json")
+    raw["end_year"] = raw["start_year"] + years
+    raw["immigration"]["yearly"] = {y: n for y, n in raw["immigration"]["yearly"].items()
+                                    if int(y) < raw["end_year"]}
+    raw.update(changes)
+    path = folder / f"classroom-{years}y.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _run_store(tmp_path_factory, monkeypatch):
+    """Every test registers its runs in a store of its own, never in the repository's runs/."""
+    monkeypatch.setenv("LIVSKRAFT_RUNS", str(tmp_path_factory.mktemp("run-store")))
 
 
 @pytest.fixture(scope="session")

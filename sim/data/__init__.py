@@ -107,6 +107,11 @@ def qx_table(year: int, smooth_from: int = 100) -> np.ndarray:
     Above ``smooth_from`` the yearly values rest on few deaths (DATA.md caveat), so those ages
     take the mean over all years and both sexes, which rises smoothly towards 1 at age 106.
     """
+    return _qx_table(year, smooth_from).copy()
+
+
+@cache
+def _qx_table(year: int, smooth_from: int) -> np.ndarray:
     df = mortality()
     years = df["year"].unique()
     y = int(years[np.argmin(np.abs(years - year))])
@@ -123,6 +128,11 @@ def qx_table(year: int, smooth_from: int = 100) -> np.ndarray:
 
 def asfr_table(year: int) -> np.ndarray:
     """Births per woman by single age 0..MAX_AGE for one year (nearest available HFD year)."""
+    return _asfr_table(year).copy()
+
+
+@cache
+def _asfr_table(year: int) -> np.ndarray:
     df = fertility_by_age()
     years = df["year"].unique()
     y = int(years[np.argmin(np.abs(years - year))])
