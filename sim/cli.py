@@ -197,14 +197,14 @@ def validate(
 def calibrate(
     iterations: Annotated[int, typer.Option(help="calibration rounds")] = 10,
     persons_per_agent: Annotated[int, typer.Option(help="persons per agent")] = 10,
-    seed: Annotated[int, typer.Option(help="seed of the backcast")] = 1,
+    seeds: Annotated[int, typer.Option(help="backcast runs (fresh seeds) per round")] = 2,
 ) -> None:
     """Fit each kommune's place effect on the 2006–2015 backcast (rewrites the parameter)."""
     from sim.calibrate import calibrate as fit
     from sim.calibrate import write_effects
 
-    effects = fit(iterations, persons_per_agent, seed, report=console.print)
-    console.print(f"wrote {write_effects(effects, persons_per_agent, iterations)}")
+    effects = fit(iterations, persons_per_agent, seeds, report=console.print)
+    console.print(f"wrote {write_effects(effects, persons_per_agent, iterations, seeds)}")
 
 
 @app.command()
