@@ -177,15 +177,17 @@ def validate(
     out: Annotated[Path, typer.Option(help="report folder")] = Path("runs/validation"),
     persons_per_agent: Annotated[int, typer.Option(
         help="persons per agent for the backcast (1 = one agent per person)")] = 10,
-    seed: Annotated[int, typer.Option(help="seed of the backcast")] = 1,
+    seed: Annotated[int, typer.Option(help="seed of the (first) backcast")] = 1,
+    seeds: Annotated[int, typer.Option(
+        help="backcast runs (seed, seed+1, …); the report compares their mean")] = 1,
 ) -> None:
     """Run the 2006 backcast and write validation.md comparing it with 2006–2026 history."""
     from sim.validate import validate as run_validation
 
-    progress, on_year = _year_progress("backcast-2006", 2026 - 2006)
+    progress, on_year = _year_progress("backcast-2006", (2026 - 2006) * seeds)
     with progress:
         report = run_validation(out, persons_per_agent=persons_per_agent, seed=seed,
-                                on_year=on_year)
+                                on_year=on_year, seeds=seeds)
     console.print(f"validation report: {report}")
     verdict = [line for line in report.read_text(encoding="utf-8").splitlines()
                if "PASS" in line or "FAIL" in line]
