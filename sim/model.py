@@ -12,7 +12,8 @@ One ``step()`` is one calendar year, in this order:
 5. accounts and data collection.
 
 Policies in force (``sim.policies``) set their hooks at the start of the year and book
-their costs at the end of it.
+their costs at the end of it. Before the first year the housing market is spun up
+(``sim.spinup``); newly arrived immigrants' chance to move on is set by ``sim.newcomers``.
 
 The Kommune agents hold the population on 1 January of ``model.year`` and the components of
 the year just simulated; the DataCollector records them once at the start and after every
