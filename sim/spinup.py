@@ -9,7 +9,8 @@ the first backcast year lost rural people about twice as fast as the years after
 calibrated place effects absorbed that transient instead of describing places.
 
 So before the first year a throwaway copy of the scenario — same world, same seed, no
-policies and no shocks — is run for ``spinup.years`` years, and each kommune's housing state
+policies and no shocks — is run for ``spinup.years`` years (at most the scenario's own
+length, whose inputs exist), and each kommune's housing state
 at its end is carried over to the start: the ratio of dwellings to households (its vacancy),
 and its price and rent relative to where they started. People are not carried over: the start
 population stays the observed one.
@@ -30,8 +31,10 @@ def spin_up(model, years: int) -> None:
     if years <= 0:
         return
     spec = model.spec
+    # never beyond the scenario's own years, whose inputs (e.g. observed immigration) exist
+    end = min(spec.start_year + years, spec.end_year)
     throwaway = spec.model_copy(update={
-        "end_year": spec.start_year + years, "policies": [], "shocks": [],
+        "end_year": end, "policies": [], "shocks": [],
         "parameters": {**spec.parameters, "spinup.years": 0}})
     pre = type(model)(throwaway)
     pre.run()
