@@ -356,15 +356,20 @@ def sensitivity(
                 on_design=lambda n: progress.update(task, total=n),
                 on_run=lambda: progress.update(task, advance=1))
         rec.save(*sensitivity_entry(result), result.meta)
-    table = Table(title=f"{spec.name}: sensitivity of the population of {output} on "
-                        f"1 January {spec.end_year} ({result.meta['runs']} runs)")
+    console.print(_indices_table(result))
+    console.print(f"wall time {result.meta['wall_time_s']:.0f} s; written: {out_dir} "
+                  "(indices.csv, samples.csv, indices.png, sensitivity.json)")
+
+
+def _indices_table(result) -> Table:
+    meta = result.meta
+    table = Table(title=f"{meta['scenario']}: sensitivity of the population of "
+                        f"{meta['output']} on 1 January {meta['years'][1]} ({meta['runs']} runs)")
     for c in result.indices.columns:
         table.add_column(c, justify="left" if c == "parameter" else "right")
     for row in result.indices.itertuples(index=False):
         table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
-    console.print(table)
-    console.print(f"wall time {result.meta['wall_time_s']:.0f} s; written: {out_dir} "
-                  "(indices.csv, samples.csv, indices.png, sensitivity.json)")
+    return table
 
 
 # ----- the run store -------------------------------------------------------------------------
