@@ -12,9 +12,10 @@ within 3 s). Other work may share these 2 cores, so each timed step also measure
 that processes other than this test's own (pytest, the server, Chromium) took meanwhile, and
 a target stretches by cores / (cores − theirs); on an idle machine it stays as it is.
 Enforced: the first view within 3 s so stretched, and the dashboard's classroom run (click to
-drawn chart) within 1.25 × the bare model's run timed here + 0.75 s, which is what the
-dashboard adds. The classroom run's 3 s itself is mostly the model's time: it is reported,
-and enforced with LIVSKRAFT_STRICT_TIMING=1.
+drawn chart) within 1.25 × the bare model's run timed here + 0.75 s (stretched if others were
+busier during it than during the bare run), which is what the dashboard adds. The classroom
+run's 3 s itself is mostly the model's time: it is reported, and enforced with
+LIVSKRAFT_STRICT_TIMING=1.
 """
 
 from __future__ import annotations
@@ -289,15 +290,18 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
 
 
 def _bare_classroom() -> dict:
-    """The bare model's 30-year classroom run, timed here (wall and CPU seconds)."""
+    """The bare model's 30-year classroom run, timed here (wall and CPU seconds, and how
+    much other processes stretched it)."""
     from sim.run import simulate
     from sim.scenario import load_scenario
 
     spec = load_scenario(REPO / "scenarios" / "classroom-sentralisering.yaml")
     t0, c0 = time.perf_counter(), time.process_time()
-    simulate(spec)
+    with OthersCpu() as others:
+        simulate(spec)
     return {"bare_model_s": round(time.perf_counter() - t0, 2),
-            "bare_model_cpu_s": round(time.process_time() - c0, 2)}
+            "bare_model_cpu_s": round(time.process_time() - c0, 2),
+            "bare_model_others_cores": others.cores, "bare_model_stretch": others.stretch()}
 
 
 def _check_timings(t: dict) -> None:
@@ -306,11 +310,13 @@ def _check_timings(t: dict) -> None:
     assert t["first_view_s"] <= limit, (
         f"first view took {t['first_view_s']} s: more than {FIRST_VIEW_S} s × {stretch} "
         f"(other processes kept {t['first_view_others_cores']} cores busy) = {limit:.2f} s")
-    limit = OVERHEAD_FACTOR * t["bare_model_s"] + OVERHEAD_S
+    # others' load may change between the two runs: the limit follows it
+    busier = max(1.0, t["classroom_stretch"] / t["bare_model_stretch"])
+    limit = (OVERHEAD_FACTOR * t["bare_model_s"] + OVERHEAD_S) * busier
     assert t["classroom_click_to_chart_s"] <= limit, (
         f"the dashboard's classroom run took {t['classroom_click_to_chart_s']} s from the click "
         f"to the drawn chart, the bare model {t['bare_model_s']} s: the dashboard adds more "
-        f"than {OVERHEAD_FACTOR} × model + {OVERHEAD_S} s = {limit:.2f} s")
+        f"than ({OVERHEAD_FACTOR} × model + {OVERHEAD_S} s) × {busier:.2f} = {limit:.2f} s")
     stretch = t["classroom_stretch"]
     limit = CLASSROOM_RUN_S * stretch
     if t["classroom_click_to_chart_s"] > limit:
