@@ -188,15 +188,17 @@ def validate(
     out: Annotated[Path, typer.Option(help="report folder")] = Path("runs/validation"),
     persons_per_agent: Annotated[int, typer.Option(
         help="persons per agent for the backcast (1 = one agent per person)")] = 10,
-    seed: Annotated[int, typer.Option(help="seed of the backcast")] = 1,
+    seed: Annotated[int, typer.Option(help="seed of the (first) backcast")] = 1,
+    seeds: Annotated[int, typer.Option(
+        help="backcast runs (seed, seed+1, …); the report compares their mean")] = 1,
 ) -> None:
     """Run the 2006 backcast and write validation.md comparing it with 2006–2026 history."""
     from sim.validate import validate as run_validation
 
-    progress, on_year = _year_progress("backcast-2006", 2026 - 2006)
+    progress, on_year = _year_progress("backcast-2006", (2026 - 2006) * seeds)
     with progress:
         report = run_validation(out, persons_per_agent=persons_per_agent, seed=seed,
-                                on_year=on_year)
+                                on_year=on_year, seeds=seeds)
     console.print(f"validation report: {report}")
     verdict = [line for line in report.read_text(encoding="utf-8").splitlines()
                if "PASS" in line or "FAIL" in line]
@@ -208,14 +210,14 @@ def validate(
 def calibrate(
     iterations: Annotated[int, typer.Option(help="calibration rounds")] = 10,
     persons_per_agent: Annotated[int, typer.Option(help="persons per agent")] = 10,
-    seed: Annotated[int, typer.Option(help="seed of the backcast")] = 1,
+    seeds: Annotated[int, typer.Option(help="backcast runs (fresh seeds) per round")] = 2,
 ) -> None:
     """Fit each kommune's place effect on the 2006–2015 backcast (rewrites the parameter)."""
     from sim.calibrate import calibrate as fit
     from sim.calibrate import write_effects
 
-    effects = fit(iterations, persons_per_agent, seed, report=console.print)
-    console.print(f"wrote {write_effects(effects, persons_per_agent, iterations)}")
+    effects = fit(iterations, persons_per_agent, seeds, report=console.print)
+    console.print(f"wrote {write_effects(effects, persons_per_agent, iterations, seeds)}")
 
 
 @app.command()

@@ -80,13 +80,17 @@ class HousingMarket:
         return np.clip(1.0 - self.households(pop) / np.maximum(self.dwellings, 1.0), 0.0, 1.0)
 
     def update_prices_and_build(self, pop: Population) -> None:
-        """Prices and rents respond to the occupancy gap; construction to price over cost."""
+        """Prices and rents respond to the occupancy gap and drift back towards their long-run
+        level (``housing.price_reversion``); construction responds to price over cost."""
         p = self.params
         gap = self.occupancy_gap(pop)
         floor = p.value("housing.price_floor_share")
-        self.price = np.maximum(self.price * np.exp(p.value("housing.price_response") * gap),
+        back = p.value("housing.price_reversion")
+        self.price = np.maximum(self.price * np.exp(p.value("housing.price_response") * gap
+                                                    - back * np.log(self.price / self.price0)),
                                 floor * self.price0)
-        self.rent = np.maximum(self.rent * np.exp(p.value("housing.rent_response") * gap),
+        self.rent = np.maximum(self.rent * np.exp(p.value("housing.rent_response") * gap
+                                                  - back * np.log(self.rent / self.rent0)),
                                floor * self.rent0)
         cost = _by_centrality(p, "housing.construction_cost_by_centrality", self.geo)
         margin = np.maximum(self.price / cost - 1.0, 0.0)

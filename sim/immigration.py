@@ -114,8 +114,9 @@ def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
     Labour immigrants go where the vacancies are (``immigration.vacancy_weight``) and
     otherwise where earlier immigrants live; family immigrants join the immigrant stock
     (``immigration.network_weight`` mixes stock with population); refugees are settled by a
-    settlement key — by default proportional to population (IMDi settles refugees all over
-    the country), or the key a scenario gives.
+    settlement key — by default population to the power ``immigration.refugee_size_elasticity``
+    (IMDi settles refugees all over the country, small kommuner more per inhabitant than big
+    ones), or the key a scenario gives.
     """
     total = _share(pop.count_by_kommune(n_kommuner))
     stock = _share(pop.count_by_kommune(n_kommuner, pop.kind == Kind.IMMIGRANT))
@@ -125,7 +126,11 @@ def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
     if vacancies is not None and vacancies.sum() > 0:
         v = params.value("immigration.vacancy_weight")
         labour = v * _share(vacancies) + (1 - v) * by_stock
-    refugees = total if refugee_key is None else _share(refugee_key)
+    if refugee_key is None:      # the settlement key: dispersed, small kommuner take more
+        size = pop.count_by_kommune(n_kommuner).astype(float)
+        refugees = _share(size ** params.value("immigration.refugee_size_elasticity"))
+    else:
+        refugees = _share(refugee_key)
     return {Subtype.LABOUR: labour, Subtype.FAMILY: by_stock, Subtype.REFUGEE: refugees}
 
 

@@ -12,7 +12,8 @@ One ``step()`` is one calendar year, in this order:
 5. accounts and data collection.
 
 Policies in force (``sim.policies``) set their hooks at the start of the year and book
-their costs at the end of it.
+their costs at the end of it. Before the first year the housing market is spun up
+(``sim.spinup``); newly arrived immigrants' chance to move on is set by ``sim.newcomers``.
 
 The Kommune agents hold the population on 1 January of ``model.year`` and the components of
 the year just simulated; the DataCollector records them once at the start and after every
@@ -27,7 +28,7 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from sim import choice, demography, immigration, labour, migration, network
+from sim import choice, demography, immigration, labour, migration, network, newcomers, spinup
 from sim.agents import AGENT_CLASS, PersonSet
 from sim.households import form_couples, form_households
 from sim.housing import HousingMarket
@@ -74,6 +75,7 @@ class SettlementModel(mesa.Model):
         self.move_factor: np.ndarray | None = None    # chance to move on / emigrate
         self.refugee_key: np.ndarray | None = None    # settlement key over kommuner
         self.facts: migration.HouseholdFacts | None = None  # households' facts this year
+        spinup.spin_up(self, int(self.params.value("spinup.years")))
         self.policy_set = PolicySet(self)
         self.records = Records(self)
         self.national: dict[str, int | None] = {}
@@ -190,6 +192,7 @@ class SettlementModel(mesa.Model):
         multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
                                                self.places.service_level,
                                                self.places.attitude, params)
+        multiplier = multiplier * newcomers.move_factor(pop, heads, self.year, params)
         if self.move_factor is not None:
             multiplier = multiplier * self.move_factor[heads]
         view = SimpleNamespace(terms=terms, cum=cum, facts=facts, heads=heads,

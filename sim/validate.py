@@ -536,14 +536,40 @@ def write_report(result, out_dir, calibration_note: str = DEFAULT_CALIBRATION_NO
     return path
 
 
-def validate(out_dir, persons_per_agent: int = 10, seed: int = 1, on_year=None) -> Path:
-    """Run the 2006 backcast (run folder in ``out_dir/backcast``) and write its report."""
+def ensemble_mean(results: list):
+    """Several runs of one scenario as one result: kommune and national tables averaged over
+    the runs (the model's expected history, without the chance of who happened to move),
+    movers by age summed."""
+    from types import SimpleNamespace
+
+    kom = pd.concat([r.kommuner for r in results]).groupby(
+        ["kommunenummer", "year"], as_index=False).mean(numeric_only=True)
+    nat = pd.concat([r.national for r in results]).groupby(
+        "year", as_index=False).mean(numeric_only=True)
+    movers = None
+    if all(r.movers_by_age is not None for r in results):
+        movers = pd.concat([r.movers_by_age for r in results]).groupby(
+            ["year", "age_group"], as_index=False)[["movers", "population"]].sum()
+    return SimpleNamespace(national=nat, kommuner=kom, movers_by_age=movers)
+
+
+def validate(out_dir, persons_per_agent: int = 10, seed: int = 1, on_year=None,
+             seeds: int = 1) -> Path:
+    """Run the 2006 backcast ``seeds`` times (seeds ``seed``, ``seed + 1``, …; run folders
+    ``out_dir/backcast`` and ``out_dir/backcast-seed<n>``) and write the report on their mean."""
     from sim.run import run_scenario
     from sim.scenario import load_scenario, parse_scenario
 
     out_dir = Path(out_dir)
-    spec = load_scenario(BACKCAST_PATH)
-    spec = parse_scenario({**spec.model_dump(), "persons_per_agent": persons_per_agent,
-                           "seed": seed}, str(BACKCAST_PATH), BACKCAST_PATH.parent)
-    result = run_scenario(spec, out_dir / "backcast", on_year=on_year)
-    return write_report(result, out_dir)
+    base = load_scenario(BACKCAST_PATH).model_dump()
+    results = []
+    for s in range(seed, seed + seeds):
+        spec = parse_scenario({**base, "persons_per_agent": persons_per_agent, "seed": s},
+                              str(BACKCAST_PATH), BACKCAST_PATH.parent)
+        folder = out_dir / ("backcast" if s == seed else f"backcast-seed{s}")
+        results.append(run_scenario(spec, folder, on_year=on_year))
+    if seeds == 1:
+        return write_report(results[0], out_dir)
+    note = (f"{DEFAULT_CALIBRATION_NOTE} Simulated figures are the mean of {seeds} runs "
+            f"(seeds {seed}–{seed + seeds - 1}) at {persons_per_agent} persons per agent.")
+    return write_report(ensemble_mean(results), out_dir, note)

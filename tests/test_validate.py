@@ -92,3 +92,15 @@ def test_write_report(tmp_path, perfect, flat):
     rows = saved["movers_by_age"]["rows"]
     assert saved["movers_by_age"]["basis"] == "2008"
     assert all(r["simulated_per_1000"] == pytest.approx(r["reference_per_1000"]) for r in rows)
+
+
+def test_ensemble_mean_averages_runs(perfect, flat):
+    """Several backcast runs are compared through their mean: two copies of the observed
+    history are the observed history; the observed and a flat one meet halfway."""
+    twice = validate.ensemble_mean([perfect, perfect])
+    assert validate.metrics(twice)["periods"]["2015-2025"]["growth_r"] == pytest.approx(1.0)
+    half = validate.ensemble_mean([perfect, flat])
+    obs = perfect.kommuner.set_index(["kommunenummer", "year"])["population"]
+    low = flat.kommuner.set_index(["kommunenummer", "year"])["population"]
+    got = half.kommuner.set_index(["kommunenummer", "year"])["population"]
+    assert got.to_numpy() == pytest.approx(((obs + low) / 2).reindex(got.index).to_numpy())
