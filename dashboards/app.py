@@ -4,6 +4,11 @@ Run it with ``livskraft dashboard`` (or ``solara run dashboards/app.py``). All s
 ``solara.use_reactive`` hooks inside ``Page``, so each browser session (each Solara kernel)
 has its own settings, run and results; module-level names are constants and caches of the
 embedded data only.
+
+Speed: the server prepares what a first page and a first run need before it answers
+(``dashboards.serving``), charts are SVG drawn by the browser (``dashboards.svg``), a run
+updates the page at most twice a second, and ``Page`` reads no state itself, so progress
+redraws only the status line and a finished run only the views.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import solara
@@ -19,35 +26,24 @@ import solara.lab
 if str(Path(__file__).resolve().parent.parent) not in sys.path:   # `solara run app.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboards import logic
+from dashboards import logic, plots, serving
 from sim.scenario import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
-PROGRESS_EVERY_S = 0.4
+PROGRESS_EVERY_S = 0.5
 BIG = {"font-size": "1.3em"}
+TABS = ("Befolkning / Population", "Kart / Map", "Sammenligning / Comparison", "Kommune",
+        "Klasserom / Classroom", "Last ned / Downloads")
+
+serving.warm_up()
 
 
-def warm_up() -> None:
-    """Fill the caches of the embedded data and import the model while the server starts,
-    so the first page and the first run do not pay for it."""
-    import sim.run  # noqa: F401
-    from dashboards import plots  # noqa: F401
+@dataclass(frozen=True)
+class Status:
+    """What the status line says, and the run's progress in per cent (None: no bar)."""
 
-    for name in logic.scenario_files():
-        try:
-            logic.kommune_options(logic.base_scenario(name))
-        except ScenarioError:
-            pass                     # a broken file shows its message when it is chosen
-    logic.policy_fields()
-
-
-warm_up()
-
-
-def _png(fig) -> bytes:
-    from dashboards.plots import png_bytes
-
-    return png_bytes(fig)
+    text: str = "Klar / ready"
+    percent: float | None = None
 
 
 # ----- start page ---------------------------------------------------------------------------
@@ -59,6 +55,34 @@ def _defaults(name: str) -> tuple[str, str]:
     if base.geography.kind == "norway":
         ppa = max(ppa, 50)
     return str(base.end_year - base.start_year), str(ppa)
+
+
+def use_settings() -> dict[str, solara.Reactive]:
+    """The start page's settings of this session, as reactive variables."""
+    years0, ppa0 = _defaults(logic.CLASSROOM)
+    return {
+        "scenario": solara.use_reactive(logic.CLASSROOM),
+        "query": solara.use_reactive(""),
+        "area": solara.use_reactive("region"),
+        "years": solara.use_reactive(years0),
+        "seeds": solara.use_reactive("1"),
+        "ppa": solara.use_reactive(ppa0),
+        "keep": solara.use_reactive(True),
+        "baseline": solara.use_reactive(False),
+        "policies": solara.use_reactive({}),
+        "show_policies": solara.use_reactive(False),
+    }
+
+
+def current_settings(settings: dict[str, solara.Reactive]) -> logic.Settings:
+    base = logic.base_scenario(settings["scenario"].value)
+    code, _ = logic.find_kommune(settings["query"].value, logic.kommune_options(base))
+    return logic.Settings(
+        scenario=settings["scenario"].value, kommune=code, area=settings["area"].value,
+        years=settings["years"].value or None, seeds=settings["seeds"].value,
+        persons_per_agent=settings["ppa"].value or None,
+        keep_file_policies=settings["keep"].value, policies=settings["policies"].value,
+        baseline=settings["baseline"].value)
 
 
 @solara.component
@@ -89,119 +113,251 @@ def PolicyEditor(kind: str, fields: list, policies: solara.Reactive):
 
 
 @solara.component
-def StartPanel(settings: dict, on_run, on_cancel, running: bool, progress, status, error):
+def ScenarioChooser(settings: dict, error: solara.Reactive):
+    """The scenario file (with its description) and the kommune search box."""
     s = settings
     base = logic.base_scenario(s["scenario"].value)
     options = solara.use_memo(lambda: logic.kommune_options(base), [s["scenario"].value])
     code, candidates = logic.find_kommune(s["query"].value, options)
-    fields = solara.use_memo(logic.policy_fields, [])
-    with solara.Card("Start", classes=["lk-start"]):
-        def choose(name: str) -> None:
-            try:                      # a broken file keeps the current one and says why
-                years, ppa = _defaults(name)
-            except ScenarioError as err:
-                error.set(str(err))
-                return
-            error.set(None)
-            s["scenario"].set(name)
-            s["years"].set(years)
-            s["ppa"].set(ppa)
 
-        solara.Select("Scenario", values=logic.scenario_files(), value=s["scenario"].value,
-                      on_value=choose, classes=["lk-scenario"])
-        solara.Text(base.description.strip(), style={"font-style": "italic",
-                                                      "font-size": "0.9em"})
-        solara.InputText("Kommune (navn eller nummer / name or number)", value=s["query"],
-                         continuous_update=True, classes=["lk-kommune"])
-        if code:      # always one line here, so the buttons below do not move
-            solara.Text(f"✔ {code} {options[code]}", classes=["lk-kommune-found"])
-        elif s["query"].value:
-            solara.Text("Mente du / did you mean: " + (", ".join(candidates) or "–"))
-        else:
-            solara.Text("–")
-        if base.geography.kind == "norway":
-            solara.Select("Område / area", values=list(logic.AREAS), value=s["area"],
-                          classes=["lk-area"])
-            solara.Text(logic.AREAS[s["area"].value], style={"font-size": "0.8em"})
-        with solara.Row():
-            solara.InputText("År / years", value=s["years"], continuous_update=True,
-                             classes=["lk-years"])
-            solara.InputText("Frø / seeds", value=s["seeds"], continuous_update=True,
-                             classes=["lk-seeds"])
-            solara.InputText("Personer per agent / persons per agent", value=s["ppa"],
-                             continuous_update=True, classes=["lk-ppa"])
-        if base.policies:
-            solara.Checkbox(label="Behold filens tiltak / keep the file's policies ("
-                            + ", ".join(p.type for p in base.policies) + ")",
-                            value=s["keep"])
-        solara.Checkbox(label="Sammenlign med grunnløp / compare with baseline (no policies)",
-                        value=s["baseline"])
-        solara.Switch(label="Tiltak for valgt kommune / policies for the chosen kommune",
-                      value=s["show_policies"], classes=["lk-show-policies"])
-        if s["show_policies"].value:        # drawn only when asked for: a light first view
-            for kind, f in fields.items():
-                PolicyEditor(kind, f, s["policies"])
-        with solara.Row():
-            solara.Button("Kjør / Run", on_click=on_run, disabled=running, color="primary",
-                          classes=["lk-run"])
-            solara.Button("Avbryt / Cancel", on_click=on_cancel, disabled=not running,
-                          classes=["lk-cancel"])
-        RunStatus(progress, status, error, running)
+    def choose(name: str) -> None:
+        try:                      # a broken file keeps the current one and says why
+            years, ppa = _defaults(name)
+        except ScenarioError as err:
+            error.set(str(err))
+            return
+        error.set(None)
+        s["scenario"].set(name)
+        s["years"].set(years)
+        s["ppa"].set(ppa)
+
+    solara.Select("Scenario", values=logic.scenario_files(), value=s["scenario"].value,
+                  on_value=choose, classes=["lk-scenario"])
+    solara.Text(base.description.strip(), style={"font-style": "italic", "font-size": "0.9em"})
+    solara.InputText("Kommune (navn eller nummer / name or number)", value=s["query"],
+                     continuous_update=True, classes=["lk-kommune"])
+    if code:          # always one line here, so the buttons below do not move
+        solara.Text(f"✔ {code} {options[code]}", classes=["lk-kommune-found"])
+    elif s["query"].value:
+        solara.Text("Mente du / did you mean: " + (", ".join(candidates) or "–"))
+    else:
+        solara.Text("–")
+    if base.geography.kind == "norway":
+        solara.Select("Område / area", values=list(logic.AREAS), value=s["area"],
+                      classes=["lk-area"])
+        solara.Text(logic.AREAS[s["area"].value], style={"font-size": "0.8em"})
 
 
 @solara.component
-def RunStatus(progress, status, error, running: bool):
+def RunSettings(settings: dict):
+    """Years, seeds, scale, the file's policies, the baseline and the policy editors."""
+    s = settings
+    base = logic.base_scenario(s["scenario"].value)
+    fields = solara.use_memo(logic.policy_fields, [])
+    with solara.Row():
+        solara.InputText("År / years", value=s["years"], continuous_update=True,
+                         classes=["lk-years"])
+        solara.InputText("Frø / seeds", value=s["seeds"], continuous_update=True,
+                         classes=["lk-seeds"])
+        solara.InputText("Personer per agent / persons per agent", value=s["ppa"],
+                         continuous_update=True, classes=["lk-ppa"])
+    if base.policies:
+        solara.Checkbox(label="Behold filens tiltak / keep the file's policies ("
+                        + ", ".join(p.type for p in base.policies) + ")", value=s["keep"])
+    solara.Checkbox(label="Sammenlign med grunnløp / compare with baseline (no policies)",
+                    value=s["baseline"])
+    solara.Switch(label="Tiltak for valgt kommune / policies for the chosen kommune",
+                  value=s["show_policies"], classes=["lk-show-policies"])
+    if s["show_policies"].value:        # drawn only when asked for: a light first view
+        for kind, f in fields.items():
+            PolicyEditor(kind, f, s["policies"])
+
+
+@solara.component
+def StartPanel(settings: dict, session, runner):
+    with solara.Card("Start", classes=["lk-start"]):
+        ScenarioChooser(settings, session.error)
+        RunSettings(settings)
+        RunButtons(runner)
+        RunStatus(session.status, session.error)
+
+
+@solara.component
+def RunButtons(runner):
+    running = runner.running
+    with solara.Row():
+        solara.Button("Kjør / Run", on_click=runner.run, disabled=running, color="primary",
+                      classes=["lk-run"])
+        solara.Button("Avbryt / Cancel", on_click=runner.cancel, disabled=not running,
+                      classes=["lk-cancel"])
+
+
+@solara.component
+def RunStatus(status: solara.Reactive, error: solara.Reactive):
     """Progress and status in their own component, so progress updates redraw only this."""
-    if running:
-        solara.ProgressLinear(max(progress.value, 1.0))   # determinate: no endless animation
-    solara.Text(status.value, classes=["lk-status"])
+    if status.value.percent is not None:
+        solara.ProgressLinear(max(status.value.percent, 1.0))   # determinate: no animation
+    solara.Text(status.value.text, classes=["lk-status"])
     if error.value:
         solara.Error(error.value, classes=["lk-error"])
 
 
+# ----- running --------------------------------------------------------------------------------
+@dataclass(eq=False)
+class Session:
+    """One browser session's results and messages, shared by the start page and the views."""
+
+    bundle: solara.Reactive          # logic.Bundle of the last finished run, or None
+    status: solara.Reactive          # Status
+    error: solara.Reactive           # str or None
+    frame: solara.Reactive           # the classroom year shown, or None
+    event: threading.Event = field(default_factory=threading.Event)   # cancels the run
+    runs: int = 0
+
+
+def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> None:
+    """The background run (a thread of ``solara.lab.use_task``): progress at most every
+    PROGRESS_EVERY_S, cancellation between years, then the classroom animation if asked."""
+    event = session.event            # this run's, made when its button was clicked
+    t0 = time.perf_counter()
+    last = [0.0]
+
+    def on_progress(done: int, total: int, label: str) -> None:
+        now = time.perf_counter()       # each update costs a redraw of RunStatus
+        if now - last[0] >= PROGRESS_EVERY_S or done == total:
+            last[0] = now
+            session.status.set(Status(f"Kjører / running: {label}", 100.0 * done / total))
+
+    try:
+        if spec is None:                # play: animate the landscape already shown
+            result, spec = session.bundle.value, session.bundle.value.scenario
+        else:
+            session.status.set(Status("Starter / starting", 0.0))
+            result = logic.run_bundle(spec, seeds, baseline, on_progress, event)
+    except logic.Cancelled:
+        session.status.set(Status("Avbrutt / cancelled"))
+        return
+    except ScenarioError as err:
+        session.error.set(str(err))
+        session.status.set(Status("Feil / error"))
+        return
+    if result is not session.bundle.value:
+        session.bundle.set(result)      # draws the open view's chart, in this thread
+        session.status.set(Status(
+            f"Ferdig / finished (#{session.runs}): {spec.name}, {len(result.results)} "
+            f"seed(s){' + baseline' if baseline else ''}, {spec.end_year - spec.start_year} "
+            f"years in {time.perf_counter() - t0:.2f} s"))
+    if animate:
+        for y in sorted(result.results[0].kommuner["year"].unique().tolist()):
+            if event.is_set():
+                return
+            session.frame.set(y)
+            time.sleep(PLAY_SECONDS_PER_YEAR)
+
+
+@dataclass(eq=False)
+class Runner:
+    """The buttons' actions on this session's background run. ``running`` reads the task's
+    state, so only the components that show it redraw when a run starts or ends."""
+
+    task: solara.lab.Task
+    run: Callable[[], None]
+    cancel: Callable[[], None]
+    play: Callable[[], None]
+
+    @property
+    def running(self) -> bool:
+        return bool(self.task.pending)
+
+
+def use_runner(settings: dict, session: Session) -> Runner:
+    """One background run at a time per session."""
+
+    def run_in_background(spec, seeds: int, baseline: bool, animate: bool) -> None:
+        work(session, spec, seeds, baseline, animate)
+
+    task = solara.lab.use_task(run_in_background, dependencies=None)
+
+    def start(spec, seeds: int, baseline: bool, animate: bool) -> None:
+        session.event = threading.Event()   # before the thread starts: Cancel reaches it
+        task(spec, seeds, baseline, animate)
+
+    def on_run():
+        session.error.set(None)
+        try:
+            s = current_settings(settings)
+            spec = logic.build_scenario(s)
+        except ScenarioError as err:
+            session.error.set(str(err))
+            session.status.set(Status("Ugyldig / invalid settings"))
+            return
+        session.runs += 1
+        start(spec, int(logic._number(s.seeds)), s.baseline, False)
+
+    def on_play():
+        """One click: run the classroom landscape (unless shown already) and animate it."""
+        session.error.set(None)
+        b = session.bundle.value
+        if b is not None and b.scenario.geography.kind == "landscape":
+            start(None, 1, False, True)     # animate what is shown
+            return
+        session.runs += 1
+        start(logic.build_scenario(logic.Settings(scenario=logic.CLASSROOM)), 1, False, True)
+
+    return Runner(task, on_run, lambda: session.event.set(), on_play)
+
+
 # ----- views ----------------------------------------------------------------------------------
 @solara.component
-def PngView(png: bytes | None, cls: str, name: str):
-    if png is None:
+def ChartView(svg: bytes | None, cls: str, name: str):
+    """A chart (SVG, drawn by the browser) and its download."""
+    if svg is None:
         solara.Info("Ingen kjøring ennå / no run yet")
         return
     with solara.Column(classes=[cls]):
-        solara.Image(png)
-        solara.FileDownload(png, filename=f"{name}.png", label=f"Last ned / download {name}.png")
+        solara.Image(svg, format="svg+xml")
+        solara.FileDownload(svg, filename=f"{name}.svg", label=f"Last ned / download {name}.svg")
 
 
 @solara.component
-def PopulationView(bundle):
-    from dashboards import plots
-
-    png = solara.use_memo(lambda: _png(plots.population_figure(bundle)) if bundle else None,
-                          [bundle])
-    PngView(png, "lk-population-chart", "population")
+def AreaPreview(scenario: str):
+    """Before the first run: the chosen scenario's area at its start."""
+    try:
+        svg = plots.area_chart(scenario)
+    except ScenarioError:
+        return
+    with solara.Column(classes=["lk-preview"]):
+        solara.Info("Ingen kjøring ennå: trykk Kjør / no run yet: press Run")
+        solara.Image(svg, format="svg+xml")
 
 
 @solara.component
-def MapView(bundle):
-    from dashboards import plots
+def PopulationView(bundle, scenario: str):
+    svg = solara.use_memo(lambda: plots.population_chart(bundle) if bundle else None, [bundle])
+    if bundle is None:
+        AreaPreview(scenario)
+        return
+    ChartView(svg, "lk-population-chart", "population")
 
+
+@solara.component
+def MapView(bundle, scenario: str):
     column = solara.use_reactive("growth_percent")
     cols = logic.output_columns(bundle) if bundle else ["growth_percent"]
     col = column.value if column.value in cols else "growth_percent"
-    png = solara.use_memo(lambda: _png(plots.map_figure(bundle, col)) if bundle else None,
+    svg = solara.use_memo(lambda: plots.map_chart(bundle, col) if bundle else None,
                           [bundle, col])
     if bundle is None:
-        solara.Info("Ingen kjøring ennå / no run yet")
+        AreaPreview(scenario)
         return
     solara.Select("Farge etter / colour by", values=cols, value=column, classes=["lk-map-column"])
-    PngView(png, "lk-map", f"map-{col}")
+    ChartView(svg, "lk-map", f"map-{col}")
 
 
 @solara.component
 def CompareView(bundle):
-    from dashboards import plots
-
     found = solara.use_memo(lambda: logic.comparison(bundle) if bundle else None, [bundle])
-    png = solara.use_memo(lambda: _png(plots.comparison_figure(bundle)) if found else None,
-                          [bundle])
+    svg = solara.use_memo(lambda: plots.comparison_chart(bundle) if found else None, [bundle])
     if found is None:
         solara.Info("Kryss av «sammenlign med grunnløp» og kjør / tick 'compare with baseline' "
                     "and run")
@@ -221,25 +377,22 @@ def CompareView(bundle):
     ]
     with solara.Column(classes=["lk-compare"]):
         solara.Markdown("\n\n".join(lines))
-        PngView(png, "lk-compare-chart", "comparison")
+        ChartView(svg, "lk-compare-chart", "comparison")
         solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
                             label="Last ned / download compare.csv")
 
 
 @solara.component
 def KommuneView(bundle, code: str | None):
-    from dashboards import plots
-
     year = solara.use_reactive(0)
     codes = bundle.table["kommunenummer"].astype(str).tolist() if bundle else []
     shown = code if code in codes else (codes[0] if codes else None)
     years = sorted(bundle.results[0].kommuner["year"].unique().tolist()) if bundle else [0]
     yr = year.value if year.value in years else years[-1]
-    pyramid = solara.use_memo(
-        lambda: _png(plots.pyramid_figure(bundle, shown, yr)) if bundle else None,
-        [bundle, shown, yr])
-    panels = solara.use_memo(lambda: _png(plots.kommune_figure(bundle, shown)) if bundle
-                             else None, [bundle, shown])
+    pyramid = solara.use_memo(lambda: plots.pyramid_chart(bundle, shown, yr) if bundle
+                              else None, [bundle, shown, yr])
+    panels = solara.use_memo(lambda: plots.kommune_chart(bundle, shown) if bundle else None,
+                             [bundle, shown])
     if bundle is None:
         solara.Info("Ingen kjøring ennå / no run yet")
         return
@@ -251,30 +404,28 @@ def KommuneView(bundle, code: str | None):
     solara.SliderInt("År / year", value=yr, on_value=year.set, min=years[0], max=years[-1],
                      thumb_label="always")
     with solara.Column(classes=["lk-kommune-view"]):
-        PngView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
-        PngView(panels, "lk-kommune-panels", f"kommune-{shown}")
+        ChartView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
+        ChartView(panels, "lk-kommune-panels", f"kommune-{shown}")
 
 
 @solara.component
-def ClassroomView(bundle, frame, play, playing: bool):
-    from dashboards import plots
-
+def ClassroomView(bundle, frame, runner):
     is_landscape = bundle is not None and bundle.scenario.geography.kind == "landscape"
     years = sorted(bundle.results[0].kommuner["year"].unique().tolist()) if is_landscape else [0]
     year = frame.value if frame.value in years else years[-1]
-    png = solara.use_memo(lambda: _png(plots.classroom_figure(bundle, year)) if is_landscape
+    svg = solara.use_memo(lambda: plots.classroom_chart(bundle, year) if is_landscape
                           else None, [bundle, year])
     with solara.Column(style={"font-size": "1.4em"}, classes=["lk-classroom"]):
         solara.Markdown("## Hvorfor flytter de unge? / Why do the young leave?")
         solara.Markdown("Trykk **Spill av** for å se 30 år i landsbyene / press **Play** to "
                         "watch thirty years in the villages.")
-        solara.Button("▶ Spill av / Play", on_click=play, disabled=playing, color="primary",
-                      classes=["lk-play"], style={"font-size": "1.2em"})
-        if png is None:
+        solara.Button("▶ Spill av / Play", on_click=runner.play, disabled=runner.running,
+                      color="primary", classes=["lk-play"], style={"font-size": "1.2em"})
+        if svg is None:
             return
         solara.Text(f"År / Year {year}", classes=["lk-classroom-year"],
                     style={"font-size": "1.6em", "font-weight": "bold"})
-        solara.Image(png, classes=["lk-classroom-chart"])
+        solara.Image(svg, format="svg+xml", classes=["lk-classroom-chart"])
 
 
 @solara.component
@@ -289,133 +440,42 @@ def DownloadView(bundle):
         if bundle.baseline:
             solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
                                 label="compare.csv")
-        solara.Text("Plottene lastes ned under hvert plott / each plot has its own download.")
+        solara.Text("Hvert plott lastes ned under plottet / each plot has its own download "
+                    "(SVG).")
+
+
+@solara.component
+def Views(settings: dict, session: Session, runner: Runner):
+    """The tabs; only the open one is drawn. A finished run redraws from here down."""
+    tab = solara.use_reactive(0)
+    bundle = session.bundle.value
+    scenario = settings["scenario"].value
+    options = solara.use_memo(lambda: logic.kommune_options(bundle.scenario) if bundle else {},
+                              [bundle])
+    code = logic.find_kommune(settings["query"].value, options)[0]
+    views = (lambda: PopulationView(bundle, scenario), lambda: MapView(bundle, scenario),
+             lambda: CompareView(bundle), lambda: KommuneView(bundle, code),
+             lambda: ClassroomView(bundle, session.frame, runner),
+             lambda: DownloadView(bundle))
+    with solara.lab.Tabs(value=tab):
+        for i, (label, view) in enumerate(zip(TABS, views, strict=True)):
+            with solara.lab.Tab(label):
+                if tab.value == i:
+                    view()
 
 
 # ----- the page -------------------------------------------------------------------------------
 @solara.component
 def Page():
+    """Reads no state itself, so a run's progress and results redraw only what shows them."""
     solara.Title("Livskraft")
-    years0, ppa0 = _defaults(logic.CLASSROOM)
-    settings = {
-        "scenario": solara.use_reactive(logic.CLASSROOM),
-        "query": solara.use_reactive(""),
-        "area": solara.use_reactive("region"),
-        "years": solara.use_reactive(years0),
-        "seeds": solara.use_reactive("1"),
-        "ppa": solara.use_reactive(ppa0),
-        "keep": solara.use_reactive(True),
-        "baseline": solara.use_reactive(False),
-        "policies": solara.use_reactive({}),
-        "show_policies": solara.use_reactive(False),
-    }
-    bundle = solara.use_reactive(None)
-    progress = solara.use_reactive(0.0)
-    status = solara.use_reactive("Klar / ready")
-    error = solara.use_reactive(None)
-    frame = solara.use_reactive(None)
-    tab = solara.use_reactive(0)
-    cancel = solara.use_memo(lambda: {"event": threading.Event(), "runs": 0}, [])
-
-
-    def current_settings() -> logic.Settings:
-        base = logic.base_scenario(settings["scenario"].value)
-        code, _ = logic.find_kommune(settings["query"].value, logic.kommune_options(base))
-        return logic.Settings(
-            scenario=settings["scenario"].value, kommune=code, area=settings["area"].value,
-            years=settings["years"].value or None, seeds=settings["seeds"].value,
-            persons_per_agent=settings["ppa"].value or None,
-            keep_file_policies=settings["keep"].value, policies=settings["policies"].value,
-            baseline=settings["baseline"].value)
-
-    def work(spec, seeds: int, baseline: bool, animate: bool):
-        event = threading.Event()
-        cancel["event"] = event
-        progress.set(0.0)
-        t0 = time.perf_counter()
-
-        last = [0.0]
-
-        def on_progress(done: int, total: int, label: str) -> None:
-            now = time.perf_counter()   # a few updates a second: each one costs a redraw
-            if now - last[0] < PROGRESS_EVERY_S and done < total:
-                return
-            last[0] = now
-            progress.set(100.0 * done / total)
-            status.set(f"Kjører / running: {label}")
-
-        try:
-            if spec is None:                # play: animate the landscape already shown
-                result, spec = bundle.value, bundle.value.scenario
-            else:
-                result = logic.run_bundle(spec, seeds, baseline, on_progress, event)
-        except logic.Cancelled:
-            status.set("Avbrutt / cancelled")
-            return
-        except ScenarioError as err:
-            error.set(str(err))
-            status.set("Feil / error")
-            return
-        if result is not bundle.value:
-            bundle.set(result)
-            status.set(f"Ferdig / finished (#{cancel['runs']}): {spec.name}, "
-                       f"{len(result.results)} seed(s){' + baseline' if baseline else ''}, "
-                       f"{spec.end_year - spec.start_year} years in "
-                       f"{time.perf_counter() - t0:.2f} s")
-        if animate:
-            years = sorted(result.results[0].kommuner["year"].unique().tolist())
-            for y in years:
-                if event.is_set():
-                    return
-                frame.set(y)
-                time.sleep(PLAY_SECONDS_PER_YEAR)
-
-    task = solara.lab.use_task(work, dependencies=None)
-    running = bool(task.pending)
-
-    def on_run():
-        error.set(None)
-        try:
-            s = current_settings()
-            spec = logic.build_scenario(s)
-        except ScenarioError as err:
-            error.set(str(err))
-            status.set("Ugyldig / invalid settings")
-            return
-        cancel["runs"] += 1
-        status.set("Starter / starting")
-        task(spec, int(logic._number(s.seeds)), s.baseline, False)
-
-    def on_cancel():
-        cancel["event"].set()
-
-    def on_play():
-        """One click: run the classroom landscape (unless shown already) and animate it."""
-        error.set(None)
-        b = bundle.value
-        if b is not None and b.scenario.geography.kind == "landscape":
-            task(None, 1, False, True)      # animate what is shown
-            return
-        spec = logic.build_scenario(logic.Settings(scenario=logic.CLASSROOM))
-        cancel["runs"] += 1
-        status.set("Starter / starting")
-        task(spec, 1, False, True)
-
+    settings = use_settings()
+    bundle, status = solara.use_reactive(None), solara.use_reactive(Status())
+    error, frame = solara.use_reactive(None), solara.use_reactive(None)
+    session = solara.use_memo(lambda: Session(bundle, status, error, frame), [])
+    runner = use_runner(settings, session)
     with solara.AppBar():
         solara.AppBarTitle("Livskraft — befolkning og bosetting / population and settlement")
     with solara.Sidebar():
-        StartPanel(settings, on_run, on_cancel, running, progress, status, error)
-    b = bundle.value
-    code = logic.find_kommune(settings["query"].value,
-                              logic.kommune_options(b.scenario) if b else {})[0]
-    views = [("Befolkning / Population", lambda: PopulationView(b)),
-             ("Kart / Map", lambda: MapView(b)),
-             ("Sammenligning / Comparison", lambda: CompareView(b)),
-             ("Kommune", lambda: KommuneView(b, code)),
-             ("Klasserom / Classroom", lambda: ClassroomView(b, frame, on_play, running)),
-             ("Last ned / Downloads", lambda: DownloadView(b))]
-    with solara.lab.Tabs(value=tab):
-        for i, (label, view) in enumerate(views):
-            with solara.lab.Tab(label):
-                if tab.value == i:          # only the open tab is drawn
-                    view()
+        StartPanel(settings, session, runner)
+    Views(settings, session, runner)

@@ -241,10 +241,13 @@ def population_cube(results: list) -> tuple[list[str], list[int], np.ndarray]:
     first = results[0].kommuner
     codes = list(dict.fromkeys(first["kommunenummer"].astype(str)))
     years = sorted(first["year"].unique().tolist())
-    cube = np.zeros((len(results), len(codes), len(years)))
+    cube = np.full((len(results), len(codes), len(years)), np.nan)
     for i, r in enumerate(results):
-        wide = r.kommuner.pivot(index="kommunenummer", columns="year", values="population")
-        cube[i] = wide.reindex(index=codes, columns=years).to_numpy(float)
+        k = r.kommuner
+        rows = pd.Index(codes).get_indexer(k["kommunenummer"].astype(str))
+        cols = pd.Index(years).get_indexer(k["year"])
+        ok = (rows >= 0) & (cols >= 0)
+        cube[i, rows[ok], cols[ok]] = k["population"].to_numpy(float, na_value=np.nan)[ok]
     return codes, years, cube
 
 

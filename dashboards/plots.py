@@ -1,56 +1,48 @@
-"""The dashboard's plots, drawn with matplotlib's object API (no pyplot state, so two
-browser sessions can draw at the same time). Labels are Norwegian / English."""
+"""The dashboard's charts, as SVG documents (``bytes``) built with ``dashboards.svg``: the
+browser draws them, so a chart costs the server milliseconds and two browser sessions can
+draw at the same time. Labels are Norwegian / English."""
 
 from __future__ import annotations
 
-import io
 import json
 from functools import cache
 
 import numpy as np
 import pandas as pd
-from matplotlib.collections import PolyCollection
-from matplotlib.colors import Normalize, TwoSlopeNorm
-from matplotlib.figure import Figure
 
 from dashboards import logic
+from dashboards.svg import Chart, ColourScale, Panel, nice_ticks, tick_label
 
 COLOURS = ["#1f5f8b", "#b5452b", "#3b8b4b", "#8b6f1f", "#6b3b8b", "#2b8b8b", "#8b2b5f"]
+CENTRALITY = {1: "#08306b", 2: "#2171b5", 3: "#6baed6", 4: "#bdd7a7", 5: "#e3c770",
+              6: "#c9822b"}
+ATTRIBUTION = "Kart / map: Kartverket, CC BY 4.0"
 
 
-def png_bytes(fig: Figure, dpi: int = 80) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
-
-
-def _band(ax, years, values, colour, label):
+def _band(panel: Panel, years, values, colour: str, label: str) -> None:
     med, lo, hi = logic.band(values)
-    ax.plot(years, med, color=colour, lw=2, label=label)
     if len(values) > 1:
-        ax.fill_between(years, lo, hi, color=colour, alpha=0.2, lw=0)
+        panel.band(years, lo, hi, colour)
+    panel.line(years, med, colour, label=label)
 
 
-def population_figure(bundle: logic.Bundle) -> Figure:
+def population_chart(bundle: logic.Bundle) -> bytes:
     """Population paths: the area, centrality classes, the largest cities vs the rest."""
     groups = logic.population_groups(bundle)
     years = groups["years"]
-    fig = Figure(figsize=(13, 4), layout="constrained")
-    axes = fig.subplots(1, 3)
+    n = len(bundle.results)
+    chart = Chart(1200, 360, f"{bundle.scenario.name}: " + (
+        f"median and {logic.BAND[0]}–{logic.BAND[1]} % band over {n} seeds" if n > 1
+        else "one seed"))
     titles = {"area": "Folketall / Population", "centrality": "Sentralitet / Centrality class",
               "cities": "Største byer / largest cities vs rest"}
-    for ax, key in zip(axes, ("area", "centrality", "cities"), strict=True):
+    for panel, key in zip(chart.grid(1, 3), ("area", "centrality", "cities"), strict=True):
         for i, (label, values) in enumerate(groups[key].items()):
-            _band(ax, years, values, COLOURS[i % len(COLOURS)], label)
-        ax.set_title(titles[key])
-        ax.set_xlabel("år / year")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    axes[0].set_ylabel("personer 1. januar / persons on 1 January")
-    n = len(bundle.results)
-    fig.suptitle(f"{bundle.scenario.name}: " + (f"median and {logic.BAND[0]}–{logic.BAND[1]} % "
-                                                f"band over {n} seeds" if n > 1 else "one seed"))
-    return fig
+            _band(panel, years, values, COLOURS[i % len(COLOURS)], label)
+        panel.title = titles[key]
+        panel.xlabel, panel.x_years = "år / year", True
+    chart.panels[0].ylabel = "personer 1. januar / persons on 1 January"
+    return chart.svg()
 
 
 @cache
@@ -70,142 +62,169 @@ def _polygons() -> tuple[list[str], list[np.ndarray]]:
     return codes, rings
 
 
-def _norm(values: pd.Series, column: str):
-    v = values.dropna().to_numpy(float)
-    if column == "growth_percent" and len(v):
-        m = max(abs(v.min()), abs(v.max()), 1e-9)
-        return TwoSlopeNorm(vcenter=0, vmin=-m, vmax=m), "RdBu"
-    lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
-    return Normalize(lo, hi if hi > lo else lo + 1), "viridis"
+def _norway(panel: Panel, colours: dict[str, str]) -> None:
+    """Kommune polygons, coloured where ``colours`` has a colour, grey elsewhere; the view is
+    the coloured kommuner."""
+    codes, rings = _polygons()
+    inside = np.array([c in colours for c in codes])
+    panel.polygons([r for r, i in zip(rings, inside, strict=True) if not i],
+                   ["#ececec"] * int((~inside).sum()), stroke="#bbbbbb", width=0.2)
+    shown = [r for r, i in zip(rings, inside, strict=True) if i]
+    panel.polygons(shown, [colours[c] for c, i in zip(codes, inside, strict=True) if i],
+                   stroke="#555555", width=0.3)
+    pts = np.concatenate(shown or rings)
+    panel.xlim = (pts[:, 0].min() - 0.3, pts[:, 0].max() + 0.3)
+    panel.ylim = (pts[:, 1].min() - 0.2, pts[:, 1].max() + 0.2)
+    panel.aspect = float(np.cos(np.radians(pts[:, 1].mean())))
+    panel.axes = False
 
 
-def map_figure(bundle: logic.Bundle, column: str = "growth_percent") -> Figure:
+def _landscape(panel: Panel, table: pd.DataFrame, fills: list[str], labels: list[str]) -> None:
+    """A made-up landscape: a circle per kommune at its centre, sized by population."""
+    pop = table["population"].to_numpy(float)
+    lon, lat = table["centroid_lon"].to_numpy(float), table["centroid_lat"].to_numpy(float)
+    panel.circles(lon, lat, 6 + 40 * np.sqrt(pop / pop.max()), fills)
+    for x, y, r, s in zip(lon, lat, 6 + 40 * np.sqrt(pop / pop.max()), labels, strict=True):
+        panel.text(x, y, s, size=12, dy=-r - 4)
+    dx, dy = np.ptp(lon) or 1.0, np.ptp(lat) or 1.0
+    panel.xlim = (lon.min() - 0.4 * dx, lon.max() + 0.4 * dx)
+    panel.ylim = (lat.min() - 0.35 * dy, lat.max() + 0.3 * dy)
+    panel.aspect = float(np.cos(np.radians(lat.mean())))
+    panel.axes = False
+
+
+def map_chart(bundle: logic.Bundle, column: str = "growth_percent") -> bytes:
     """Kommuner coloured by ``column`` (growth over the run by default): the embedded polygons
     for real Norway, circles at the centres for a made-up landscape."""
     values = logic.map_values(bundle, column)
-    norm, cmap = _norm(values, column)
-    label = ("vekst / growth %" if column == "growth_percent" else column.replace("_", " "))
+    growth = column == "growth_percent"
+    scale = ColourScale.for_values(values.to_numpy(float), diverging=growth)
+    label = "vekst / growth %" if growth else column.replace("_", " ")
     last = int(bundle.results[0].kommuner["year"].max())
-    if bundle.scenario.geography.kind == "landscape":
-        fig = Figure(figsize=(7, 6), layout="constrained")
-        ax = fig.subplots()
+    when = "over the run" if growth else f"1 January {last}"
+    landscape = bundle.scenario.geography.kind == "landscape"
+    chart = Chart(640, 560 if landscape else 720)
+    (panel,) = chart.grid(1, 1)
+    panel.title = f"{label}, {when}"
+    panel.colourbar = (scale, label)
+    if landscape:
         t = bundle.table
-        pop = t["population"].to_numpy(float)
         v = values.reindex(t["kommunenummer"].astype(str)).to_numpy(float)
-        sc = ax.scatter(t["centroid_lon"], t["centroid_lat"],
-                        s=80 + 2000 * np.sqrt(pop / pop.max()), c=v, cmap=cmap, norm=norm,
-                        edgecolor="black")
-        for _, row in t.iterrows():
-            ax.annotate(row["name"], (row["centroid_lon"], row["centroid_lat"]), fontsize=10,
-                        ha="center", va="bottom", xytext=(0, 14), textcoords="offset points")
-        ax.set_aspect(1 / np.cos(np.radians(t["centroid_lat"].mean())))
-        ax.margins(0.2)
+        _landscape(panel, t, scale(v), t["name"].tolist())
     else:
-        fig = Figure(figsize=(7, 8), layout="constrained")
-        ax = fig.subplots()
-        codes, rings = _polygons()
-        inside = np.array([c in values.index and pd.notna(values.get(c)) for c in codes])
-        grey = PolyCollection([r for r, i in zip(rings, inside, strict=True) if not i],
-                              facecolor="#e4e4e4", edgecolor="#bbbbbb", linewidth=0.2)
-        ax.add_collection(grey)
-        coloured = PolyCollection([r for r, i in zip(rings, inside, strict=True) if i],
-                                  cmap=cmap, norm=norm, edgecolor="#555555", linewidth=0.2)
-        coloured.set_array(np.array([values[c] for c, i in zip(codes, inside, strict=True) if i]))
-        ax.add_collection(coloured)
-        sc = coloured
-        pts = np.concatenate([r for r, i in zip(rings, inside, strict=True) if i] or rings)
-        ax.set_xlim(pts[:, 0].min() - 0.3, pts[:, 0].max() + 0.3)
-        ax.set_ylim(pts[:, 1].min() - 0.2, pts[:, 1].max() + 0.2)
-        ax.set_aspect(1 / np.cos(np.radians(pts[:, 1].mean())))
-        ax.text(0.01, 0.01, "Kart / map: Kartverket, CC BY 4.0", transform=ax.transAxes,
-                fontsize=7, color="#555555")
-    fig.colorbar(sc, ax=ax, label=label, shrink=0.7)
-    when = "over the run" if column == "growth_percent" else f"1 January {last}"
-    ax.set_title(f"{label}, {when}")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return fig
+        ok = values.dropna()
+        _norway(panel, dict(zip(ok.index, scale(ok.to_numpy(float)), strict=True)))
+        chart.note(ATTRIBUTION)
+    return chart.svg()
 
 
-def comparison_figure(bundle: logic.Bundle) -> Figure | None:
+@cache
+def area_chart(name: str) -> bytes:
+    """The scenario file's area before any run: its kommuner coloured by centrality class
+    (1 most central … 6 least), with the population on 1 January of the start year."""
+    from sim.landscape import area_table
+
+    scenario = logic.base_scenario(name)
+    table = area_table(scenario.geography)
+    cls = table["sentralitetsklasse"].astype(int).tolist()
+    landscape = scenario.geography.kind == "landscape"
+    total = int(table["population"].sum())
+    chart = Chart(640, 520 if landscape else 680)
+    (panel,) = chart.grid(1, 1)
+    panel.title = (f"Området / the area, 1 January {scenario.start_year}: {len(table)} "
+                   f"kommuner, {total:,} persons")
+    if landscape:
+        labels = [f"{n}\n{p:,}" for n, p in zip(table["name"], table["population"], strict=True)]
+        _landscape(panel, table, [CENTRALITY[c] for c in cls], labels)
+    else:
+        codes = table["kommunenummer"].astype(str)
+        _norway(panel, {k: CENTRALITY[c] for k, c in zip(codes, cls, strict=True)})
+        chart.note(ATTRIBUTION)
+    for c in sorted(set(cls)):
+        panel.key(f"sentralitet / centrality {c}", CENTRALITY[c])
+    panel.legend_loc = "lower right" if landscape else "upper left"
+    return chart.svg()
+
+
+def comparison_chart(bundle: logic.Bundle) -> bytes | None:
     found = logic.comparison(bundle)
     if found is None:
         return None
     table, _ = found
-    fig = Figure(figsize=(12, 4), layout="constrained")
-    axes = fig.subplots(1, 2)
-    for ax, area, title in ((axes[0], "target", "Målområdet / target area"),
-                            (axes[1], "area", "Hele området / whole area")):
+    chart = Chart(1100, 360)
+    for panel, area, title in zip(chart.grid(1, 2), ("target", "area"),
+                                  ("Målområdet / target area", "Hele området / whole area"),
+                                  strict=True):
         t = table[table["area"] == area]
-        ax.plot(t["year"], t["diff_median"], color=COLOURS[1], lw=2, label="median")
-        ax.fill_between(t["year"], t["diff_p05"], t["diff_p95"], color=COLOURS[1], alpha=0.2,
-                        lw=0, label=f"{logic.BAND[0]}–{logic.BAND[1]} %")
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(f"{title}: scenario − baseline")
-        ax.set_ylabel("personer / persons")
-        ax.set_xlabel("år / year")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    return fig
+        panel.band(t["year"], t["diff_p05"], t["diff_p95"], COLOURS[1],
+                   label=f"{logic.BAND[0]}–{logic.BAND[1]} %")
+        panel.line(t["year"], t["diff_median"], COLOURS[1], label="median")
+        panel.hline(0)
+        panel.title = f"{title}: scenario − baseline"
+        panel.ylabel = "personer / persons"
+        panel.xlabel, panel.x_years = "år / year", True
+    return chart.svg()
 
 
-def pyramid_figure(bundle: logic.Bundle, code: str, year: int) -> Figure:
+def pyramid_chart(bundle: logic.Bundle, code: str, year: int) -> bytes:
     """Age pyramid of one kommune in ``year`` (bars) against the first year (outline)."""
     ages = logic.mean_over_seeds(bundle.results, "age_structure",
                                  ["kommunenummer", "year", "age_group", "sex"])
     ages = ages[ages["kommunenummer"].astype(str) == code]
     first = int(ages["year"].min())
     order = list(dict.fromkeys(bundle.results[0].age_structure["age_group"]))
-    fig = Figure(figsize=(6, 4.5), layout="constrained")
-    ax = fig.subplots()
+    chart = Chart(560, 420)
+    (panel,) = chart.grid(1, 1)
     y = np.arange(len(order))
+    widest = 1.0
     for sex, sign, colour in (("male", -1, COLOURS[0]), ("female", 1, COLOURS[1])):
-        for yr, kw in ((year, {"color": colour, "alpha": 0.8}),
-                       (first, {"fill": False, "edgecolor": "black", "lw": 1})):
+        for yr in (year, first):
             sub = ages[(ages["year"] == yr) & (ages["sex"] == sex)].set_index("age_group")
             vals = sub["persons"].reindex(order).fillna(0).to_numpy(float)
-            ax.barh(y, sign * vals, height=0.85, **kw,
-                    label=(f"{'menn / men' if sex == 'male' else 'kvinner / women'} {yr}"
-                           if yr == year else (f"{first}" if sex == "male" else None)))
-    ax.set_yticks(y, order)
-    ax.axvline(0, color="black", lw=0.8)
-    ticks = ax.get_xticks()
-    ax.set_xticks(ticks, [f"{abs(t):,.0f}" for t in ticks])
-    ax.set_xlabel("personer / persons")
-    ax.set_title(f"Alderspyramide / age pyramid {year} (outline {first})")
-    ax.legend(fontsize=8, loc="upper right")
-    return fig
+            widest = max(widest, float(vals.max(initial=0)))
+            if yr == year:
+                panel.hbars(y, sign * vals, colour=colour, label=(
+                    f"{'menn / men' if sex == 'male' else 'kvinner / women'} {yr}"))
+            else:
+                panel.hbars(y, sign * vals, outline="#000000",
+                            label=f"{first}" if sex == "male" else None)
+    ticks = nice_ticks(0.0, widest, 3)
+    ticks = ticks[ticks >= 0]
+    panel.xlim = (-ticks[-1], ticks[-1])
+    step = float(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
+    full = np.concatenate([-ticks[:0:-1], ticks])
+    panel.xticks = (full.tolist(), [tick_label(abs(v), step) for v in full])
+    panel.yticks = (y.tolist(), order)
+    panel.ylim = (-0.6, len(order) + 1.4)        # two rows of room for the legend
+    panel.vline(0)
+    panel.xlabel = "personer / persons"
+    panel.title = f"Alderspyramide / age pyramid {year} (outline {first})"
+    panel.legend_loc = "upper right"
+    return chart.svg()
 
 
-def kommune_figure(bundle: logic.Bundle, code: str) -> Figure:
+KOMMUNE_PANELS = [
+    ("immigrant_retention_5y", "Innvandrere som blir / immigrant retention (5 y)", 100, "%"),
+    ("owner_share", "Eierandel / ownership", 100, "% of households"),
+    ("jobs", "Arbeidsplasser / jobs", 1, "jobs"),
+    ("rent_nok", "Husleie / rent", 1e-3, "1,000 NOK a year"),
+    ("price_nok", "Boligpris / house price", 1e-6, "million NOK"),
+]
+
+
+def kommune_chart(bundle: logic.Bundle, code: str) -> bytes:
     """One kommune: moves in and out by reason, immigrant retention, ownership, jobs, rent
     and price."""
-    fig = Figure(figsize=(13, 7), layout="constrained")
-    axes = fig.subplots(2, 3).ravel()
-    moves = logic.mean_over_seeds(bundle.results, "moves_by_reason",
-                                  ["year", "kommunenummer", "direction", "reason"])
-    moves = moves[moves["kommunenummer"].astype(str) == code]
-    ax = axes[0]
-    if not moves.empty:
-        tot = moves.groupby(["reason", "direction"])["persons"].sum().unstack(fill_value=0)
-        tot = tot.reindex(columns=["in", "out"], fill_value=0)
-        x = np.arange(len(tot))
-        ax.bar(x - 0.2, tot["in"], 0.4, color=COLOURS[2], label="inn / in")
-        ax.bar(x + 0.2, tot["out"], 0.4, color=COLOURS[1], label="ut / out")
-        ax.set_xticks(x, tot.index, rotation=30)
-        ax.legend(fontsize=8)
-    ax.set_title("Flytting etter grunn / moves by reason (sum)")
+    chart = Chart(1200, 640)
+    panels = chart.grid(2, 3)
+    _moves_panel(panels[0], bundle, code)
     ind = logic.mean_over_seeds(bundle.results, "indicators", ["kommunenummer", "year"])
     ind = ind[ind["kommunenummer"].astype(str) == code].sort_values("year")
-    panels = [("immigrant_retention_5y", "Innvandrere som blir / immigrant retention (5 y)", 100,
-               "%"),
-              ("owner_share", "Eierandel / ownership", 100, "% of households"),
-              ("jobs", "Arbeidsplasser / jobs", 1, "jobs"),
-              ("rent_nok", "Husleie / rent", 1e-3, "1,000 NOK a year"),
-              ("price_nok", "Boligpris / house price", 1e-6, "million NOK")]
     first = int(ind["year"].min()) if len(ind) else 0
-    for ax, (col, title, scale, unit) in zip(axes[1:], panels, strict=True):
+    for panel, (col, title, scale, unit) in zip(panels[1:], KOMMUNE_PANELS, strict=True):
+        panel.title, panel.ylabel, panel.x_years = title, unit, True
         if col not in ind.columns:
+            panel.visible = False
             continue
         rows = ind
         if col == "immigrant_retention_5y":
@@ -214,16 +233,33 @@ def kommune_figure(bundle: logic.Bundle, code: str) -> Figure:
             # start count as "here" but not as "arrived")
             rows = ind[ind["year"] >= first + 5]
             if rows.empty:
-                ax.text(0.5, 0.5, "needs a run of 5+ years", ha="center",
-                        transform=ax.transAxes)
-        ax.plot(rows["year"], rows[col] * scale, color=COLOURS[0], lw=2)
-        ax.set_title(title)
-        ax.set_ylabel(unit)
-        ax.grid(alpha=0.3)
-    return fig
+                panel.xlim, panel.ylim = (0.0, 1.0), (0.0, 1.0)
+                panel.text(0.5, 0.5, "needs a run of 5+ years", size=12)
+                continue
+        panel.line(rows["year"], rows[col].to_numpy(float) * scale, COLOURS[0])
+    return chart.svg()
 
 
-def classroom_figure(bundle: logic.Bundle, year: int) -> Figure:
+def _moves_panel(panel: Panel, bundle: logic.Bundle, code: str) -> None:
+    moves = logic.mean_over_seeds(bundle.results, "moves_by_reason",
+                                  ["year", "kommunenummer", "direction", "reason"])
+    moves = moves[moves["kommunenummer"].astype(str) == code]
+    panel.title = "Flytting etter grunn / moves by reason (sum)"
+    if moves.empty:
+        panel.xlim, panel.ylim = (0.0, 1.0), (0.0, 1.0)
+        panel.text(0.5, 0.5, "no moves", size=12)
+        return
+    tot = moves.groupby(["reason", "direction"])["persons"].sum().unstack(fill_value=0)
+    tot = tot.reindex(columns=["in", "out"], fill_value=0)
+    x = np.arange(len(tot))
+    panel.bars(x - 0.2, tot["in"].to_numpy(float), 0.4, colour=COLOURS[2], label="inn / in")
+    panel.bars(x + 0.2, tot["out"].to_numpy(float), 0.4, colour=COLOURS[1], label="ut / out")
+    panel.xticks = (x.tolist(), [str(r) for r in tot.index])
+    panel.xtick_rotation = 30
+    panel.xlim = (-0.6, len(tot) - 0.4)
+
+
+def classroom_chart(bundle: logic.Bundle, year: int) -> bytes:
     """The classroom frame of ``year``: population bars of the villages and the city and
     town, with each kommune's school count, in large type."""
     codes, years, cube = logic.population_cube(bundle.results)
@@ -235,30 +271,28 @@ def classroom_figure(bundle: logic.Bundle, year: int) -> Figure:
     now = ind[ind["year"] == year]
     schools = pd.Series(now["schools"].to_numpy(float), index=now["kommunenummer"].astype(str))
     small = table["population"].to_numpy() < 5000
-    fig = Figure(figsize=(13, 5.5), layout="constrained")
-    big_ax, small_ax = fig.subplots(1, 2, width_ratios=[1, 2.5])
-    for ax, mask, title in ((big_ax, ~small, "By og tettsted / city and town"),
-                            (small_ax, small, "Bygdene / the villages")):
+    chart = Chart(1200, 520, f"År / Year {year} — folketall og skoler / population and schools",
+                  title_size=20)
+    panels = chart.grid(1, 2, width_ratios=[1, 2.5])
+    for panel, mask, title, colour in (
+            (panels[0], ~small, "By og tettsted / city and town", COLOURS[0]),
+            (panels[1], small, "Bygdene / the villages", COLOURS[2])):
         idx = np.flatnonzero(mask)
         if not len(idx):
-            ax.set_visible(False)
+            panel.visible = False
             continue
         x = np.arange(len(idx))
-        ax.bar(x, pop[idx, 0], 0.8, fill=False, edgecolor="#888888", lw=1.5,
-               label=f"{years[0]}")
-        ax.bar(x, pop[idx, yi], 0.6, color=COLOURS[0] if ax is big_ax else COLOURS[2],
-               label=f"{year}")
-        top = pop[idx].max()
+        panel.bars(x, pop[idx, 0], 0.8, outline="#888888", label=f"{years[0]}", line_width=1.5)
+        panel.bars(x, pop[idx, yi], 0.6, colour=colour, label=f"{year}")
+        top = float(pop[idx].max())
         for j, k in zip(x, idx, strict=True):
             n = round(float(schools.get(codes[k], 0.0)))
-            ax.text(j, pop[k, yi] + 0.02 * top,
-                    f"{int(pop[k, yi]):,}\n{n} skole{'r' if n != 1 else ''} / school"
-                    f"{'s' if n != 1 else ''}", ha="center", va="bottom", fontsize=13)
-        ax.set_ylim(0, top * 1.3)
-        ax.set_xticks(x, [names[k] for k in idx], fontsize=14)
-        ax.set_title(title, fontsize=16)
-        ax.tick_params(axis="y", labelsize=12)
-        ax.legend(fontsize=12, loc="upper right")
-    fig.suptitle(f"År / Year {year} — folketall og skoler / population and schools",
-                 fontsize=20)
-    return fig
+            panel.text(j, pop[k, yi], f"{int(pop[k, yi]):,}\n{n} skole{'r' if n != 1 else ''}"
+                       f" / school{'s' if n != 1 else ''}", size=13, dy=-6)
+        panel.ylim = (0.0, top * 1.3)
+        panel.xlim = (-0.6, len(idx) - 0.4)
+        panel.xticks = (x.tolist(), [names[k] for k in idx])
+        panel.tick_size = 14
+        panel.title, panel.title_size = title, 16
+        panel.legend_size, panel.legend_loc = 12, "upper right"
+    return chart.svg()

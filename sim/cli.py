@@ -97,12 +97,23 @@ def _recorded(kind: str, spec, seeds: list[int], out_dir: Path, store: Path | No
         raise typer.Exit(INTERRUPTED) from None
 
 
-def _run_progress(label: str, total: int | None) -> tuple[Progress, int]:
-    """A progress bar over runs (seeds or samples)."""
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                        MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
-                        console=console, transient=False)
-    return progress, progress.add_task(label, total=total)
+class _RunProgress(Progress):
+    """A progress bar over runs (seeds or samples), redrawn when a run finishes rather than
+    by a thread of its own, so that the engine can fork its workers from this process."""
+
+    def __init__(self, label: str, total: int | None) -> None:
+        super().__init__(TextColumn("[bold]{task.description}"), BarColumn(),
+                         MofNCompleteColumn(), TextColumn("runs"), TimeElapsedColumn(),
+                         console=console, transient=False, auto_refresh=False)
+        self.task = self.add_task(label, total=total)
+
+    def advance_run(self) -> None:
+        self.update(self.task, advance=1)
+        self.refresh()
+
+    def set_runs(self, total: int) -> None:
+        self.update(self.task, total=total)
+        self.refresh()
 
 
 def _summary_table(result) -> Table:
@@ -236,13 +247,13 @@ def compare(
     from sim.store_entries import compare_entry
 
     out_dir = out or Path("runs") / f"compare-{spec.name}"
-    progress, task = _run_progress(f"{base.name} and {spec.name}", 2 * seeds)
+    progress = _RunProgress(f"{base.name} and {spec.name}", 2 * seeds)
     with _recorded("compare", spec, seed_numbers(spec.seed, seeds), out_dir, store) as rec:
         with progress:
             try:
                 result = run_compare(base, spec, seeds, out_dir=out_dir, workers=workers,
                                      engine=engine, address=address,
-                                     on_run=lambda: progress.update(task, advance=1))
+                                     on_run=progress.advance_run)
             except ScenarioError as err:
                 progress.stop()
                 _fail(str(err))
@@ -281,13 +292,13 @@ def ensemble(
     from sim.store_entries import ensemble_entry
 
     out_dir = out or Path("runs") / f"ensemble-{spec.name}"
-    progress, task = _run_progress(f"{spec.name}, {seeds} seeds ({engine})", seeds)
+    progress = _RunProgress(f"{spec.name}, {seeds} seeds ({engine})", seeds)
     with _recorded("ensemble", spec, seed_numbers(spec.seed, seeds), out_dir, store) as rec:
         with progress:
             try:
                 result = run_ensemble(spec, seeds, out_dir=out_dir, engine=engine,
                                       workers=workers, address=address,
-                                      on_run=lambda: progress.update(task, advance=1))
+                                      on_run=progress.advance_run)
             except ScenarioError as err:
                 progress.stop()
                 _fail(str(err))
@@ -349,24 +360,28 @@ def sensitivity(
     except ScenarioError as err:
         _fail(str(err))
     out_dir = out or Path("runs") / f"sensitivity-{spec.name}"
-    progress, task = _run_progress(f"{spec.name}: {method}, {len(factors)} factors", None)
+    progress = _RunProgress(f"{spec.name}: {method}, {len(factors)} factors", None)
     with _recorded("sensitivity", spec, [spec.seed], out_dir, store) as rec:
         with progress:
             result = sa.run_sensitivity(
                 spec, method, factors, samples=samples, output=output, out_dir=out_dir,
                 engine=engine, workers=workers, address=address,
-                on_design=lambda n: progress.update(task, total=n),
-                on_run=lambda: progress.update(task, advance=1))
+                on_design=progress.set_runs, on_run=progress.advance_run)
         rec.save(*sensitivity_entry(result), result.meta)
-    table = Table(title=f"{spec.name}: sensitivity of the population of {output} on "
-                        f"1 January {spec.end_year} ({result.meta['runs']} runs)")
+    console.print(_indices_table(result))
+    console.print(f"wall time {result.meta['wall_time_s']:.0f} s; written: {out_dir} "
+                  "(indices.csv, samples.csv, indices.png, sensitivity.json)")
+
+
+def _indices_table(result) -> Table:
+    meta = result.meta
+    table = Table(title=f"{meta['scenario']}: sensitivity of the population of "
+                        f"{meta['output']} on 1 January {meta['years'][1]} ({meta['runs']} runs)")
     for c in result.indices.columns:
         table.add_column(c, justify="left" if c == "parameter" else "right")
     for row in result.indices.itertuples(index=False):
         table.add_row(row[0], *(f"{v:,.3g}" for v in row[1:]))
-    console.print(table)
-    console.print(f"wall time {result.meta['wall_time_s']:.0f} s; written: {out_dir} "
-                  "(indices.csv, samples.csv, indices.png, sensitivity.json)")
+    return table
 
 
 # ----- the run store -------------------------------------------------------------------------

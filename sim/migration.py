@@ -44,6 +44,16 @@ class HouseholdFacts:
     with_pupils: np.ndarray
     income: np.ndarray
 
+    def up_to(self, n_households: int) -> HouseholdFacts:
+        """The facts for household ids below ``n_households``: households formed since they
+        were computed (young adults who just left home) have no children and no counted
+        income. Moves change households only that way, so the facts stay true after them."""
+        pad = n_households - len(self.income)
+        if pad <= 0:
+            return self
+        return HouseholdFacts(*(np.pad(a, (0, pad)) for a in
+                                (self.with_children, self.with_pupils, self.income)))
+
 
 def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet) -> HouseholdFacts:
     n = pop.next_household

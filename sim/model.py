@@ -74,6 +74,7 @@ class SettlementModel(mesa.Model):
         self.seeker_boost: np.ndarray | None = None   # job-search weight multiplier
         self.move_factor: np.ndarray | None = None    # chance to move on / emigrate
         self.refugee_key: np.ndarray | None = None    # settlement key over kommuner
+        self.facts: migration.HouseholdFacts | None = None  # households' facts this year
         spinup.spin_up(self, int(self.params.value("spinup.years")))
         self.policy_set = PolicySet(self)
         self.records = Records(self)
@@ -186,7 +187,7 @@ class SettlementModel(mesa.Model):
         cum = choice.base_cumulative(terms, choice.distance_cost(self.geo.distance_km, params),
                                      params.value("migration.stay_utility"),
                                      choice.availability_term(view.vacancy, params))
-        facts = migration.household_facts(pop, self.labour.wage, params)
+        facts = self.facts = migration.household_facts(pop, self.labour.wage, params)
         heads = np.flatnonzero(pop.household_heads())
         multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
                                                self.places.service_level,
@@ -214,7 +215,7 @@ class SettlementModel(mesa.Model):
 
     def _emigrants(self) -> np.ndarray:
         pop, params, spec = self.population, self.params, self.spec
-        facts = migration.household_facts(pop, self.labour.wage, params)
+        facts = self.facts.up_to(pop.next_household)     # as before the moves
         heads = np.flatnonzero(pop.household_heads())
         terms = migration.immigrant_stay_terms(pop, heads, facts, self.places.service_level,
                                                self.places.attitude, params)

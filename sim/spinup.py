@@ -33,8 +33,10 @@ def spin_up(model, years: int) -> None:
     spec = model.spec
     # never beyond the scenario's own years, whose inputs (e.g. observed immigration) exist
     end = min(spec.start_year + years, spec.end_year)
+    scale = max(spec.persons_per_agent,
+                int(model.params.value("spinup.persons_per_agent")))
     throwaway = spec.model_copy(update={
-        "end_year": end, "policies": [], "shocks": [],
+        "end_year": end, "policies": [], "shocks": [], "persons_per_agent": scale,
         "parameters": {**spec.parameters, "spinup.years": 0}})
     pre = type(model)(throwaway)
     pre.run()

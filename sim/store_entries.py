@@ -134,7 +134,7 @@ def compare_entry(comparison, scenario: Scenario) -> tuple[dict[str, pd.DataFram
         columns={"area": "kommunenummer", "scenario_median": "population"})
     national = kept[kept["area"] == NORWAY].rename(columns={"scenario_median": "population"})
     s = comparison.summary
-    headline = {"baseline": s["baseline"], "effect year": s["effect_year"],
+    headline = {"baseline": s["baseline"], "effect year": str(s["effect_year"]),
                 "target population, baseline": s["target_baseline_median"],
                 "target difference": s["target_diff_median"],
                 "target difference p05": s["target_diff_p05"],

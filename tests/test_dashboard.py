@@ -4,10 +4,18 @@ Playwright with Debian's Chromium (installed by .ci/run; skipped locally without
 One browser session runs the classroom landscape, sees the population chart and the map,
 switches to a real-Norway run for Frøya (5014) with its commuting region at a coarse scale and
 a baseline comparison, and looks at the kommune and comparison views; screenshots go to the
-test's tmp folder. Timings are measured and printed: the first view must render within 3 s
-after the server answers; the 30-year classroom run is reported (asserted only with
-LIVSKRAFT_STRICT_TIMING=1, see the note in the test). Two browser sessions at once keep
-separate state.
+test's tmp folder, timings to its timings.json. Two browser sessions at once keep separate
+state.
+
+Timing (issue #5: first view within 3 s after the server is up, the classroom's 30 years
+within 3 s). Other work may share these 2 cores, so each timed step also measures the CPU
+that processes other than this test's own (pytest, the server, Chromium) took meanwhile, and
+a target stretches by cores / (cores − theirs); on an idle machine it stays as it is.
+Enforced: the first view within 3 s so stretched, and the dashboard's classroom run (click to
+drawn chart) within 1.25 × the bare model's run timed here + 0.75 s (stretched if others were
+busier during it than during the bare run), which is what the dashboard adds. The classroom
+run's 3 s itself is mostly the model's time: it is reported, and enforced with
+LIVSKRAFT_STRICT_TIMING=1.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 FIRST_VIEW_S = 3.0
 CLASSROOM_RUN_S = 3.0
+OVERHEAD_FACTOR, OVERHEAD_S = 1.25, 0.75   # the dashboard's run vs the bare model's
 REPO = Path(__file__).resolve().parent.parent
 
 if not CHROMIUM.exists():
@@ -80,19 +89,73 @@ def server(tmp_path_factory):
 def browser():
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        warm = b.new_page()                # the browser's own start-up is not the page's
+        warm.set_content("<p>ready</p>")
+        warm.close()
         yield b
         b.close()
 
 
+class OthersCpu:
+    """Measures how many cores processes outside this test's own tree (this process and its
+    descendants: the server, Chromium, Playwright's driver) kept busy during a ``with``."""
+
+    def __enter__(self):
+        self.t0, self.total0, self.own0 = time.perf_counter(), _busy_jiffies(), _own_jiffies()
+        return self
+
+    def __exit__(self, *exc):
+        seconds = (time.perf_counter() - self.t0) * os.sysconf("SC_CLK_TCK")
+        theirs = (_busy_jiffies() - self.total0) - (_own_jiffies() - self.own0)
+        self.cores = round(max(0.0, theirs / seconds), 2)
+
+    def stretch(self) -> float:
+        """How much longer than on an idle machine a step may take."""
+        cores = os.cpu_count() or 1
+        return round(cores / max(cores - self.cores, 0.25), 2)
+
+
+def _busy_jiffies() -> int:
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    return sum(fields) - fields[3] - fields[4]            # all but idle and iowait
+
+
+def _own_jiffies() -> int:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue                                      # ended meanwhile
+        parents[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    own, todo = 0, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        own += parents.get(pid, (0, 0))[1]
+        todo += [p for p, (ppid, _) in parents.items() if ppid == pid]
+    return own
+
+
 def _open(browser, url):
+    """A new browser session on the dashboard; the seconds until its first view shows: the
+    start page's controls and the chosen scenario's start map, drawn."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(60_000)
     t0 = time.perf_counter()
     page.goto(url)
     page.locator(".lk-start").wait_for()
-    page.locator(".lk-run").wait_for()
+    page.locator("button.lk-run").wait_for()
+    _wait_drawn(page, ".lk-preview img")
     return context, page, time.perf_counter() - t0
+
+
+def _wait_drawn(page, selector: str) -> None:
+    """Wait until the image at ``selector`` is visible and its picture loaded."""
+    page.locator(selector).wait_for()
+    page.wait_for_function(
+        "sel => { const i = document.querySelector(sel);"
+        " return i !== null && i.complete && i.naturalWidth > 0; }", arg=selector)
 
 
 def _status(page) -> str:
@@ -131,13 +194,18 @@ def _fill(page, cls: str, text: str) -> None:
 
 def _tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
-    page.wait_for_timeout(400)          # the tab's slide animation, for the screenshots
+    try:                                # the tab's slide, for the screenshots
+        page.wait_for_function("() => document.getAnimations().length === 0", timeout=5000)
+    except sync_api.TimeoutError:
+        pass
 
 
 def test_dashboard_in_a_browser(server, browser, tmp_path):
     timings = {}
-    context, page, first = _open(browser, server)
-    timings["first_view_s"] = round(first, 2)
+    with OthersCpu() as others:
+        context, page, first = _open(browser, server)
+    timings.update(first_view_s=round(first, 2), first_view_others_cores=others.cores,
+                   first_view_stretch=others.stretch())
     page.screenshot(path=tmp_path / "01-start.png")
 
     # a bad setting shows the schema's message, not a crash
@@ -147,22 +215,40 @@ def test_dashboard_in_a_browser(server, browser, tmp_path):
     assert "seeds" in page.locator(".lk-error").inner_text()
     _fill(page, "lk-seeds", "1")
 
-    # the classroom landscape, 30 years: the population chart appears, then the map
+    _classroom(page, tmp_path, timings)
+    _froya(page, tmp_path, timings)
+    context.close()
+
+    timings["load_average_1min"] = round(os.getloadavg()[0], 2)
+    (tmp_path / "timings.json").write_text(json.dumps(timings, indent=2))
+    print(f"\ndashboard timings: {timings} (screenshots in {tmp_path})")
+    _check_timings(timings)
+
+
+def _classroom(page, tmp_path: Path, timings: dict) -> None:
+    """The classroom landscape, 30 years, timed against the bare model: the population
+    chart appears, then the map; Play animates the years; national.csv downloads."""
     assert page.locator(".lk-population-chart img").count() == 0
-    wall = _run_and_wait(page)
+    timings.update(_bare_classroom())
+    t0 = time.perf_counter()
+    with OthersCpu() as others:
+        timings["classroom_click_to_done_s"] = round(_run_and_wait(page), 2)
+        _wait_drawn(page, ".lk-population-chart img")
+    timings.update(classroom_click_to_chart_s=round(time.perf_counter() - t0, 2),
+                   classroom_others_cores=others.cores, classroom_stretch=others.stretch())
     status = _status(page)
-    timings["classroom_click_to_done_s"] = round(wall, 2)
     timings["classroom_run_s"] = float(status.rsplit(" in ", 1)[1].split(" s")[0])
     assert "30 years" in status
-    page.locator(".lk-population-chart img").wait_for()
     page.screenshot(path=tmp_path / "02-classroom-population.png")
     _tab(page, "Kart / Map")
-    page.locator(".lk-map img").wait_for()
+    _wait_drawn(page, ".lk-map img")
     page.screenshot(path=tmp_path / "03-classroom-map.png")
     _tab(page, "Klasserom / Classroom")
     page.locator(".lk-classroom-chart").wait_for()
     page.locator("button.lk-play").click()          # one click animates the 30 years
-    page.get_by_text("År / Year 2029").wait_for()
+    page.wait_for_function(             # the animation started from the first year
+        "() => /Year 20[2-4][0-9]$/.test(document.querySelector('.lk-classroom-year')"
+        ".innerText.trim())")
     page.screenshot(path=tmp_path / "04-classroom-play.png")
     page.locator("button.lk-cancel").click()
     page.locator("button.lk-run:not([disabled])").wait_for()
@@ -173,7 +259,10 @@ def test_dashboard_in_a_browser(server, browser, tmp_path):
     download.value.save_as(saved)
     assert saved.read_text().startswith("year,population")
 
-    # Frøya: real Norway, its commuting region, coarse, two seeds and the baseline
+
+def _froya(page, tmp_path: Path, timings: dict) -> None:
+    """Frøya: real Norway, its commuting region, coarse, two seeds and the baseline; the
+    kommune view, the comparison and the map."""
     _choose(page, "lk-scenario", "froya-housing.yaml")
     page.wait_for_function(
         "() => document.querySelector('.lk-years input').value === '20'")
@@ -187,38 +276,59 @@ def test_dashboard_in_a_browser(server, browser, tmp_path):
     timings["froya_compare_s"] = round(_run_and_wait(page), 2)
     assert "froya-housing" in _status(page) and "baseline" in _status(page)
     _tab(page, "Kommune")
-    page.locator(".lk-pyramid img").wait_for()
+    _wait_drawn(page, ".lk-pyramid img")
     assert page.get_by_text("5014 Frøya").count() >= 1
-    page.locator(".lk-kommune-panels img").wait_for()
+    _wait_drawn(page, ".lk-kommune-panels img")
     page.screenshot(path=tmp_path / "05-froya-kommune.png", full_page=True)
     _tab(page, "Sammenligning / Comparison")
-    page.locator(".lk-compare-chart img").wait_for()
+    _wait_drawn(page, ".lk-compare-chart img")
     assert "cost per extra resident-year" in page.locator(".lk-compare").inner_text()
     page.screenshot(path=tmp_path / "06-froya-comparison.png", full_page=True)
     _tab(page, "Kart / Map")
-    page.locator(".lk-map img").wait_for()
+    _wait_drawn(page, ".lk-map img")
     page.screenshot(path=tmp_path / "07-froya-map.png")
-    context.close()
 
-    timings["load_average_1min"] = round(os.getloadavg()[0], 2)
-    (tmp_path / "timings.json").write_text(json.dumps(timings, indent=2))
-    print(f"\ndashboard timings: {timings} (screenshots in {tmp_path})")
-    if first >= FIRST_VIEW_S:
-        message = (f"first view took {first:.2f} s (limit {FIRST_VIEW_S} s); 1-minute load "
-                   f"average {timings['load_average_1min']} on {os.cpu_count()} cores")
-        # The 3 s target is not met reliably yet (measured 2.2–4.3 s on 2 cores); the figure
-        # is printed and warned about, and enforced with LIVSKRAFT_STRICT_TIMING=1.
+
+def _bare_classroom() -> dict:
+    """The bare model's 30-year classroom run, timed here (wall and CPU seconds, and how
+    much other processes stretched it)."""
+    from sim.run import simulate
+    from sim.scenario import load_scenario
+
+    spec = load_scenario(REPO / "scenarios" / "classroom-sentralisering.yaml")
+    t0, c0 = time.perf_counter(), time.process_time()
+    with OthersCpu() as others:
+        simulate(spec)
+    return {"bare_model_s": round(time.perf_counter() - t0, 2),
+            "bare_model_cpu_s": round(time.process_time() - c0, 2),
+            "bare_model_others_cores": others.cores, "bare_model_stretch": others.stretch()}
+
+
+def _check_timings(t: dict) -> None:
+    stretch = t["first_view_stretch"]
+    limit = FIRST_VIEW_S * stretch
+    assert t["first_view_s"] <= limit, (
+        f"first view took {t['first_view_s']} s: more than {FIRST_VIEW_S} s × {stretch} "
+        f"(other processes kept {t['first_view_others_cores']} cores busy) = {limit:.2f} s")
+    # others' load may change between the two runs: the limit follows it
+    busier = max(1.0, t["classroom_stretch"] / t["bare_model_stretch"])
+    limit = (OVERHEAD_FACTOR * t["bare_model_s"] + OVERHEAD_S) * busier
+    assert t["classroom_click_to_chart_s"] <= limit, (
+        f"the dashboard's classroom run took {t['classroom_click_to_chart_s']} s from the click "
+        f"to the drawn chart, the bare model {t['bare_model_s']} s: the dashboard adds more "
+        f"than ({OVERHEAD_FACTOR} × model + {OVERHEAD_S} s) × {busier:.2f} = {limit:.2f} s")
+    stretch = t["classroom_stretch"]
+    limit = CLASSROOM_RUN_S * stretch
+    if t["classroom_click_to_chart_s"] > limit:
+        # the model's own 30 years of 76,000 persons take most of this (bare_model_s); the
+        # dashboard's share is enforced above
+        message = (f"the 30-year classroom run took {t['classroom_click_to_chart_s']} s "
+                   f"(target {CLASSROOM_RUN_S} s × {stretch} for other processes' "
+                   f"{t['classroom_others_cores']} cores; the bare model {t['bare_model_s']} "
+                   f"s) on {os.cpu_count()} cores")
         if os.environ.get("LIVSKRAFT_STRICT_TIMING") == "1":
             pytest.fail(message)
-        warnings.warn(message, stacklevel=1)
-    if timings["classroom_run_s"] > CLASSROOM_RUN_S:
-        # The model's 30-year run of the 76,000-person landscape (one agent per person) is
-        # what it is; we report it rather than shrink the run to meet the target.
-        message = (f"the 30-year classroom run took {timings['classroom_run_s']:.2f} s "
-                   f"(target {CLASSROOM_RUN_S} s) on {os.cpu_count()} cores")
-        if os.environ.get("LIVSKRAFT_STRICT_TIMING") == "1":
-            pytest.fail(message)
-        warnings.warn(message, stacklevel=1)
+        warnings.warn(message, stacklevel=2)
 
 
 def test_two_sessions_keep_separate_state(server, browser, tmp_path):

@@ -14,6 +14,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from dashboards import logic
 from sim.scenario import ScenarioError
 
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg(data: bytes):
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(data)          # well-formed, or this raises
+
+
+def _all(root, tag: str) -> list:
+    return list(root.iter(SVG + tag))
+
+
+def _texts(root) -> list[str]:
+    return ["".join(t.itertext()) for t in _all(root, "text")]
+
 
 @pytest.mark.parametrize(("settings", "message"), [
     ({"years": "x"}, "end_year"),
@@ -58,13 +74,49 @@ def test_run_compare_plot_and_download_a_short_classroom_run():
     table, summary = logic.comparison(bundle)
     assert set(table["area"]) == {"area", "target"}
     assert summary["target_kommuner"] == ["K05"] and summary["total_cost_nok"] > 0
-    for fig in (plots.population_figure(bundle), plots.map_figure(bundle),
-                plots.comparison_figure(bundle), plots.pyramid_figure(bundle, "K05", 2029),
-                plots.kommune_figure(bundle, "K05"), plots.classroom_figure(bundle, 2028)):
-        assert plots.png_bytes(fig).startswith(b"\x89PNG")
+    charts = {"population": plots.population_chart(bundle), "map": plots.map_chart(bundle),
+              "comparison": plots.comparison_chart(bundle),
+              "pyramid": plots.pyramid_chart(bundle, "K05", 2029),
+              "kommune": plots.kommune_chart(bundle, "K05"),
+              "classroom": plots.classroom_chart(bundle, 2028)}
+    for name, svg in charts.items():
+        root = _svg(svg)
+        assert root.tag.endswith("svg"), name
+    # a median line and a band over the two seeds per group: the area, each centrality class
+    # (2, 4 and 6 in the landscape), and the largest kommuner vs the rest
+    population = _svg(charts["population"])
+    classes = bundle.table["sentralitetsklasse"].nunique()
+    assert classes == 3
+    assert len(_all(population, "polyline")) == 1 + classes + 2 == len(_all(population,
+                                                                            "polygon"))
+    assert "Folketall / Population" in _texts(population)
+    # the landscape map: a circle per kommune, named; the classroom frame: year and schools
+    assert len(_all(_svg(charts["map"]), "circle")) == len(bundle.table) == 7
+    assert "Nesøy" in _texts(_svg(charts["map"]))
+    assert any("2028" in t for t in _texts(_svg(charts["classroom"])))
+    assert any("school" in t for t in _texts(_svg(charts["classroom"])))
     csv = logic.csv_bytes(bundle, "national").decode()
     assert csv.splitlines()[0].startswith("seed,year,population")
     assert logic.compare_csv_bytes(bundle).startswith(b"area,year")
+
+
+def test_start_maps_show_the_area_before_a_run():
+    from dashboards import plots
+
+    classroom = _svg(plots.area_chart(logic.CLASSROOM))
+    assert len(_all(classroom, "circle")) == 7
+    assert any("76," in t or "persons" in t for t in _texts(classroom))
+    norway = _svg(plots.area_chart("froya-housing.yaml"))
+    assert len(_all(norway, "polygon")) > 357          # islands are polygons of their own
+    assert any("357 kommuner" in t for t in _texts(norway))
+
+
+def test_svg_ticks_are_round_and_cover_the_data():
+    from dashboards.svg import nice_ticks, tick_label
+
+    assert nice_ticks(0, 76_321).tolist() == [0, 20_000, 40_000, 60_000, 80_000]
+    assert nice_ticks(2026, 2056).tolist()[0] <= 2026 <= 2056 <= nice_ticks(2026, 2056)[-1]
+    assert tick_label(60_000, 20_000) == "60,000" and tick_label(0.25, 0.05) == "0.25"
 
 
 def test_a_set_cancel_event_stops_the_run():
@@ -72,3 +124,35 @@ def test_a_set_cancel_event_stops_the_run():
     event.set()
     with pytest.raises(logic.Cancelled):
         logic.run_bundle(logic.build_scenario(logic.Settings(years="2")), cancel=event)
+
+
+def test_the_server_sends_plain_to_this_machine_and_gzip_to_others():
+    import asyncio
+
+    from dashboards.serving import _PlainToThisMachine
+
+    used = []
+
+    class FakeGzip:
+        async def __call__(self, scope, receive, send):
+            used.append("gzip")
+
+        async def app(self, scope, receive, send):
+            used.append("plain")
+
+    layer = _PlainToThisMachine(FakeGzip())
+    for scope in ({"type": "http", "client": ("127.0.0.1", 5000)},
+                  {"type": "http", "client": ("::1", 5000)},
+                  {"type": "http", "client": ("192.168.1.20", 5000)},
+                  {"type": "http"},
+                  {"type": "websocket", "client": ("127.0.0.1", 5000)}):
+        asyncio.run(layer(scope, None, None))
+    assert used == ["plain", "plain", "gzip", "gzip", "gzip"]
+
+
+def test_warm_up_draws_every_start_map_before_the_first_page():
+    from dashboards import plots, serving
+
+    plots.area_chart.cache_clear()
+    serving.warm_up()                   # no Solara server here: compression is left alone
+    assert plots.area_chart.cache_info().currsize == len(logic.scenario_files())

@@ -1,0 +1,141 @@
+"""Benchmark: what the dashboard adds to the classroom run, and how fast its first view is.
+
+Starts ``livskraft dashboard`` on a free port and drives it with Playwright and Debian's
+Chromium (as tests/test_dashboard.py does), for ``--rounds`` rounds of:
+
+1. the bare model: ``simulate(classroom)`` in a fresh subprocess (its simulate() alone);
+2. a first view in a new browser session: from ``goto`` until the start page's controls and
+   the start map are drawn;
+3. the classroom run of 30 years in that session: from the click on Run until the population
+   chart is drawn, and the time the dashboard reports for the run itself.
+
+Bare and dashboard runs alternate, so their ratio holds under the load other work puts on
+the machine; the 1-minute load average is printed with each round. The first view of the
+first round is the one right after the server came up.
+
+    .venv/bin/python benchmarks/bench_dashboard.py [--rounds N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+BARE = """
+import time
+from sim.run import simulate
+from sim.scenario import load_scenario
+spec = load_scenario("scenarios/classroom-sentralisering.yaml")
+t0 = time.perf_counter()
+simulate(spec)
+print(time.perf_counter() - t0)
+"""
+DRAWN = ("sel => { const i = document.querySelector(sel);"
+         " return i !== null && i.complete && i.naturalWidth > 0; }")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> tuple[subprocess.Popen, float]:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "dashboard", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    while True:
+        if proc.poll() is not None:
+            raise SystemExit("the dashboard server exited")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return proc, time.perf_counter() - t0
+        except OSError:
+            time.sleep(0.1)
+
+
+def bare_run() -> float:
+    out = subprocess.run([sys.executable, "-c", BARE], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    return float(out.stdout.split()[-1])
+
+
+def first_view(browser, url: str):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.locator("button.lk-run").wait_for()
+    page.wait_for_function(DRAWN, arg=".lk-preview img")
+    return context, page, time.perf_counter() - t0
+
+
+def classroom_run(page) -> tuple[float, float]:
+    """Seconds from the click on Run until the population chart is drawn; the run's seconds
+    as the dashboard reports them."""
+    t0 = time.perf_counter()
+    page.locator("button.lk-run").click()
+    page.wait_for_function("() => document.querySelector('.lk-status').innerText"
+                           ".startsWith('Ferdig')")
+    page.wait_for_function(DRAWN, arg=".lk-population-chart img")
+    wall = time.perf_counter() - t0
+    status = page.locator(".lk-status").inner_text()
+    return wall, float(status.rsplit(" in ", 1)[1].split(" s")[0])
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+    port = free_port()
+    proc, up = start_server(port)
+    url = f"http://127.0.0.1:{port}/"
+    print(f"server up after {up:.1f} s (load {os.getloadavg()[0]:.2f})")
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for i in range(args.rounds):
+                context, page, first = first_view(browser, url)
+                bare = bare_run()
+                wall, reported = classroom_run(page)
+                context.close()
+                row = {"round": i + 1, "first_view_s": round(first, 2),
+                       "bare_model_s": round(bare, 2), "dashboard_click_to_chart_s": round(wall, 2),
+                       "dashboard_reported_s": round(reported, 2),
+                       "ratio_dashboard_to_bare": round(wall / bare, 2),
+                       "load_1min": round(os.getloadavg()[0], 2)}
+                rows.append(row)
+                print(json.dumps(row))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    summary = {k: round(statistics.median(r[k] for r in rows), 2) for k in rows[0] if k != "round"}
+    print("median:", json.dumps(summary))
+    if args.json:
+        args.json.write_text(json.dumps({"server_up_s": round(up, 1), "rounds": rows,
+                                         "median": summary}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
