@@ -3,7 +3,8 @@
 Runs the same ensemble (by default 8 seeds of the baseline on all of Norway at 50 persons per
 agent, seed folders written to a temporary folder as ``livskraft ensemble`` does) first on one
 worker (in this process, no pool) and then on ``--workers`` workers, and prints both wall
-times, the ratio and the load average around each (other jobs on the machine lower the ratio).
+times, the ratio, and around each the 1-minute load average and the CPU seconds other
+processes used meanwhile (other jobs on the machine lower the ratio).
 
     .venv/bin/python benchmarks/bench_ensemble.py [--seeds 8] [--workers 2]
         [--persons-per-agent 50] [--years N] [--engine local|dask]
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -32,15 +34,32 @@ def scenario(path: str, persons_per_agent: int, years: int | None):
     return parse_scenario(raw, path)
 
 
+def busy_cpu_s() -> float:
+    """CPU seconds all processes on the machine have used since boot (Linux /proc/stat)."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]                      # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the pool's workers)."""
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
+                                                 resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def timed(spec, seeds: int, workers: int, engine: str, folder: Path) -> tuple[float, str]:
-    """Wall time (s) of the ensemble and the load average before and after it."""
-    before = os.getloadavg()
+    """Wall time (s) of the ensemble, and the load average around it with the CPU seconds
+    other processes used meanwhile (0 on a quiet machine; when the ensemble's workers run
+    outside this process's children, e.g. on Dask, they count as other)."""
+    before, busy, own = os.getloadavg(), busy_cpu_s(), own_cpu_s()
     t0 = time.perf_counter()
     run_ensemble(spec, seeds, out_dir=folder / f"w{workers}", engine=engine, workers=workers)
     wall = time.perf_counter() - t0
     after = os.getloadavg()
-    return wall, (f"load average (1/5/15 min) before {before[0]:.2f}/{before[1]:.2f}/"
-                  f"{before[2]:.2f}, after {after[0]:.2f}/{after[1]:.2f}/{after[2]:.2f}")
+    others = (busy_cpu_s() - busy) - (own_cpu_s() - own)
+    return wall, (f"load average before {before[0]:.2f}, after {after[0]:.2f}; other "
+                  f"processes used {max(others, 0.0):.0f} CPU s")
 
 
 def main() -> None:
