@@ -49,8 +49,11 @@ def light_compression() -> None:
 
 def warm_up() -> None:
     """Before the server answers: import the model, fill the caches of the embedded data and
-    the parameter tree with a one-year run of a small landscape, and draw each scenario
-    file's start map, so that neither the first page nor the first run pays for them."""
+    the parameter tree with a one-year run of a small landscape, draw each scenario file's
+    start map, and build the default (classroom) run's world once, which leaves its housing
+    spin-up remembered (sim.spinup), so that neither the first page nor the first run pays
+    for them."""
+    from sim.model import SettlementModel
     from sim.run import simulate
 
     for name in logic.scenario_files():
@@ -61,4 +64,5 @@ def warm_up() -> None:
             pass                     # a broken file shows its message when it is chosen
     logic.policy_fields()
     simulate(logic.build_scenario(logic.Settings(years="1", persons_per_agent="20")))
+    SettlementModel(logic.build_scenario(logic.Settings()))
     light_compression()

@@ -136,24 +136,17 @@ class Sparse:
     ties: np.ndarray      # [n, slots] ties counted in that kommune (for reasons)
 
 
-def sparse_pulls(tie_kommune: np.ndarray, home: np.ndarray, params: ParameterSet) -> Sparse:
-    """Each mover's tie kommuner (one slot per kommune, with its number of ties) and home
-    kommune (in the same slot if ties live there too, else in an extra slot)."""
-    n, slots = tie_kommune.shape
-    srt = np.sort(tie_kommune, axis=1)
-    # run lengths of equal kommuner in each sorted row, kept at the first slot of each run
-    run_end = np.empty((n, slots), dtype=np.int64)
-    run_end[:, -1] = slots - 1
-    for j in range(slots - 2, -1, -1):
-        run_end[:, j] = np.where(srt[:, j] == srt[:, j + 1], run_end[:, j + 1], j)
-    first = srt >= 0
-    first[:, 1:] &= srt[:, 1:] != srt[:, :-1]
-    counts = np.where(first, run_end - np.arange(slots) + 1, 0)
+def sparse_pulls(tie_runs: tuple[np.ndarray, np.ndarray], home: np.ndarray,
+                 params: ParameterSet) -> Sparse:
+    """Each mover's tie kommuner (one slot per kommune, with its number of ties; from
+    ``sim.network.tie_kommune_runs``) and home kommune (in the same slot if ties live there
+    too, else in an extra slot)."""
+    tie_kommune, counts = tie_runs
+    n = len(home)
     has_home = home >= 0
-    home_slot = first & (srt == home[:, None]) & has_home[:, None]
+    home_slot = (tie_kommune == home[:, None]) & has_home[:, None]
     home_apart = has_home & ~home_slot.any(axis=1)
-    kommune = np.concatenate([np.where(first, srt, -1), np.where(home_apart, home, -1)[:, None]],
-                             axis=1)
+    kommune = np.concatenate([tie_kommune, np.where(home_apart, home, -1)[:, None]], axis=1)
     counts = np.concatenate([counts, np.zeros((n, 1), dtype=counts.dtype)], axis=1)
     at_home = np.concatenate([home_slot, home_apart[:, None]], axis=1)
     delta = (params.value("migration.ties_coefficient") * np.log1p(counts)

@@ -17,6 +17,7 @@ An inline landscape has no data of its own, so it is synthesised:
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -67,8 +68,10 @@ def landscape_table(area: Landscape) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
+@lru_cache(maxsize=8)
 def national_structure(year: int) -> np.ndarray:
-    """Persons by [age group, sex] in all of Norway on 1 January ``year``."""
+    """Persons by [age group, sex] in all of Norway on 1 January ``year`` (read-only: the
+    table is kept for later calls)."""
     df = data.population_by_age()
     df = df[df["year"] == year]
     if df.empty:
@@ -76,7 +79,9 @@ def national_structure(year: int) -> np.ndarray:
 
         raise ScenarioError(f"no population by age for {year} in the embedded data")
     table = df.groupby(["age_group", "sex"])["population"].sum().unstack("sex")
-    return table.reindex(index=data.AGE_GROUPS, columns=data.SEXES).to_numpy(float)
+    structure = table.reindex(index=data.AGE_GROUPS, columns=data.SEXES).to_numpy(float)
+    structure.flags.writeable = False
+    return structure
 
 
 def tilt_factors(profile: str, params: ParameterSet) -> np.ndarray:

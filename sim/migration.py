@@ -169,7 +169,7 @@ def move(pop: Population, model_view, params: ParameterSet, rng: np.random.Gener
     types = unit_types(pop, deciders, leaving, v.facts)
     home = np.where(pop.kind[deciders] == Kind.IMMIGRANT, -1, pop.home[deciders]).astype(
         np.int64)
-    sparse = choice.sparse_pulls(network.tie_kommuner(pop, deciders), home, params)
+    sparse = choice.sparse_pulls(network.tie_kommune_runs(pop, deciders), home, params)
     dest_u = choice.draw(v.cum, types, origin_u, sparse, rng)
     reason_u = choice.reasons(v.terms, types, origin_u, dest_u, sparse, home, params)
     # young adults leave home whether or not they leave the kommune

@@ -18,6 +18,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
+from sim import kernels
 from sim.parameters import ParameterSet
 from sim.population import TIE_SLOTS, Kind, Population, chance
 
@@ -72,10 +73,7 @@ def renew_ties(pop: Population, meeting_places: np.ndarray, params: ParameterSet
     rows = np.flatnonzero(chance(rng, rate))
     if len(rows) == 0:
         return
-    ties = pop.ties[rows]
-    empty = ties < 0
-    slot = np.where(empty.any(axis=1), empty.argmax(axis=1),
-                    rng.integers(0, TIE_SLOTS, len(rows)))
+    slot = kernels.slot_to_renew(rows, pop.ties, rng.integers(0, TIE_SLOTS, len(rows)))
     sampler = _PlaceSampler(pop.kommune[rows], pop.pid[rows])
     pop.ties[rows, slot] = sampler.draw(np.arange(len(rows)), rng)
 
@@ -91,24 +89,33 @@ def keep_family_tie(pop: Population, leavers: np.ndarray) -> None:
     pop.ties[leavers[ok], 0] = pop.pid[h[ok]]
 
 
+def _kommune_of_pid(pop: Population) -> np.ndarray:
+    return pop.by_pid(pop.kommune.astype(np.int16))
+
+
 def tie_kommuner(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Kommune index of each tie of each row (n x TIE_SLOTS), -1 for empty or gone ties."""
-    kommune_of = pop.by_pid(pop.kommune.astype(np.int16))
-    return kommune_of[pop.ties[rows]]
+    return _kommune_of_pid(pop)[pop.ties[rows]]
+
+
+def tie_kommune_runs(pop: Population, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the kommuner its ties live in and how many ties in each (n x TIE_SLOTS;
+    kommuner ascending, one slot per kommune, -1 and 0 in the slots left over)."""
+    return kernels.tie_kommune_runs(rows, pop.ties, _kommune_of_pid(pop))
 
 
 def ties_here(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Number of each row's ties who live in the same kommune as the row."""
-    return (tie_kommuner(pop, rows) == pop.kommune[rows][:, None]).sum(axis=1)
+    return kernels.ties_matching(rows, pop.ties, _kommune_of_pid(pop),
+                                 pop.kommune.astype(np.int16))
 
 
 def native_tie_share(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Share of each row's living ties who are Norwegian-born (Resident or Returnee)."""
     # 1 native, 0 immigrant, -1 gone (or an empty slot)
     native_of = pop.by_pid((pop.kind != Kind.IMMIGRANT).astype(np.int8))
-    native = native_of[pop.ties[rows]]
-    alive = (native >= 0).sum(axis=1)
-    return (native == 1).sum(axis=1) / np.maximum(alive, 1)
+    native, alive = kernels.ties_by_value(rows, pop.ties, native_of)
+    return native / np.maximum(alive, 1)
 
 
 def to_networkx(pop: Population, rows: np.ndarray) -> nx.Graph:

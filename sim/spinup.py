@@ -19,11 +19,18 @@ The spin-up uses only the scenario's own inputs (for the backcast, its first yea
 observed immigration) and is part of building every scenario's world
 (``SettlementModel.__init__``), so the backcast and the projections start the same way and a
 scenario and its baseline start from the same housing market.
+
+The carried-over ratios depend only on the throwaway scenario (world, seed, parameters, years),
+so they are kept for the last ``REMEMBERED`` throwaway scenarios in this process: a comparison's
+scenario and baseline, or the dashboard's repeated runs of one landscape, spin up once.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+REMEMBERED = 16   # throwaway scenarios whose housing ratios are kept in memory (a few KB each)
+_REMEMBERED_RATIOS: dict[str, tuple[np.ndarray, ...]] = {}   # throwaway scenario JSON -> ratios
 
 
 def spin_up(model, years: int) -> None:
@@ -38,11 +45,25 @@ def spin_up(model, years: int) -> None:
     throwaway = spec.model_copy(update={
         "end_year": end, "policies": [], "shocks": [], "persons_per_agent": scale,
         "parameters": {**spec.parameters, "spinup.years": 0}})
-    pre = type(model)(throwaway)
+    key = throwaway.model_dump_json()
+    if key not in _REMEMBERED_RATIOS:
+        while len(_REMEMBERED_RATIOS) >= REMEMBERED:
+            _REMEMBERED_RATIOS.pop(next(iter(_REMEMBERED_RATIOS)))     # the oldest
+        _REMEMBERED_RATIOS[key] = _housing_ratios(type(model)(throwaway))
+    per_household, price, rent = _REMEMBERED_RATIOS[key]
+    ours = model.housing
+    ours.dwellings = ours.households(model.population) * per_household
+    ours.price = ours.price0 * price
+    ours.rent = ours.rent0 * rent
+
+
+def _housing_ratios(pre) -> tuple[np.ndarray, ...]:
+    """Run the throwaway model ``pre``; each kommune's dwellings per household at its end, and
+    its price and rent relative to their start (read-only arrays: they are shared)."""
     pre.run()
-    ours, theirs = model.housing, pre.housing
-    dwellings_per_household = theirs.dwellings / np.maximum(
-        theirs.households(pre.population), 1.0)
-    ours.dwellings = ours.households(model.population) * dwellings_per_household
-    ours.price = ours.price0 * theirs.price / theirs.price0
-    ours.rent = ours.rent0 * theirs.rent / theirs.rent0
+    h = pre.housing
+    ratios = (h.dwellings / np.maximum(h.households(pre.population), 1.0),
+              h.price / h.price0, h.rent / h.rent0)
+    for a in ratios:
+        a.flags.writeable = False
+    return ratios
