@@ -112,7 +112,8 @@ class ParameterSet:
             ages = np.arange(AGE_TABLE_SIZE)
             self._age_tables[name] = vals[np.maximum(
                 np.searchsorted(edges, ages, side="right") - 1, 0)]
-        return self._age_tables[name][np.clip(age, 0, AGE_TABLE_SIZE - 1)]
+        # ages are never negative; the oldest share the table's last entry
+        return self._age_tables[name][np.minimum(age, AGE_TABLE_SIZE - 1)]
 
     def names(self) -> list[str]:
         return sorted(self._params)
