@@ -192,7 +192,8 @@ class SettlementModel(mesa.Model):
         multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
                                                self.places.service_level,
                                                self.places.attitude, params)
-        multiplier = multiplier * newcomers.move_factor(pop, heads, self.year, params)
+        multiplier = multiplier * newcomers.move_factor(pop, heads, self.year, params,
+                                                        self.geo.centrality)
         if self.move_factor is not None:
             multiplier = multiplier * self.move_factor[heads]
         view = SimpleNamespace(terms=terms, cum=cum, facts=facts, heads=heads,
