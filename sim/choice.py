@@ -12,12 +12,15 @@ multinomial logit. The utility of destination d has named terms:
 * ``policy``: what policies in force in d add (tax relief, relocation bonus, …);
 * ``ties``: the mover's social ties living in d;
 * ``home``: the pull of the kommune a Norwegian-born mover grew up in;
+* ``community`` (immigrant movers only): how many earlier immigrants live in d, the
+  communities and networks immigrants move to (counted as a ``ties`` reason);
 * distance from the origin is a moving cost, and the number of dwellings a size measure (how
   many places to live a kommune holds); neither is a reason.
 
 Staying is one of the choices (a move within the kommune), so ties and home hold people too.
 
-Movers are grouped into types (life stage × tenure × employment); the dense terms are arrays
+Movers are grouped into types (origin × life stage × tenure × employment, origin being
+Norwegian-born or immigrant); the dense terms are arrays
 ``[type, kommune]``. Ties and home touch only a few kommuner per mover, so they are added as
 sparse corrections to the type's base probabilities: exact, and fully vectorised.
 
@@ -36,16 +39,24 @@ from sim.parameters import ParameterSet
 
 STAGES = ("young", "family", "adult", "senior")
 REASONS = ("job", "housing", "ties", "place", "home", "policy", "other")
-N_TYPES = len(STAGES) * 2 * 2   # stage x tenure (renter, owner) x employment (no, yes)
+# origin (Norwegian-born, immigrant) x stage x tenure (renter, owner) x employment (no, yes)
+N_TYPES = 2 * len(STAGES) * 2 * 2
 
 
-def type_index(stage: np.ndarray, owner: np.ndarray, employed: np.ndarray) -> np.ndarray:
-    return (stage * 2 + owner.astype(np.int64)) * 2 + employed.astype(np.int64)
+def type_index(stage: np.ndarray, owner: np.ndarray, employed: np.ndarray,
+               immigrant: np.ndarray | int = 0) -> np.ndarray:
+    return (((np.asarray(immigrant).astype(np.int64) * len(STAGES) + stage) * 2
+             + owner.astype(np.int64)) * 2 + employed.astype(np.int64))
 
 
 def type_parts(t: np.ndarray | int):
     """(stage, owner, employed) of type index ``t``."""
-    return t // 4, (t // 2) % 2, t % 2
+    return (t // 4) % len(STAGES), (t // 2) % 2, t % 2
+
+
+def immigrant_type(t: np.ndarray | int):
+    """1 where type index ``t`` is an immigrant mover's type, else 0."""
+    return t // (4 * len(STAGES))
 
 
 @dataclass
@@ -64,6 +75,7 @@ class PlaceView:
     service: np.ndarray         # service level, 1 = as at the start
     place_effect: np.ndarray    # calibrated utility
     policy: np.ndarray          # [type, kommune] utility from policies in force
+    community: np.ndarray       # log immigrants living there relative to the mean kommune
 
 
 def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
@@ -90,8 +102,10 @@ def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
     # the number of dwellings measures how many elementary alternatives a kommune holds
     # (a size measure, coefficient 1 in theory); it is not a reason for moving
     size = params.value("migration.size_coefficient") * np.log(np.maximum(view.dwellings, 1.0))
+    community = (immigrant_type(t)[:, None]
+                 * params.value("migration.community_coefficient") * view.community[None, :])
     return {"job": job, "housing": housing, "place": place, "policy": view.policy,
-            "size": np.broadcast_to(size[None, :], job.shape)}
+            "size": np.broadcast_to(size[None, :], job.shape), "community": community}
 
 
 def availability_term(vacancy: np.ndarray, params: ParameterSet) -> np.ndarray:
@@ -197,6 +211,9 @@ def reasons(terms: dict[str, np.ndarray], types: np.ndarray, origins: np.ndarray
     beta_t = params.value("migration.ties_coefficient")
     gains[:, REASONS.index("ties")] = beta_t * (np.log1p(ties_in(dest))
                                                 - np.log1p(ties_in(origins)))
+    if "community" in terms:      # immigrants' networks count as ties
+        gains[:, REASONS.index("ties")] += (terms["community"][types, dest]
+                                            - terms["community"][types, origins])
     beta_h = params.value("migration.home_coefficient")
     gains[:, REASONS.index("home")] = beta_h * ((dest == home).astype(float)
                                                 - (origins == home).astype(float))

@@ -195,11 +195,13 @@ class LabourMarket:
         return size, tight[self.region]
 
     def vacancies_by_kommune(self) -> np.ndarray:
-        """Open jobs per kommune as labour immigrants see them: the kommune's jobs times its
-        region's open-job rate, shrunk for small regions and capped like movers see it
-        (``job_prospects``), so a handful of open jobs in a village does not draw a crowd."""
+        """Open jobs per kommune as labour immigrants see them: the kommune's jobs times the
+        open-job rate every region has from turnover (``labour.open_job_rate``) plus its
+        region's rate of jobs left unfilled, shrunk for small regions and capped like movers
+        see it (``job_prospects``), so a handful of open jobs in a village does not draw a
+        crowd."""
         _, tight = self.job_prospects()
-        return self.jobs_by_kommune() * tight
+        return self.jobs_by_kommune() * (self.params.value("labour.open_job_rate") + tight)
 
     # ----- the yearly step ----------------------------------------------------------------
     def update_jobs(self, pop: Population, year: int) -> None:

@@ -145,12 +145,14 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
 
 def unit_types(pop: Population, deciders: np.ndarray, leaving: np.ndarray,
                facts: HouseholdFacts) -> np.ndarray:
-    """Mover type (life stage x tenure x employment) from each unit's deciding person."""
+    """Mover type (origin x life stage x tenure x employment) from each unit's deciding
+    person."""
     age = pop.age[deciders]
     family = facts.with_children[pop.household[deciders]] & ~leaving
     stage = np.where(family, 1, np.where(age <= 29, 0, np.where(age >= 67, 3, 2)))
     owner = np.where(leaving, 0, pop.owner[deciders])
-    return choice.type_index(stage, owner, pop.employed[deciders])
+    immigrant = pop.kind[deciders] == Kind.IMMIGRANT
+    return choice.type_index(stage, owner, pop.employed[deciders], immigrant)
 
 
 def move(pop: Population, model_view, params: ParameterSet, rng: np.random.Generator

@@ -178,7 +178,14 @@ class SettlementModel(mesa.Model):
             amenity=places.amenity,
             nature=places.nature(persons), school_access=places.school_access(),
             service=places.service_level, place_effect=places.place_effect,
-            policy=self.policy_terms)
+            policy=self.policy_terms, community=self._immigrant_community())
+
+    def _immigrant_community(self) -> np.ndarray:
+        """Per kommune: log of the number of immigrants living there relative to the mean
+        kommune (earlier immigrants' communities, which draw immigrant movers)."""
+        pop, k = self.population, self.geo.size
+        imm = pop.count_by_kommune(k, pop.kind == Kind.IMMIGRANT).astype(float) + 1.0
+        return np.log(imm / imm.mean())
 
     def _domestic_moves(self) -> migration.Moves:
         pop, params = self.population, self.params
@@ -192,7 +199,8 @@ class SettlementModel(mesa.Model):
         multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
                                                self.places.service_level,
                                                self.places.attitude, params)
-        multiplier = multiplier * newcomers.move_factor(pop, heads, self.year, params)
+        multiplier = multiplier * newcomers.move_factor(pop, heads, self.year, params,
+                                                        self.geo.centrality)
         if self.move_factor is not None:
             multiplier = multiplier * self.move_factor[heads]
         view = SimpleNamespace(terms=terms, cum=cum, facts=facts, heads=heads,

@@ -12,7 +12,11 @@ lived in their first kommune four years on. Two documented facts hold them:
   only ``immigration.introduction_move_factor`` times as often;
 * **newcomers' mobility**: immigrants' chance to consider a move is scaled by
   ``migration.immigrant_move_factor`` (calibrated so that about three in four refugees still
-  live in their settlement kommune five years on, as SSB measured for those settled in 2005).
+  live in their settlement kommune five years on, as SSB measured for those settled in 2005);
+* **refugees leave the periphery**: after the programme, a refugee's chance to move on is
+  scaled by ``immigration.refugee_onward_factor_by_centrality`` of the kommune they live in
+  (SSB's secondary-migration monitor: most leave the smallest, least central kommuner, most
+  stay in the largest and most central ones).
 
 Both act on the household head's chance to consider a move (``SettlementModel``), like a
 policy's move factor; the age profile of all moves stays the one calibrated on SSB data.
@@ -26,14 +30,19 @@ from sim.parameters import ParameterSet
 from sim.population import Kind, Population, Subtype
 
 
-def move_factor(pop: Population, heads: np.ndarray, year: int,
-                params: ParameterSet) -> np.ndarray:
-    """Factor on each head's chance to consider moving (1 for Norwegian-born heads)."""
+def move_factor(pop: Population, heads: np.ndarray, year: int, params: ParameterSet,
+                centrality: np.ndarray) -> np.ndarray:
+    """Factor on each head's chance to consider moving (1 for Norwegian-born heads);
+    ``centrality`` is each kommune's SSB centrality class (1..6)."""
     factor = np.ones(len(heads))
     imm = pop.kind[heads] == Kind.IMMIGRANT
     factor[imm] = params.value("migration.immigrant_move_factor")
     years_here = year - pop.arrival_year[heads]
-    in_programme = (imm & (pop.subtype[heads] == Subtype.REFUGEE)
-                    & (years_here < params.value("immigration.introduction_years")))
+    refugee = imm & (pop.subtype[heads] == Subtype.REFUGEE)
+    in_programme = refugee & (years_here < params.value("immigration.introduction_years"))
     factor[in_programme] *= params.value("immigration.introduction_move_factor")
+    table = params.value("immigration.refugee_onward_factor_by_centrality")
+    by_class = np.array([float(table[c]) for c in range(1, 7)])
+    after = refugee & ~in_programme
+    factor[after] *= by_class[centrality[pop.kommune[heads[after]]] - 1]
     return factor

