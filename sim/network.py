@@ -93,11 +93,6 @@ def _kommune_of_pid(pop: Population) -> np.ndarray:
     return pop.by_pid(pop.kommune.astype(np.int16))
 
 
-def tie_kommuner(pop: Population, rows: np.ndarray) -> np.ndarray:
-    """Kommune index of each tie of each row (n x TIE_SLOTS), -1 for empty or gone ties."""
-    return _kommune_of_pid(pop)[pop.ties[rows]]
-
-
 def tie_kommune_runs(pop: Population, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the kommuner its ties live in and how many ties in each (n x TIE_SLOTS;
     kommuner ascending, one slot per kommune, -1 and 0 in the slots left over)."""
