@@ -18,7 +18,9 @@ with several workers need the ``if __name__ == "__main__":`` guard (a fork serve
 processes import the script afresh).
 
 Ctrl-C (SIGINT) is handled by the calling process only: pool workers ignore it, and the
-calling process stops them and re-raises ``KeyboardInterrupt``. Local pool workers also end
+calling process stops them and raises ``KeyboardInterrupt``. While a local pool runs, Ctrl-C
+only sets a flag that the waiting loop checks (``_CtrlC``): an interrupt raised at an arbitrary
+point could land in a finaliser, where Python prints it and carries on. Local pool workers also end
 within a second when the process that started them is gone, even killed, so a killed run
 leaves no simulation running (a Dask cluster's workers are Dask's to manage).
 """
@@ -44,6 +46,7 @@ SAFE_START = "forkserver"     # a clean process to start workers from (safe with
 PRELOAD = ["sim.run", "sim.report", "sim.ensemble", "sim.compare", "sim.sensitivity"]
 STOP_WAIT_S = 10.0            # how long to wait for a stopped worker to end
 WATCH_INTERVAL_S = 0.5        # how often a pool worker checks that its owner still runs
+CTRL_C_CHECK_S = 0.2          # how often the calling process looks for a Ctrl-C while it waits
 
 
 def default_workers() -> int:
@@ -142,7 +145,33 @@ def _context():
     return context
 
 
+class _CtrlC:
+    """While active (in the main thread only), Ctrl-C sets ``pressed`` instead of raising."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self.previous = None
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._press)
+        return self
+
+    def _press(self, signum, frame) -> None:
+        self.pressed = True
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def _run_pool(fn, jobs: Sequence[Any], workers: int, done: Callable[[int, Any], None]) -> None:
+    with _CtrlC() as ctrl_c:
+        _pool_jobs(fn, jobs, workers, done, ctrl_c)
+
+
+def _pool_jobs(fn, jobs: Sequence[Any], workers: int, done: Callable[[int, Any], None],
+               ctrl_c: _CtrlC) -> None:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                initializer=_worker_init, initargs=(os.getpid(),))
     try:
@@ -155,9 +184,13 @@ def _run_pool(fn, jobs: Sequence[Any], workers: int, done: Callable[[int, Any], 
             # the pool starts its own threads)
             pending = {pool.submit(fn, job): i for i, job in enumerate(jobs)}
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=CTRL_C_CHECK_S, return_when=FIRST_COMPLETED)
+            if ctrl_c.pressed:
+                raise KeyboardInterrupt
             for future in finished:
                 done(pending.pop(future), future.result())
+        if ctrl_c.pressed:                  # pressed while the last results were handled
+            raise KeyboardInterrupt
     except BaseException:
         _stop_pool(pool)
         raise
