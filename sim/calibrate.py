@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim import data
 from sim.parameters import ParameterSet
 from sim.run import simulate
 from sim.scenario import load_scenario, parse_scenario
+from sim.validate import centrality_classes, observed_wide
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKCAST = ROOT / "scenarios" / "backcast-2006.yaml"
@@ -60,17 +60,8 @@ NOISE_AGENTS = 50      # kommuner with fewer agents than this (over all seeds) g
 MAX_EFFECT = 3.0       # utility; keeps a kommune's effect within a plausible range
 
 
-def _observed() -> pd.DataFrame:
-    return data.population_by_year().pivot(index="kommunenummer", columns="year",
-                                           values="population").astype(float)
-
-
-def _centrality() -> pd.Series:
-    return data.kommuner().set_index("kommunenummer")["sentralitetsklasse"].astype(int)
-
-
 def observed_log_growth(y0: int, y1: int) -> pd.Series:
-    pop = _observed()
+    pop = observed_wide()
     return np.log(pop[y1] / pop[y0])
 
 
@@ -84,7 +75,7 @@ def persistence(years: tuple[int, int] = CALIBRATION_YEARS,
     class mean), and the passing part's variance times years times population, from the
     two halves of the calibration window."""
     y0, y1 = years
-    cls, pop = _centrality(), _observed()[y0]
+    cls, pop = centrality_classes(), observed_wide()[y0]
     halves = [(y0, split), (split, y1)]
     d1, d2 = (_class_deviation(observed_log_growth(a, b) / (b - a), cls) for a, b in halves)
     tau2 = float((d1 * d2).mean())
@@ -98,9 +89,9 @@ def target_log_growth(years: tuple[int, int] = TARGET_YEARS) -> pd.Series:
     deviation shrunk by its reliability (see the module docstring)."""
     y0, y1 = years
     growth = observed_log_growth(y0, y1)
-    cls = _centrality().reindex(growth.index)
+    cls = centrality_classes().reindex(growth.index)
     tau2, noise = persistence()
-    reliability = tau2 / (tau2 + noise / ((y1 - y0) * _observed()[y0].reindex(growth.index)))
+    reliability = tau2 / (tau2 + noise / ((y1 - y0) * observed_wide()[y0].reindex(growth.index)))
     mean = growth.groupby(cls).transform("mean")
     return mean + reliability * (growth - mean)
 

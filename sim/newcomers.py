@@ -4,7 +4,7 @@ The push and stay factors of ``sim.migration`` are sized for people who have liv
 for years. A newly arrived immigrant has them all at once — renting, no job yet, no ties
 where they live — and without this module would consider a move several times as often as a
 Norwegian-born person of the same age, so that only about half of a year's arrivals still
-lived in their first kommune four years on. Two documented facts hold them:
+lived in their first kommune four years on. Three documented facts hold them:
 
 * **the introduction programme**: since 2005 refugees (and the family who join them) take
   part in a two-year introduction programme in the kommune that settled them, and lose its
@@ -18,7 +18,7 @@ lived in their first kommune four years on. Two documented facts hold them:
   (SSB's secondary-migration monitor: most leave the smallest, least central kommuner, most
   stay in the largest and most central ones).
 
-Both act on the household head's chance to consider a move (``SettlementModel``), like a
+All three act on the household head's chance to consider a move (``SettlementModel``), like a
 policy's move factor; the age profile of all moves stays the one calibrated on SSB data.
 """
 
@@ -42,7 +42,7 @@ def move_factor(pop: Population, heads: np.ndarray, year: int, params: Parameter
     in_programme = refugee & (years_here < params.value("immigration.introduction_years"))
     factor[in_programme] *= params.value("immigration.introduction_move_factor")
     table = params.value("immigration.refugee_onward_factor_by_centrality")
-    by_class = np.array([float(table[c]) for c in range(1, 7)])
+    by_kommune = np.array([float(table[c]) for c in centrality])
     after = refugee & ~in_programme
-    factor[after] *= by_class[centrality[pop.kommune[heads[after]]] - 1]
+    factor[after] *= by_kommune[pop.kommune[heads[after]]]
     return factor

@@ -75,14 +75,15 @@ PLOTS = {"national": "national_population.png", "scatter": "growth_scatter.png",
 
 # ----- observed data and naive references ---------------------------------------------------
 @cache
-def _observed_wide() -> pd.DataFrame:
+def observed_wide() -> pd.DataFrame:
     """Observed population, kommunenummer × year (1 January)."""
     df = data.population_by_year()
     return df.pivot(index="kommunenummer", columns="year", values="population").astype(float)
 
 
 @cache
-def _centrality() -> pd.Series:
+def centrality_classes() -> pd.Series:
+    """SSB centrality class (1 most central … 6) of each kommune, by kommunenummer."""
     return data.kommuner().set_index("kommunenummer")["sentralitetsklasse"].astype(int)
 
 
@@ -96,7 +97,7 @@ def _growth(wide: pd.DataFrame, y0: int, y1: int) -> pd.Series:
 
 def observed_growth(y0: int, y1: int) -> pd.Series:
     """Observed growth rate (pop_y1 / pop_y0 − 1) of each kommune, indexed by kommunenummer."""
-    return _growth(_observed_wide(), y0, y1)
+    return _growth(observed_wide(), y0, y1)
 
 
 def trend_reference(base: tuple[int, int] = IN_SAMPLE,
@@ -110,7 +111,7 @@ def trend_reference(base: tuple[int, int] = IN_SAMPLE,
 def centrality_reference(target: tuple[int, int] = OUT_OF_SAMPLE) -> pd.Series:
     """Naive reference (b): the unweighted mean observed growth of each kommune's class."""
     growth = observed_growth(*target)
-    cls = _centrality().reindex(growth.index)
+    cls = centrality_classes().reindex(growth.index)
     return cls.map(growth.groupby(cls).mean()).rename("centrality_class")
 
 
@@ -153,7 +154,7 @@ def _sim_wide(result) -> pd.DataFrame:
 def national_error(result) -> pd.DataFrame:
     """Simulated vs observed national population for each year both have, error in %."""
     sim = result.national.set_index("year")["population"].astype(float)
-    obs = _observed_wide().sum(axis=0)
+    obs = observed_wide().sum(axis=0)
     years = [int(y) for y in sim.index if y in obs.index]
     df = pd.DataFrame({"year": years, "simulated": sim.loc[years].to_numpy(),
                        "observed": obs.loc[years].to_numpy()})
@@ -165,7 +166,7 @@ def class_growth(wide: pd.DataFrame, y0: int, y1: int) -> pd.Series:
     """Population-weighted growth of each centrality class (class total y1 / total y0 − 1)."""
     if y0 not in wide.columns or y1 not in wide.columns:
         return pd.Series(dtype=float)
-    cls = _centrality().reindex(wide.index)
+    cls = centrality_classes().reindex(wide.index)
     totals = wide[[y0, y1]].groupby(cls).sum()
     return totals[y1] / totals[y0] - 1.0
 
@@ -174,7 +175,7 @@ def _period_metrics(sim_wide: pd.DataFrame, y0: int, y1: int) -> dict:
     sim, obs = _growth(sim_wide, y0, y1), observed_growth(y0, y1)
     if sim.empty:
         return {"available": False}
-    sim_cls, obs_cls = class_growth(sim_wide, y0, y1), class_growth(_observed_wide(), y0, y1)
+    sim_cls, obs_cls = class_growth(sim_wide, y0, y1), class_growth(observed_wide(), y0, y1)
     return {
         "available": True, "kommuner": len(sim.index.intersection(obs.index)),
         "growth_r": pearson(sim, obs),
@@ -284,7 +285,7 @@ def metrics(result) -> dict:
     sim_wide = _sim_wide(result)
     m = {
         "national": {"rows": nat.to_dict("records"), "years_compared": len(nat),
-                     "years_observed": int(_observed_wide().shape[1]),
+                     "years_observed": int(observed_wide().shape[1]),
                      "max_abs_error_pct": float(err.max()) if len(nat) else None,
                      "worst_year": worst},
         "periods": {_key(p): _period_metrics(sim_wide, *p) for p in PERIODS},
