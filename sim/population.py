@@ -84,6 +84,15 @@ def _shape(name: str, rows: int) -> tuple[int, ...]:
     return (rows, TIE_SLOTS) if name == "ties" else (rows,)
 
 
+def _rows(column: np.ndarray) -> np.ndarray:
+    """A 1-D view of a column with one element per row (a 2-D column's rows become single
+    elements of raw bytes): selecting rows by a mask is then several times quicker than on
+    the 2-D array (measured 0.2 ms against 1.4 ms for the ties of 77,000 persons)."""
+    if column.ndim == 1:
+        return column
+    return column.view(np.dtype((np.void, column.itemsize * column.shape[1]))).ravel()
+
+
 class Population:
     """The person table. Rows are kept in increasing ``pid`` order (births append at the end)."""
 
@@ -157,12 +166,11 @@ class Population:
         """Drop every row where ``mask`` is False (deaths, emigration)."""
         heads = self._cache.get("heads")
         lost = self.cols["household"][heads & ~mask] if heads is not None else None
-        idx = np.flatnonzero(mask)
-        n = len(idx)
+        n = int(np.count_nonzero(mask))
         capacity = int(n * (1.0 + GROWTH_ROOM))
         for name, dtype in COLUMNS.items():
             buffer = np.empty(_shape(name, capacity), dtype)
-            np.take(self.cols[name], idx, axis=0, out=buffer[:n])
+            _rows(buffer)[:n] = _rows(self.cols[name])[mask]
             self._buffers[name] = buffer
             self.cols[name] = buffer[:n]
         self._cache.pop("pid_index", None)
