@@ -11,11 +11,15 @@ Chromium (as tests/test_dashboard.py does), for ``--rounds`` rounds of:
 3. the classroom run of 30 years in that session: from the click on Run until the population
    chart is drawn, and the time the dashboard reports for the run itself.
 
+With ``--floor`` each round also times the first view of ``floor_app.py``, the smallest Solara
+page with the same markers served the same way: what Solara and the browser cost before the
+dashboard draws anything of its own.
+
 Bare and dashboard runs alternate, so their ratio holds under the load other work puts on
 the machine; the 1-minute load average is printed with each round. The first view of the
 first round is the one right after the server came up.
 
-    .venv/bin/python benchmarks/bench_dashboard.py [--rounds N] [--json FILE]
+    .venv/bin/python benchmarks/bench_dashboard.py [--rounds N] [--floor] [--json FILE]
 """
 
 from __future__ import annotations
@@ -55,10 +59,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int) -> tuple[subprocess.Popen, float]:
+def start_server(port: int, app: Path | None = None) -> tuple[subprocess.Popen, float]:
+    """``livskraft dashboard`` on ``port``, or Solara serving ``app`` the same way."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "dashboard", "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-m", "sim.cli", "dashboard", "--port", str(port)]
+    if app is not None:
+        cmd = [sys.executable, "-m", "solara", "run", str(app), "--port", str(port),
+               "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+           "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     while True:
         if proc.poll() is not None:
@@ -88,6 +99,12 @@ def first_view(browser, url: str):
     return context, page, time.perf_counter() - t0
 
 
+def _floor_view(browser, url: str) -> float:
+    context, _, seconds = first_view(browser, url)
+    context.close()
+    return seconds
+
+
 def classroom_run(page) -> tuple[float, float]:
     """Seconds from the click on Run until the population chart is drawn; the run's seconds
     as the dashboard reports them."""
@@ -107,12 +124,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--floor", action="store_true",
+                    help="also time the first view of the smallest Solara page (floor_app.py)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
     port = free_port()
     proc, up = start_server(port)
     url = f"http://127.0.0.1:{port}/"
     print(f"server up after {up:.1f} s (load {os.getloadavg()[0]:.2f})")
+    floor = floor_url = None
+    if args.floor:
+        floor_port = free_port()
+        floor, _ = start_server(floor_port, ROOT / "benchmarks" / "floor_app.py")
+        floor_url = f"http://127.0.0.1:{floor_port}/"
     rows = []
     try:
         with sync_playwright() as p:
@@ -123,6 +147,8 @@ def main() -> None:
                 wall, reported = classroom_run(page)
                 context.close()
                 row = {"round": i + 1, "first_view_s": round(first, 2),
+                       **({"floor_first_view_s": round(_floor_view(browser, floor_url), 2)}
+                          if floor_url else {}),
                        "bare_model_s": round(bare, 2), "dashboard_click_to_chart_s": round(wall, 2),
                        "dashboard_reported_s": round(reported, 2),
                        "ratio_dashboard_to_bare": round(wall / bare, 2),
@@ -131,8 +157,10 @@ def main() -> None:
                 print(json.dumps(row))
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        for server in (proc, floor):
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=10)
     summary = {k: round(statistics.median(r[k] for r in rows), 2) for k in rows[0] if k != "round"}
     print("median:", json.dumps(summary))
     if args.json:

@@ -233,7 +233,7 @@ def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> N
             result, spec = session.bundle.value, session.bundle.value.scenario
         else:
             session.status.set(Status("Starter / starting", 0.0))
-            result = logic.run_bundle(spec, seeds, baseline, on_progress, event)
+            result = logic.run_bundle(spec, seeds, baseline, on_progress, event, serving.pool())
     except logic.Cancelled:
         session.status.set(Status("Avbrutt / cancelled"))
         return

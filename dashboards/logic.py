@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboards.workers import Cancelled, WorkerPool
 from sim.compare import target_codes
 from sim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
@@ -34,10 +35,6 @@ AREAS = {                    # area choices for scenarios on real Norway
 }
 CSV_FILES = ("national", "kommuner", "indicators", "age_structure", "moves_by_reason",
              "movers_by_age", "policy_costs")
-
-
-class Cancelled(Exception):
-    """The user cancelled a run."""
 
 
 # ----- scenarios and settings -----------------------------------------------------------------
@@ -196,12 +193,13 @@ class Bundle:
 
 def run_bundle(scenario: Scenario, seeds: int = 1, baseline: bool = False,
                on_progress: Callable[[int, int, str], None] | None = None,
-               cancel: threading.Event | None = None) -> Bundle:
-    """Run ``scenario`` over ``seeds`` seeds (and its baseline over the same seeds);
+               cancel: threading.Event | None = None, pool: WorkerPool | None = None
+               ) -> Bundle:
+    """Run ``scenario`` over ``seeds`` seeds (and its baseline over the same seeds), in
+    ``pool``'s worker processes or, without one, one after the other in this thread;
     ``on_progress(done, total, label)`` after each simulated year; a set ``cancel`` stops the
-    run at the next year with ``Cancelled``."""
+    run with ``Cancelled``."""
     from sim.landscape import area_table
-    from sim.run import simulate
 
     t0 = time.perf_counter()
     years = scenario.end_year - scenario.start_year
@@ -210,22 +208,37 @@ def run_bundle(scenario: Scenario, seeds: int = 1, baseline: bool = False,
     if baseline:
         jobs += [("baseline", without_policies(s)) for s in specs]
     total, done = years * len(jobs), 0
-    out: dict[str, list] = {"scenario": [], "baseline": []}
-    for label, spec in jobs:
-        if cancel is not None and cancel.is_set():
-            raise Cancelled()
 
-        def on_year(model, label=label, spec=spec) -> None:
-            nonlocal done
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            done += 1
-            if on_progress:
-                on_progress(done, total, f"{label}, seed {spec.seed}: 1 January {model.year}")
+    def on_year(job: int, year: int) -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            label, spec = jobs[job]
+            on_progress(done, total, f"{label}, seed {spec.seed}: 1 January {year}")
 
-        out[label].append(simulate(spec, on_year=on_year))
+    run = _run_here if pool is None else pool.run
+    results = run([spec for _, spec in jobs], on_year, cancel)
+    out = {"scenario": results[:len(specs)], "baseline": results[len(specs):]}
     return Bundle(scenario, out["scenario"], out["baseline"] or None,
                   round(time.perf_counter() - t0, 2), area_table(scenario.geography))
+
+
+def _run_here(specs: list[Scenario], on_year: Callable[[int, int], None],
+              cancel: threading.Event | None) -> list:
+    """The scenarios simulated one after the other in this thread (see ``run_bundle``)."""
+    from sim.run import simulate
+
+    results = []
+    for job, spec in enumerate(specs):
+        def after_year(model, job=job) -> None:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            on_year(job, model.year)
+
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        results.append(simulate(spec, on_year=after_year))
+    return results
 
 
 # ----- tables over seeds ------------------------------------------------------------------------

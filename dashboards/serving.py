@@ -1,13 +1,18 @@
 """How the dashboard's server is made quick: everything a first page and a first run need is
-prepared before the server answers, and Solara's scripts are not compressed for a browser on
-this machine. ``dashboards/app.py`` calls ``warm_up()`` when Solara loads it at start-up."""
+prepared before the server answers (the worker processes that run the simulations among it,
+``dashboards.workers``), and Solara's scripts are not compressed for a browser on this
+machine. ``dashboards/app.py`` calls ``warm_up()`` when Solara loads it at start-up."""
 
 from __future__ import annotations
 
 import sys
 
 from dashboards import logic, plots
+from dashboards.workers import WorkerPool
+from sim import engine
 from sim.scenario import ScenarioError
+
+_POOL: WorkerPool | None = None      # the server's worker processes, started by warm_up
 
 
 class _PlainToThisMachine:
@@ -47,15 +52,32 @@ def light_compression() -> None:
         layer = inner
 
 
-def warm_up() -> None:
-    """Before the server answers: import the model, fill the caches of the embedded data and
-    the parameter tree with a one-year run of a small landscape, draw each scenario file's
-    start map, and build the default (classroom) run's world once, which leaves its housing
-    spin-up remembered (sim.spinup), so that neither the first page nor the first run pays
-    for them."""
+def warm_worker() -> None:
+    """In each worker process (``dashboards.workers``), once: import the model, fill the caches
+    of the embedded data and the parameter tree with a one-year run of a small landscape, and
+    build the default (classroom) run's world once, which leaves its housing spin-up
+    remembered (``sim.spinup``), so that the first run pays for none of them."""
     from sim.model import SettlementModel
     from sim.run import simulate
 
+    simulate(logic.build_scenario(logic.Settings(years="1", persons_per_agent="20")))
+    SettlementModel(logic.build_scenario(logic.Settings()))
+
+
+def pool() -> WorkerPool:
+    """The server's worker processes (started by ``warm_up``)."""
+    if _POOL is None:
+        raise RuntimeError("the dashboard's workers are not started: call warm_up() first")
+    return _POOL
+
+
+def warm_up() -> None:
+    """Before the server answers: start the worker processes (they warm up meanwhile), draw
+    each scenario file's start map and prepare the start page's choices, so that neither
+    the first page nor the first run pays for them; then wait for the workers."""
+    global _POOL
+    if _POOL is None:
+        _POOL = WorkerPool(engine.default_workers(), warm_worker)
     for name in logic.scenario_files():
         try:
             logic.kommune_options(logic.base_scenario(name))
@@ -63,6 +85,5 @@ def warm_up() -> None:
         except ScenarioError:
             pass                     # a broken file shows its message when it is chosen
     logic.policy_fields()
-    simulate(logic.build_scenario(logic.Settings(years="1", persons_per_agent="20")))
-    SettlementModel(logic.build_scenario(logic.Settings()))
+    _POOL.wait_ready()
     light_compression()

@@ -156,3 +156,47 @@ def test_warm_up_draws_every_start_map_before_the_first_page():
     plots.area_chart.cache_clear()
     serving.warm_up()                   # no Solara server here: compression is left alone
     assert plots.area_chart.cache_info().currsize == len(logic.scenario_files())
+
+
+# ----- the server's worker processes (dashboards.workers) ------------------------------------
+@pytest.fixture(scope="module")
+def pool():
+    from dashboards.serving import warm_worker
+    from dashboards.workers import WorkerPool
+
+    pool = WorkerPool(2, warm_worker)
+    pool.wait_ready()
+    return pool
+
+
+def test_worker_processes_give_the_runs_of_this_process_with_all_progress(pool):
+    spec = logic.build_scenario(logic.Settings(years="3"))
+    seen = []
+    there = logic.run_bundle(spec, seeds=2, baseline=True, pool=pool,
+                             on_progress=lambda d, t, label: seen.append((d, t, label)))
+    here = logic.run_bundle(spec, seeds=2, baseline=True)
+    assert [(d, t) for d, t, _ in seen] == [(d, 12) for d in range(1, 13)]
+    assert sum("baseline, seed 2: 1 January 2029" in label for *_, label in seen) == 1
+    for a, b in zip(there.results + there.baseline, here.results + here.baseline, strict=True):
+        assert a.scenario.seed == b.scenario.seed
+        assert a.kommuner.equals(b.kommuner) and a.national.equals(b.national)
+
+
+def test_a_cancelled_pool_run_stops_within_a_year_and_the_pool_runs_on(pool):
+    import time
+
+    event = threading.Event()
+    started = []
+
+    def on_progress(done, total, label):
+        started.append(time.perf_counter())
+        event.set()                     # cancel as soon as the first year is reported
+
+    spec = logic.build_scenario(logic.Settings(years="60"))
+    t0 = time.perf_counter()
+    with pytest.raises(logic.Cancelled):
+        logic.run_bundle(spec, seeds=4, on_progress=on_progress, cancel=event, pool=pool)
+    assert len(started) == 1 and time.perf_counter() - started[0] < 1.0
+    assert time.perf_counter() - t0 < 10
+    bundle = logic.run_bundle(logic.build_scenario(logic.Settings(years="2")), pool=pool)
+    assert bundle.results[0].national["year"].tolist() == [2026, 2027, 2028]
