@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.geography import Geography
 from sim.parameters import ParameterSet
 from sim.population import Kind, Population, chance, stochastic_round
@@ -28,9 +29,8 @@ def _by_centrality(params: ParameterSet, name: str, geo: Geography) -> np.ndarra
 
 def household_income(pop: Population, wage: np.ndarray) -> np.ndarray:
     """Yearly gross income per household id: employed members times the local wage."""
-    emp = pop.employed.astype(bool)
-    return np.bincount(pop.household[emp], wage[pop.kommune[emp]],
-                       minlength=pop.next_household)
+    return kernels.income_by_household(pop.household, pop.employed, pop.kommune,
+                                       np.asarray(wage, dtype=np.float64), pop.next_household)
 
 
 def can_borrow(price: np.ndarray, income: np.ndarray, params: ParameterSet) -> np.ndarray:

@@ -106,3 +106,27 @@ def slot_to_renew(rows, ties, random_slot):
                 break
     return out
 
+
+
+@compiled
+def count_where(kommune, mask, n_kommuner):
+    """Rows per kommune among those where ``mask`` is True:
+    ``np.bincount(kommune[mask], minlength=n_kommuner)``, without the masked copy."""
+    out = np.zeros(n_kommuner, dtype=np.int64)
+    for i in range(len(kommune)):
+        if mask[i]:
+            out[kommune[i]] += 1
+    return out
+
+
+@compiled
+def income_by_household(household, employed, kommune, wage, n_households):
+    """Sum of the local wage over each household's employed members:
+    ``np.bincount(household[e], wage[kommune[e]], minlength=n_households)`` with
+    ``e = employed != 0``; the sums are added in row order, as bincount adds them, so the
+    result is the same to the last bit."""
+    out = np.zeros(n_households, dtype=np.float64)
+    for i in range(len(household)):
+        if employed[i] != 0:
+            out[household[i]] += wage[kommune[i]]
+    return out

@@ -15,7 +15,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim import data
+from sim import data, kernels
 
 
 class Kind(IntEnum):
@@ -212,7 +212,7 @@ class Population:
         """Rows per kommune (of those in ``mask``). The unmasked count is kept until people
         are added, removed or moved, as several processes ask for it each year."""
         if mask is not None:
-            return np.bincount(self.cols["kommune"][mask], minlength=n_kommuner)
+            return kernels.count_where(self.cols["kommune"], mask, n_kommuner)
         counts = self._cache.get("counts")
         if counts is None or len(counts) != n_kommuner:
             counts = np.bincount(self.cols["kommune"], minlength=n_kommuner)

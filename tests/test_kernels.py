@@ -57,3 +57,25 @@ def test_slot_to_renew(case):
     empty = ties[rows] < 0
     want = np.where(empty.any(axis=1), empty.argmax(axis=1), random_slot)
     assert np.array_equal(kernels.slot_to_renew(rows, ties, random_slot), want)
+
+
+def test_count_where():
+    rng = np.random.default_rng(5)
+    kommune = rng.integers(0, 40, 10_000).astype(np.intp)
+    mask = rng.random(10_000) < 0.3
+    want = np.bincount(kommune[mask], minlength=45)
+    got = kernels.count_where(kommune, mask, 45)
+    assert np.array_equal(got, want) and got.dtype == want.dtype
+
+
+def test_income_by_household_is_bincount_to_the_last_bit():
+    rng = np.random.default_rng(6)
+    n = 10_000
+    household = rng.integers(0, 3_000, n).astype(np.int64)
+    employed = (rng.random(n) < 0.6).astype(np.int8)
+    kommune = rng.integers(0, 40, n).astype(np.intp)
+    wage = rng.random(40) * 700_000.0
+    e = employed != 0
+    want = np.bincount(household[e], wage[kommune[e]], minlength=3_100)
+    got = kernels.income_by_household(household, employed, kommune, wage, 3_100)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
