@@ -27,6 +27,7 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:   # `solara run 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboards import logic, plots, serving
+from dashboards.workers import WorkerDied
 from sim.scenario import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
@@ -237,7 +238,7 @@ def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> N
     except logic.Cancelled:
         session.status.set(Status("Avbrutt / cancelled"))
         return
-    except ScenarioError as err:
+    except (ScenarioError, WorkerDied) as err:
         session.error.set(str(err))
         session.status.set(Status("Feil / error"))
         return

@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import warnings
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from sim import engine
 
@@ -36,6 +36,10 @@ _flags = None
 
 class Cancelled(Exception):
     """The user cancelled a run."""
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended during a run; the pool has started new ones."""
 
 
 # ----- in the worker processes ---------------------------------------------------------------
@@ -66,22 +70,24 @@ class WorkerPool:
     ``warm_up`` is a module-level function each worker calls once when it starts."""
 
     def __init__(self, workers: int, warm_up: Callable[[], None]) -> None:
-        context = engine.pool_context()
-        self._reports = context.Queue()
-        self._flags = context.Array("b", SLOTS, lock=False)
+        self._context = engine.safe_context()   # the server has threads: no plain fork
+        self._reports = self._context.Queue()
+        self._flags = self._context.Array("b", SLOTS, lock=False)
         self._free = list(range(SLOTS))
         self._listeners: dict[int, Callable[[int], None]] = {}
         self._lock = threading.Lock()
         self._ready = threading.Semaphore(0)
-        self.workers = workers
-        self._executor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_init,
-            initargs=(os.getpid(), self._reports, self._flags, warm_up))
-        with warnings.catch_warnings():       # as in sim.engine: forked before any thread
-            warnings.filterwarnings("ignore", engine.FORK_WARNING, DeprecationWarning)
-            for _ in range(workers):          # a process per submitted job, up to ``workers``
-                self._executor.submit(os.getpid)
+        self.workers, self._warm_up = workers, warm_up
+        self._executor = self._start()
         threading.Thread(target=self._relay, daemon=True, name="worker-reports").start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        executor = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=self._context, initializer=_init,
+            initargs=(os.getpid(), self._reports, self._flags, self._warm_up))
+        for _ in range(self.workers):      # a process per submitted job, up to ``workers``
+            executor.submit(os.getpid)
+        return executor
 
     def wait_ready(self) -> None:
         """Block until every worker has warmed up."""
@@ -128,7 +134,18 @@ class WorkerPool:
                 reported[job] += 1
                 on_year(job, reported[job])
 
-        futures = [self._submit(job, spec, events) for job, spec in enumerate(specs)]
+        executor = self._executor
+        try:
+            futures = [self._submit(executor, job, spec, events)
+                       for job, spec in enumerate(specs)]
+            return self._wait(specs, futures, events, report, cancel)
+        except BrokenProcessPool as err:   # a worker was killed (out of memory, or by hand)
+            self._restart(executor)
+            raise WorkerDied("a worker process running the simulation ended unexpectedly "
+                             "(out of memory?); the workers were restarted: run again") from err
+
+    def _wait(self, specs: list, futures: list, events: queue.Queue,
+              report: Callable[[int, int], None], cancel: threading.Event | None) -> list:
         try:
             while not all(f.done() for _, f in futures):
                 if cancel is not None and cancel.is_set():
@@ -151,10 +168,18 @@ class WorkerPool:
             report(job, spec.end_year)
         return [f.result() for _, f in futures]
 
-    def _submit(self, job: int, spec, events: queue.Queue) -> tuple[int, Future]:
+    def _restart(self, broken: ProcessPoolExecutor) -> None:
+        """New workers in place of a broken pool (once, whichever run noticed first)."""
+        with self._lock:
+            if self._executor is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._start()
+
+    def _submit(self, executor: ProcessPoolExecutor, job: int, spec, events: queue.Queue
+                ) -> tuple[int, Future]:
         slot = self._take()
         self._listeners[slot] = lambda year: events.put((job, year))
-        future = self._executor.submit(_simulate, slot, spec)
+        future = executor.submit(_simulate, slot, spec)
         future.add_done_callback(lambda _: self._release(slot))
         future.add_done_callback(lambda _: events.put(None))
         return slot, future

@@ -140,6 +140,11 @@ def pool_context():
     once (safe with threads, about 3 s to start on the 2-core machine)."""
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
+    return safe_context()
+
+
+def safe_context():
+    """Processes started from a fork server that has imported the model (safe with threads)."""
     context = multiprocessing.get_context(SAFE_START)
     context.set_forkserver_preload(PRELOAD)
     return context

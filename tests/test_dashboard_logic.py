@@ -200,3 +200,21 @@ def test_a_cancelled_pool_run_stops_within_a_year_and_the_pool_runs_on(pool):
     assert time.perf_counter() - t0 < 10
     bundle = logic.run_bundle(logic.build_scenario(logic.Settings(years="2")), pool=pool)
     assert bundle.results[0].national["year"].tolist() == [2026, 2027, 2028]
+
+
+def test_a_killed_worker_fails_the_run_with_a_message_and_is_replaced(pool):
+    import os
+    import signal
+
+    from dashboards.workers import WorkerDied
+
+    def on_progress(done, total, label):
+        if done == 1:                   # kill the workers mid-run (as the OOM killer would)
+            for process in list(pool._executor._processes.values()):
+                os.kill(process.pid, signal.SIGKILL)
+
+    with pytest.raises(WorkerDied, match="ended unexpectedly"):
+        logic.run_bundle(logic.build_scenario(logic.Settings(years="30")), pool=pool,
+                         on_progress=on_progress)
+    bundle = logic.run_bundle(logic.build_scenario(logic.Settings(years="2")), pool=pool)
+    assert bundle.results[0].national["year"].tolist() == [2026, 2027, 2028]
