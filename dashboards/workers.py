@@ -8,29 +8,29 @@ per core: they start with the server, load the model and build the default class
 (which leaves its housing spin-up remembered, ``sim.spinup``), and a run's seeds and its
 baseline run side by side.
 
-Each job holds a slot in a shared flag array while it runs: the server sets the flag to cancel
-the job, and the worker checks it after every simulated year, when it also reports the year on
-a shared queue. A thread in the server hands those reports to the run that asked for them.
+Each job holds a slot in two shared arrays while it runs: after every simulated year the worker
+writes the year into its slot of one, and stops if the server has set its slot of the other
+(cancel). The server reads the years as it waits. Plain shared memory without locks, so a worker
+that is killed mid-run (out of memory, say) can leave nothing locked: its run fails with a
+message, and new workers take the pool's place.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from sim import engine
 
 SLOTS = 256                 # jobs that can be queued or running at once, over all sessions
-POLL_S = 0.1                # how often a waiting run looks at its cancel event
+POLL_S = 0.1                # how often a waiting run reads its jobs' years and its cancel event
 READY_TIMEOUT_S = 300.0     # how long the server waits for its workers to warm up
-READY = -1                  # the slot of a worker's "warmed up" report
 
 # in each worker process: set by _init
-_reports = None
+_years = None
 _flags = None
 
 
@@ -43,23 +43,24 @@ class WorkerDied(RuntimeError):
 
 
 # ----- in the worker processes ---------------------------------------------------------------
-def _init(owner: int, reports, flags, warm_up: Callable[[], None]) -> None:
-    """A worker's start: Ctrl-C left to the server, end with it; warm up; report ready."""
-    global _reports, _flags
+def _init(owner: int, years, flags, ready, warm_up: Callable[[], None]) -> None:
+    """A worker's start: Ctrl-C left to the server, end with it; warm up; say it is ready."""
+    global _years, _flags
     engine.worker_init(owner)
-    _reports, _flags = reports, flags
+    _years, _flags = years, flags
     warm_up()
-    reports.put((READY, os.getpid()))
+    ready.release()
 
 
 def _simulate(slot: int, spec):
-    """One simulation; reports each simulated year and stops when its slot's flag is set."""
+    """One simulation; writes each simulated year to its slot and stops when the slot's cancel
+    flag is set."""
     from sim.run import simulate
 
     def on_year(model) -> None:
         if _flags[slot]:
             raise Cancelled()
-        _reports.put((slot, model.year))
+        _years[slot] = model.year
 
     return simulate(spec, on_year=on_year)
 
@@ -71,20 +72,18 @@ class WorkerPool:
 
     def __init__(self, workers: int, warm_up: Callable[[], None]) -> None:
         self._context = engine.safe_context()   # the server has threads: no plain fork
-        self._reports = self._context.Queue()
+        self._years = self._context.Array("i", SLOTS, lock=False)
         self._flags = self._context.Array("b", SLOTS, lock=False)
+        self._ready = self._context.Semaphore(0)
         self._free = list(range(SLOTS))
-        self._listeners: dict[int, Callable[[int], None]] = {}
         self._lock = threading.Lock()
-        self._ready = threading.Semaphore(0)
         self.workers, self._warm_up = workers, warm_up
         self._executor = self._start()
-        threading.Thread(target=self._relay, daemon=True, name="worker-reports").start()
 
     def _start(self) -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=self._context, initializer=_init,
-            initargs=(os.getpid(), self._reports, self._flags, self._warm_up))
+            initargs=(os.getpid(), self._years, self._flags, self._ready, self._warm_up))
         for _ in range(self.workers):      # a process per submitted job, up to ``workers``
             executor.submit(os.getpid)
         return executor
@@ -95,38 +94,13 @@ class WorkerPool:
             if not self._ready.acquire(timeout=READY_TIMEOUT_S):
                 raise RuntimeError("the dashboard's worker processes did not start")
 
-    def _relay(self) -> None:
-        while True:
-            slot, value = self._reports.get()
-            if slot == READY:
-                self._ready.release()
-                continue
-            listener = self._listeners.get(slot)
-            if listener is not None:
-                listener(value)
-
-    def _take(self) -> int:
-        with self._lock:
-            if not self._free:
-                raise RuntimeError(f"more than {SLOTS} simulations queued at once")
-            slot = self._free.pop(0)           # the longest free: late reports of its
-                                               # last job are long gone
-        self._flags[slot] = 0
-        return slot
-
-    def _release(self, slot: int) -> None:
-        self._listeners.pop(slot, None)
-        with self._lock:
-            self._free.append(slot)
-
     def run(self, specs: list, on_year: Callable[[int, int], None],
             cancel: threading.Event | None = None) -> list:
         """Simulate each scenario in ``specs`` (in parallel) and return their ``RunResult``s
         in order. ``on_year(job, year)`` is called in this thread once for each simulated
-        year of job ``job``, in order (a year whose report is still on its way when the job's
-        result is in is reported then); a set ``cancel`` stops all of them with
-        ``Cancelled``. A job's error (such as a ``ScenarioError``) is raised here."""
-        events: queue.Queue = queue.Queue()      # (job, year) reports; None: a job ended
+        year of job ``job``, in order, within ``POLL_S`` of the worker's report; a set
+        ``cancel`` stops all of them with ``Cancelled``. A job's error (such as a
+        ``ScenarioError``) is raised here."""
         reported = [spec.start_year for spec in specs]
 
         def report(job: int, year: int) -> None:
@@ -135,38 +109,55 @@ class WorkerPool:
                 on_year(job, reported[job])
 
         executor = self._executor
+        jobs: list[tuple[int, Future]] = []
         try:
-            futures = [self._submit(executor, job, spec, events)
-                       for job, spec in enumerate(specs)]
-            return self._wait(specs, futures, events, report, cancel)
+            for spec in specs:
+                slot = self._take()
+                future = executor.submit(_simulate, slot, spec)
+                future.add_done_callback(lambda _, slot=slot: self._release(slot))
+                jobs.append((slot, future))
+            self._wait(jobs, report, cancel)
         except BrokenProcessPool as err:   # a worker was killed (out of memory, or by hand)
             self._restart(executor)
             raise WorkerDied("a worker process running the simulation ended unexpectedly "
                              "(out of memory?); the workers were restarted: run again") from err
+        for job, spec in enumerate(specs):
+            report(job, spec.end_year)
+        return [future.result() for _, future in jobs]
 
-    def _wait(self, specs: list, futures: list, events: queue.Queue,
-              report: Callable[[int, int], None], cancel: threading.Event | None) -> list:
+    def _wait(self, jobs: list[tuple[int, Future]], report: Callable[[int, int], None],
+              cancel: threading.Event | None) -> None:
+        """Until every job is done: pass on their years, stop them all on cancel or on the
+        first error."""
         try:
-            while not all(f.done() for _, f in futures):
+            pending = {future for _, future in jobs}
+            while pending:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled()
-                try:
-                    event = events.get(timeout=POLL_S)
-                except queue.Empty:
-                    continue
-                if event is not None:
-                    report(*event)
-                for _, f in futures:
-                    if f.done():
-                        f.result()             # an error stops the whole run at once
+                done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                for job, (slot, future) in enumerate(jobs):
+                    if not future.done():
+                        report(job, self._years[slot])
+                for future in done:
+                    future.result()            # an error stops the whole run at once
         except BaseException:
-            for slot, future in futures:       # queued jobs are dropped, running ones stop
+            for slot, future in jobs:          # queued jobs are dropped, running ones stop
                 if not future.cancel():
                     self._flags[slot] = 1
             raise
-        for job, spec in enumerate(specs):
-            report(job, spec.end_year)
-        return [f.result() for _, f in futures]
+
+    def _take(self) -> int:
+        with self._lock:
+            if not self._free:
+                raise RuntimeError(f"more than {SLOTS} simulations queued at once")
+            slot = self._free.pop()
+        self._years[slot] = 0
+        self._flags[slot] = 0
+        return slot
+
+    def _release(self, slot: int) -> None:
+        with self._lock:
+            self._free.append(slot)
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
         """New workers in place of a broken pool (once, whichever run noticed first)."""
@@ -174,12 +165,3 @@ class WorkerPool:
             if self._executor is broken:
                 broken.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._start()
-
-    def _submit(self, executor: ProcessPoolExecutor, job: int, spec, events: queue.Queue
-                ) -> tuple[int, Future]:
-        slot = self._take()
-        self._listeners[slot] = lambda year: events.put((job, year))
-        future = executor.submit(_simulate, slot, spec)
-        future.add_done_callback(lambda _: self._release(slot))
-        future.add_done_callback(lambda _: events.put(None))
-        return slot, future
