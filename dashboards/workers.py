@@ -100,7 +100,11 @@ class WorkerPool:
         in order. ``on_year(job, year)`` is called in this thread once for each simulated
         year of job ``job``, in order, within ``POLL_S`` of the worker's report; a set
         ``cancel`` stops all of them with ``Cancelled``. A job's error (such as a
-        ``ScenarioError``) is raised here."""
+        ``ScenarioError``) is raised here.
+
+        A run has at most one job per worker in the pool at a time and hands in the next as
+        one ends, so runs of other sessions take turns with it instead of waiting for all
+        its seeds."""
         reported = [spec.start_year for spec in specs]
 
         def report(job: int, year: int) -> None:
@@ -110,13 +114,15 @@ class WorkerPool:
 
         executor = self._executor
         jobs: list[tuple[int, Future]] = []
+
+        def hand_in() -> None:
+            slot = self._take()
+            future = executor.submit(_simulate, slot, specs[len(jobs)])
+            future.add_done_callback(lambda _: self._release(slot))
+            jobs.append((slot, future))
+
         try:
-            for spec in specs:
-                slot = self._take()
-                future = executor.submit(_simulate, slot, spec)
-                future.add_done_callback(lambda _, slot=slot: self._release(slot))
-                jobs.append((slot, future))
-            self._wait(jobs, report, cancel)
+            self._wait(jobs, len(specs), hand_in, report, cancel)
         except BrokenProcessPool as err:   # a worker was killed (out of memory, or by hand)
             self._restart(executor)
             raise WorkerDied("a worker process running the simulation ended unexpectedly "
@@ -125,21 +131,26 @@ class WorkerPool:
             report(job, spec.end_year)
         return [future.result() for _, future in jobs]
 
-    def _wait(self, jobs: list[tuple[int, Future]], report: Callable[[int, int], None],
-              cancel: threading.Event | None) -> None:
-        """Until every job is done: pass on their years, stop them all on cancel or on the
-        first error."""
+    def _wait(self, jobs: list[tuple[int, Future]], total: int, hand_in: Callable[[], None],
+              report: Callable[[int, int], None], cancel: threading.Event | None) -> None:
+        """Until all ``total`` jobs are done: keep one per worker handed in, pass on their
+        years, stop them all on cancel or on the first error."""
         try:
+            while len(jobs) < min(self.workers, total):
+                hand_in()
             pending = {future for _, future in jobs}
             while pending:
                 if cancel is not None and cancel.is_set():
                     raise Cancelled()
                 done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()            # an error stops the whole run at once
+                    if len(jobs) < total:
+                        hand_in()
+                        pending.add(jobs[-1][1])
                 for job, (slot, future) in enumerate(jobs):
                     if not future.done():
                         report(job, self._years[slot])
-                for future in done:
-                    future.result()            # an error stops the whole run at once
         except BaseException:
             for slot, future in jobs:          # queued jobs are dropped, running ones stop
                 if not future.cancel():

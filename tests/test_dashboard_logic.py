@@ -218,3 +218,22 @@ def test_a_killed_worker_fails_the_run_with_a_message_and_is_replaced(pool):
                          on_progress=on_progress)
     bundle = logic.run_bundle(logic.build_scenario(logic.Settings(years="2")), pool=pool)
     assert bundle.results[0].national["year"].tolist() == [2026, 2027, 2028]
+
+
+def test_a_short_run_takes_turns_with_a_long_one_of_another_session(pool):
+    """Session A runs four seeds; session B, starting a one-seed run while A's first two
+    run, gets the next free worker instead of waiting for all of A's seeds."""
+    spec = logic.build_scenario(logic.Settings(years="15"))
+    finished, a_started = {}, threading.Event()
+
+    def session_a():
+        logic.run_bundle(spec, seeds=4, pool=pool, on_progress=lambda *_: a_started.set())
+        finished["a"] = len(finished)
+
+    a = threading.Thread(target=session_a)
+    a.start()
+    assert a_started.wait(60)
+    logic.run_bundle(spec, pool=pool)
+    finished["b"] = len(finished)
+    a.join()
+    assert finished == {"b": 0, "a": 1}
