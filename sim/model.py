@@ -39,7 +39,6 @@ from sim.policies import PolicySet
 from sim.population import (
     Kind,
     Population,
-    Subtype,
     build_stock,
     initial_home,
     initial_kinds,
@@ -231,10 +230,7 @@ class SettlementModel(mesa.Model):
         imm = pop.kind[heads] == Kind.IMMIGRANT
         stay = np.ones(len(pop))
         if imm.any():   # relative to the mean immigrant, so the calibrated total is kept
-            rel = np.exp(terms[imm]) * np.where(
-                pop.subtype[heads[imm]] == Subtype.REFUGEE,
-                params.value("emigration.refugee_factor"), 1.0)
-            stay[heads[imm]] = rel / rel.mean()
+            stay[heads[imm]] = np.exp(terms[imm]) / np.exp(terms[imm]).mean()
         if self.move_factor is not None:
             stay = stay * self.move_factor
         target = immigration.emigration_target(self.year, spec.emigration.alternative,
