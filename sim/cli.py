@@ -221,12 +221,17 @@ def calibrate(
     iterations: Annotated[int, typer.Option(help="calibration rounds")] = 10,
     persons_per_agent: Annotated[int, typer.Option(help="persons per agent")] = 10,
     seeds: Annotated[int, typer.Option(help="backcast runs (fresh seeds) per round")] = 2,
+    workers: Annotated[int | None, typer.Option(
+        help="backcast runs in parallel (processes; default: the machine's cores)")] = None,
 ) -> None:
     """Fit each kommune's place effect on the 2006–2015 backcast (rewrites the parameter)."""
     from sim.calibrate import calibrate as fit
     from sim.calibrate import write_effects
+    from sim.engine import default_workers
 
-    effects = fit(iterations, persons_per_agent, seeds, report=console.print)
+    _check_engine("local", None, workers)
+    workers = min(workers or default_workers(), seeds)
+    effects = fit(iterations, persons_per_agent, seeds, report=console.print, workers=workers)
     console.print(f"wrote {write_effects(effects, persons_per_agent, iterations, seeds)}")
 
 
