@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.engine import run_jobs
 from sim.parameters import ParameterSet
 from sim.run import simulate
 from sim.scenario import load_scenario, parse_scenario
@@ -96,32 +97,40 @@ def target_log_growth(years: tuple[int, int] = TARGET_YEARS) -> pd.Series:
     return mean + reliability * (growth - mean)
 
 
+def _backcast_growth(job: tuple) -> tuple[pd.Series, pd.Series]:
+    """One seed's backcast to the end of the calibration years (a job for ``run_jobs``):
+    log growth over TARGET_YEARS per kommune and agents at its start."""
+    effects, persons_per_agent, seed, parameters = job
+    spec = load_scenario(BACKCAST)
+    raw = {**spec.model_dump(), "end_year": CALIBRATION_YEARS[1],
+           "persons_per_agent": persons_per_agent, "seed": seed,
+           "parameters": {**spec.parameters, **(parameters or {}),
+                          "kommune.place_effect": effects}}
+    result = simulate(parse_scenario(raw, str(BACKCAST), BACKCAST.parent))
+    wide = result.kommuner.pivot(index="kommunenummer", columns="year",
+                                 values="population").astype(float).clip(lower=1)
+    y0, y1 = TARGET_YEARS
+    return np.log(wide[y1] / wide[y0]), wide[y0] / persons_per_agent
+
+
 def simulated_log_growth(effects: dict[str, float], persons_per_agent: int,
-                         seeds: list[int], parameters: dict | None = None
-                         ) -> tuple[pd.Series, pd.Series]:
+                         seeds: list[int], parameters: dict | None = None,
+                         workers: int = 1) -> tuple[pd.Series, pd.Series]:
     """Mean simulated log growth over TARGET_YEARS per kommune over ``seeds``, and the
     agents per kommune at the start of that period summed over the seeds. ``parameters``
-    overrides the parameter tree (for experiments)."""
-    spec = load_scenario(BACKCAST)
-    growth, agents = [], []
-    for seed in seeds:
-        raw = {**spec.model_dump(), "end_year": CALIBRATION_YEARS[1],
-               "persons_per_agent": persons_per_agent, "seed": seed,
-               "parameters": {**spec.parameters, **(parameters or {}),
-                              "kommune.place_effect": effects}}
-        result = simulate(parse_scenario(raw, str(BACKCAST), BACKCAST.parent))
-        wide = result.kommuner.pivot(index="kommunenummer", columns="year",
-                                     values="population").astype(float).clip(lower=1)
-        y0, y1 = TARGET_YEARS
-        growth.append(np.log(wide[y1] / wide[y0]))
-        agents.append(wide[y0] / persons_per_agent)
-    return sum(growth) / len(growth), sum(agents)
+    overrides the parameter tree (for experiments); ``workers`` > 1 runs the seeds in a
+    local process pool (each seeds its own generator: the same results)."""
+    jobs = [(effects, persons_per_agent, seed, parameters) for seed in seeds]
+    out = run_jobs(_backcast_growth, jobs, workers=workers)
+    return sum(g for g, _ in out) / len(out), sum(a for _, a in out)
 
 
 def calibrate(iterations: int = 8, persons_per_agent: int = 10, seeds: int = 2,
-              report=print, parameters: dict | None = None) -> dict[str, float]:
+              report=print, parameters: dict | None = None,
+              workers: int = 1) -> dict[str, float]:
     """Fit place effects; returns {kommunenummer: effect} and reports each iteration.
-    ``parameters`` overrides the parameter tree (the start effects too, if given)."""
+    ``parameters`` overrides the parameter tree (the start effects too, if given);
+    ``workers`` runs each round's seeds in parallel."""
     target = target_log_growth()
     current = ParameterSet(parameters).value("kommune.place_effect")   # start: last fit
     effects = pd.Series({k: float(current.get(k, 0.0)) for k in target.index})
@@ -130,7 +139,7 @@ def calibrate(iterations: int = 8, persons_per_agent: int = 10, seeds: int = 2,
         # fresh seeds every round, so averaging the rounds averages out simulation noise
         round_seeds = [it * seeds + s + 1 for s in range(seeds)]
         sim, agents = simulated_log_growth(effects.round(4).to_dict(), persons_per_agent,
-                                           round_seeds, parameters)
+                                           round_seeds, parameters, workers)
         gap = (target - sim).reindex(effects.index).fillna(0.0)
         r = float(np.corrcoef(target, sim.reindex(target.index))[0, 1])
         report(f"iteration {it}: r(simulated, target growth {TARGET_YEARS[0]}→"

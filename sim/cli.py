@@ -191,14 +191,24 @@ def validate(
     seed: Annotated[int, typer.Option(help="seed of the (first) backcast")] = 1,
     seeds: Annotated[int, typer.Option(
         help="backcast runs (seed, seed+1, …); the report compares their mean")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        help="backcast runs in parallel (processes; default: the machine's cores)")] = None,
 ) -> None:
     """Run the 2006 backcast and write validation.md comparing it with 2006–2026 history."""
+    from sim.engine import default_workers
     from sim.validate import validate as run_validation
 
-    progress, on_year = _year_progress("backcast-2006", (2026 - 2006) * seeds)
+    _check_engine("local", None, workers)
+    workers = min(workers or default_workers(), seeds)
+    if workers > 1:       # a bar over runs, redrawn without a thread, so workers can fork
+        progress, on_year = _RunProgress("backcast-2006", seeds), None
+        on_run = progress.advance_run
+    else:
+        progress, on_year = _year_progress("backcast-2006", (2026 - 2006) * seeds)
+        on_run = None
     with progress:
         report = run_validation(out, persons_per_agent=persons_per_agent, seed=seed,
-                                on_year=on_year, seeds=seeds)
+                                on_year=on_year, seeds=seeds, workers=workers, on_run=on_run)
     console.print(f"validation report: {report}")
     verdict = [line for line in report.read_text(encoding="utf-8").splitlines()
                if "PASS" in line or "FAIL" in line]
@@ -211,12 +221,17 @@ def calibrate(
     iterations: Annotated[int, typer.Option(help="calibration rounds")] = 10,
     persons_per_agent: Annotated[int, typer.Option(help="persons per agent")] = 10,
     seeds: Annotated[int, typer.Option(help="backcast runs (fresh seeds) per round")] = 2,
+    workers: Annotated[int | None, typer.Option(
+        help="backcast runs in parallel (processes; default: the machine's cores)")] = None,
 ) -> None:
     """Fit each kommune's place effect on the 2006–2015 backcast (rewrites the parameter)."""
     from sim.calibrate import calibrate as fit
     from sim.calibrate import write_effects
+    from sim.engine import default_workers
 
-    effects = fit(iterations, persons_per_agent, seeds, report=console.print)
+    _check_engine("local", None, workers)
+    workers = min(workers or default_workers(), seeds)
+    effects = fit(iterations, persons_per_agent, seeds, report=console.print, workers=workers)
     console.print(f"wrote {write_effects(effects, persons_per_agent, iterations, seeds)}")
 
 

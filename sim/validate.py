@@ -554,21 +554,44 @@ def ensemble_mean(results: list):
     return SimpleNamespace(national=nat, kommuner=kom, movers_by_age=movers)
 
 
-def validate(out_dir, persons_per_agent: int = 10, seed: int = 1, on_year=None,
-             seeds: int = 1) -> Path:
-    """Run the 2006 backcast ``seeds`` times (seeds ``seed``, ``seed + 1``, …; run folders
-    ``out_dir/backcast`` and ``out_dir/backcast-seed<n>``) and write the report on their mean."""
+def _backcast_run(job: tuple):
+    """One seed's backcast (a job for ``sim.engine.run_jobs``): run it, write its folder."""
     from sim.run import run_scenario
+
+    spec, folder = job
+    return run_scenario(spec, folder)
+
+
+def validate(out_dir, persons_per_agent: int = 10, seed: int = 1, on_year=None,
+             seeds: int = 1, workers: int = 1, on_run=None) -> Path:
+    """Run the 2006 backcast ``seeds`` times (seeds ``seed``, ``seed + 1``, …; run folders
+    ``out_dir/backcast`` and ``out_dir/backcast-seed<n>``) and write the report on their mean.
+
+    With ``workers`` > 1 the seeds run in a local process pool (``sim.engine``); each run seeds
+    its own generator from its scenario, so the results are those of the sequential runs.
+    ``on_year(model)`` is called after each simulated year when the runs are sequential,
+    ``on_run()`` after each finished run either way."""
+    from sim.engine import run_jobs
     from sim.scenario import load_scenario, parse_scenario
 
     out_dir = Path(out_dir)
     base = load_scenario(BACKCAST_PATH).model_dump()
-    results = []
+    jobs = []
     for s in range(seed, seed + seeds):
         spec = parse_scenario({**base, "persons_per_agent": persons_per_agent, "seed": s},
                               str(BACKCAST_PATH), BACKCAST_PATH.parent)
-        folder = out_dir / ("backcast" if s == seed else f"backcast-seed{s}")
-        results.append(run_scenario(spec, folder, on_year=on_year))
+        jobs.append((spec, out_dir / ("backcast" if s == seed else f"backcast-seed{s}")))
+    if workers > 1 and seeds > 1:
+        results = run_jobs(_backcast_run, jobs, workers=workers,
+                           on_done=lambda i, r: on_run() if on_run else None)
+    else:
+        from sim.run import run_scenario
+
+        results = []
+        for spec, folder in jobs:
+            results.append(run_scenario(spec, folder, on_year=on_year))
+            if on_run is not None:
+                on_run()
     if seeds == 1:
         return write_report(results[0], out_dir)
     note = (f"{DEFAULT_CALIBRATION_NOTE} Simulated figures are the mean of {seeds} runs "
