@@ -133,7 +133,7 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         process.join(STOP_WAIT_S)
 
 
-def pool_context():
+def _context():
     """How pool processes start: forked from this process when that is safe (Linux, and no
     other thread in this process that could hold a lock at the fork), which is instant and
     shares what this process has loaded; else from a fork server that imports the model
@@ -177,13 +177,13 @@ def _run_pool(fn, jobs: Sequence[Any], workers: int, done: Callable[[int, Any], 
 
 def _pool_jobs(fn, jobs: Sequence[Any], workers: int, done: Callable[[int, Any], None],
                ctrl_c: _CtrlC) -> None:
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(),
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                initializer=worker_init, initargs=(os.getpid(),))
     try:
         with warnings.catch_warnings():
             # Python warns about forking when the process has other threads, counting those
             # of C libraries too: here they are OpenBLAS's and jemalloc's (Arrow), which
-            # prepare for a fork themselves; no Python thread runs (see pool_context)
+            # prepare for a fork themselves; no Python thread runs (see _context)
             warnings.filterwarnings("ignore", FORK_WARNING, DeprecationWarning)
             # the first submit starts the pool's processes (all of them, when forked: before
             # the pool starts its own threads)
