@@ -1,4 +1,6 @@
-"""Compiled loops (numba) for the few per-person operations that NumPy does slowly.
+"""Compiled loops (numba) for the few per-person operations that NumPy does slowly: the
+per-tie lookups below, and counting or summing by kommune and household under a mask, where
+NumPy first copies the masked rows.
 
 Looking up each tie's kommune and counting or sorting six slots per person is a gather and a
 short reduction per row: NumPy makes several full temporaries for it and is slow on rows of
@@ -105,7 +107,6 @@ def slot_to_renew(rows, ties, random_slot):
                 out[i] = s
                 break
     return out
-
 
 
 @compiled
