@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import data
+from sim import data, uncertainty
 
 # ----- periods and targets (from the validation issue) --------------------------------------
 IN_SAMPLE = (2006, 2015)        # calibration period: coefficients fitted on these years only
@@ -277,8 +277,9 @@ def _pct(x) -> str:
     return "n/a" if x is None or math.isnan(x) else f"{PERCENT * x:.1f} %"
 
 
-def metrics(result) -> dict:
-    """All validation metrics of a backcast result, with the verdict (JSON-ready)."""
+def metrics(result, runs: list | None = None) -> dict:
+    """All validation metrics of a backcast result, with the verdict (JSON-ready); given the
+    ``runs`` it is the mean of, also how sure the out-of-sample verdict is."""
     nat = national_error(result)
     err = nat["error_pct"].abs()
     worst = int(nat.loc[err.idxmax(), "year"]) if len(nat) else None
@@ -295,6 +296,12 @@ def metrics(result) -> dict:
     }
     m["targets"] = targets(m)
     m["all_passed"] = all(t["passed"] for t in m["targets"])
+    if runs:
+        growth = pd.concat([_growth(_sim_wide(r), *OUT_OF_SAMPLE) for r in runs], axis=1,
+                           ignore_index=True)
+        m["uncertainty"] = uncertainty.summary(_growth(sim_wide, *OUT_OF_SAMPLE), growth,
+                                               observed_growth(*OUT_OF_SAMPLE),
+                                               trend_reference())
     return m
 
 
@@ -413,7 +420,9 @@ def report_markdown(m: dict, calibration_note: str = DEFAULT_CALIBRATION_NOTE) -
             "1 January 2026 with observed immigration, emigration, fertility and mortality. "
             "Its kommune populations are compared with the observed ones (SSB, 2024 borders).",
             ""]
-    parts = [head, _verdict_md(m), _references_md(m), _national_md(m), _kommune_md(m),
+    sure = (uncertainty.markdown(m["uncertainty"], _label(_key(OUT_OF_SAMPLE)))
+            if "uncertainty" in m else [])
+    parts = [head, _verdict_md(m), sure, _references_md(m), _national_md(m), _kommune_md(m),
              _centrality_md(m), _mobility_md(m), _movers_md(m)]
     return "\n".join(line for part in parts for line in part)
 
@@ -523,11 +532,13 @@ def write_plots(result, m: dict, out_dir: Path) -> list[Path]:
     return paths
 
 
-def write_report(result, out_dir, calibration_note: str = DEFAULT_CALIBRATION_NOTE) -> Path:
-    """Write ``validation.md``, ``validation_metrics.json`` and the plots; return the .md."""
+def write_report(result, out_dir, calibration_note: str = DEFAULT_CALIBRATION_NOTE,
+                 runs: list | None = None) -> Path:
+    """Write ``validation.md``, ``validation_metrics.json`` and the plots; return the .md.
+    ``runs`` are the runs ``result`` is the mean of (or the one run it is)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    m = metrics(result)
+    m = metrics(result, runs)
     write_plots(result, m, out_dir)
     (out_dir / "validation_metrics.json").write_text(
         json.dumps(_json_safe({"calibration_note": calibration_note, **m}), indent=2,
@@ -593,7 +604,7 @@ def validate(out_dir, persons_per_agent: int = 10, seed: int = 1, on_year=None,
             if on_run is not None:
                 on_run()
     if seeds == 1:
-        return write_report(results[0], out_dir)
+        return write_report(results[0], out_dir, runs=results)
     note = (f"{DEFAULT_CALIBRATION_NOTE} Simulated figures are the mean of {seeds} runs "
             f"(seeds {seed}–{seed + seeds - 1}) at {persons_per_agent} persons per agent.")
-    return write_report(ensemble_mean(results), out_dir, note)
+    return write_report(ensemble_mean(results), out_dir, note, runs=results)

@@ -29,5 +29,9 @@ def test_seeds_in_parallel_give_the_sequential_results(tmp_path):
         assert result.exit_code == 0, result.output
         figures[workers] = json.loads((out / "validation_metrics.json").read_text("utf-8"))
         assert (out / "backcast-seed2" / "kommuner.csv").exists()
+        assert "How sure is the verdict" in (out / "validation.md").read_text("utf-8")
     assert figures["1"]["periods"] == figures["2"]["periods"]
     assert figures["1"]["national"] == figures["2"]["national"]
+    # how sure the verdict is: two runs give a corrected r, the bootstrap is reproducible
+    assert figures["1"]["uncertainty"] == figures["2"]["uncertainty"]
+    assert len(figures["1"]["uncertainty"]["single_run_r"]) == 2
