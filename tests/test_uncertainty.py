@@ -46,7 +46,7 @@ def test_the_interval_spans_zero_only_when_model_and_reference_are_alike():
 
 
 def test_summary_and_section_report_the_figures():
-    signal, obs, runs = _world()
+    _, obs, runs = _world()
     u = uncertainty.summary(runs.mean(axis=1), runs, obs, reference=runs[0])
     assert u["runs"] == 4 and len(u["single_run_r"]) == 4
     assert u["r"] > max(u["single_run_r"])          # the mean beats each of its runs
