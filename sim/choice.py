@@ -75,7 +75,7 @@ class PlaceView:
     service: np.ndarray         # service level, 1 = as at the start
     place_effect: np.ndarray    # calibrated utility
     policy: np.ndarray          # [type, kommune] utility from policies in force
-    community: np.ndarray       # log immigrants living there relative to the mean kommune
+    community: np.ndarray       # [stage, kommune] log immigrants within reach, relative
 
 
 def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
@@ -103,7 +103,7 @@ def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
     # (a size measure, coefficient 1 in theory); it is not a reason for moving
     size = params.value("migration.size_coefficient") * np.log(np.maximum(view.dwellings, 1.0))
     community = (immigrant_type(t)[:, None]
-                 * params.value("migration.community_coefficient") * view.community[None, :])
+                 * params.value("migration.community_coefficient") * view.community[stage])
     return {"job": job, "housing": housing, "place": place, "policy": view.policy,
             "size": np.broadcast_to(size[None, :], job.shape), "community": community}
 

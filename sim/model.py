@@ -75,6 +75,7 @@ class SettlementModel(mesa.Model):
         self.move_factor: np.ndarray | None = None    # chance to move on / emigrate
         self.refugee_key: np.ndarray | None = None    # settlement key over kommuner
         self.facts: migration.HouseholdFacts | None = None  # households' facts this year
+        self._community_reach: list | None = None  # per life stage: kommune x kommune
         spinup.spin_up(self, int(self.params.value("spinup.years")))
         self.policy_set = PolicySet(self)
         self.records = Records(self)
@@ -181,11 +182,20 @@ class SettlementModel(mesa.Model):
             policy=self.policy_terms, community=self._immigrant_community())
 
     def _immigrant_community(self) -> np.ndarray:
-        """Per kommune: log of the number of immigrants living there relative to the mean
-        kommune (earlier immigrants' communities, which draw immigrant movers)."""
+        """Per life stage and kommune: log of the immigrants within that stage's reach,
+        relative to the mean kommune (earlier immigrants' communities, which draw immigrant
+        movers). A family's network, shops and places of worship may be a city region away;
+        a young newcomer wants the city's own community
+        (``migration.community_distance_scale_km``, 0 km = the kommune itself)."""
         pop, k = self.population, self.geo.size
         imm = pop.count_by_kommune(k, pop.kind == Kind.IMMIGRANT).astype(float) + 1.0
-        return np.log(imm / imm.mean())
+        if self._community_reach is None:
+            scales = self.params.value("migration.community_distance_scale_km")
+            self._community_reach = [
+                np.exp(-self.geo.distance_km / float(scales[stage])) if float(scales[stage]) > 0
+                else np.eye(k) for stage in choice.STAGES]
+        within_reach = np.array([reach @ imm for reach in self._community_reach])
+        return np.log(within_reach / within_reach.mean(axis=1, keepdims=True))
 
     def _domestic_moves(self) -> migration.Moves:
         pop, params = self.population, self.params
