@@ -12,7 +12,8 @@ multinomial logit. The utility of destination d has named terms:
 * ``policy``: what policies in force in d add (tax relief, relocation bonus, …);
 * ``ties``: the mover's social ties living in d;
 * ``home``: the pull of the kommune a Norwegian-born mover grew up in;
-* ``community`` (immigrant movers only): how many earlier immigrants live in d, the
+* ``community`` (immigrant movers only): how many earlier immigrants live within reach of
+  d (for families and adults the city region around it, for the young d itself), the
   communities and networks immigrants move to (counted as a ``ties`` reason);
 * distance from the origin is a moving cost, and the number of dwellings a size measure (how
   many places to live a kommune holds); neither is a reason.

@@ -486,3 +486,18 @@ def test_immigrants_who_own_are_less_likely_to_emigrate_or_move_on():
         assert pooled([t]) < pooled([c]), left
     assert pooled(left["trt"]) < 0.75 * pooled(left["ctl"]), left
     assert pooled(left["trt_emigrated"]) < 0.85 * pooled(left["ctl_emigrated"]), left
+
+
+def test_an_immigrant_family_counts_the_community_within_reach():
+    """A city's immigrant community pulls immigrant families to the kommuner around it too,
+    while a young mover counts only a kommune's own immigrants: the family's community gap
+    between the city and the kommune nearest to it is smaller than the young mover's."""
+    model = SettlementModel(scenario(SEEDS[0]))
+    community = model._immigrant_community()
+    young, family = (community[choice.STAGES.index(s)] for s in ("young", "family"))
+    city = model.geo.index("C1")
+    near = int(np.argsort(model.geo.distance_km[city])[1])
+    assert family[city] - family[near] < young[city] - young[near] - 0.1
+    own = model.population.count_by_kommune(model.geo.size,
+                                            model.population.kind == Kind.IMMIGRANT) + 1.0
+    assert np.allclose(young, np.log(own / own.mean()))
