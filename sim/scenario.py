@@ -40,7 +40,8 @@ from pydantic_core import PydanticCustomError
 
 from sim import parameters
 
-# Years with population by age in the embedded data (1 January)
+# Years a scenario can start: population by age in the embedded data on 1 January (the data
+# also holds 2015 and 2025, for the validation only)
 START_YEARS = (2006, 2016, 2026)
 LAST_END_YEAR = 2100
 MIN_KOMMUNER = 2   # domestic moves need somewhere else to go

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import data, uncertainty
+from sim import ages, data, uncertainty
 
 # ----- periods and targets (from the validation issue) --------------------------------------
 IN_SAMPLE = (2006, 2015)        # calibration period: coefficients fitted on these years only
@@ -302,6 +302,8 @@ def metrics(result, runs: list | None = None) -> dict:
         m["uncertainty"] = uncertainty.summary(_growth(sim_wide, *OUT_OF_SAMPLE), growth,
                                                observed_growth(*OUT_OF_SAMPLE),
                                                trend_reference())
+    if runs and all(r.age_structure is not None for r in runs):
+        m["age_structure"] = ages.summary([r.age_structure for r in runs])
     return m
 
 
@@ -422,8 +424,9 @@ def report_markdown(m: dict, calibration_note: str = DEFAULT_CALIBRATION_NOTE) -
             ""]
     sure = (uncertainty.markdown(m["uncertainty"], _label(_key(OUT_OF_SAMPLE)))
             if "uncertainty" in m else [])
+    who = ages.markdown(m["age_structure"]) if "age_structure" in m else []
     parts = [head, _verdict_md(m), sure, _references_md(m), _national_md(m), _kommune_md(m),
-             _centrality_md(m), _mobility_md(m), _movers_md(m)]
+             _centrality_md(m), who, _mobility_md(m), _movers_md(m)]
     return "\n".join(line for part in parts for line in part)
 
 

@@ -16,6 +16,9 @@ def test_validate_writes_the_report(tmp_path):
     assert "2015→2025" in report and ("PASS" in report or "FAIL" in report)
     assert (out / "backcast" / "moves_by_reason.csv").exists()
     assert (out / "growth_scatter.png").exists() and (out / "movers_by_age.png").exists()
+    assert "Age structure by kommune" in report
+    ages = json.loads((out / "validation_metrics.json").read_text("utf-8"))["age_structure"]
+    assert -1 <= ages["20–29"]["2025"]["r"] <= 1 and ages["67+"]["2015"]["mae_points"] >= 0
 
 
 def test_seeds_in_parallel_give_the_sequential_results(tmp_path):
@@ -34,4 +37,5 @@ def test_seeds_in_parallel_give_the_sequential_results(tmp_path):
     assert figures["1"]["national"] == figures["2"]["national"]
     # how sure the verdict is: two runs give a corrected r, the bootstrap is reproducible
     assert figures["1"]["uncertainty"] == figures["2"]["uncertainty"]
+    assert figures["1"]["age_structure"] == figures["2"]["age_structure"]
     assert len(figures["1"]["uncertainty"]["single_run_r"]) == 2

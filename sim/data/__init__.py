@@ -46,7 +46,8 @@ def population_by_year() -> pd.DataFrame:
 
 @cache
 def population_by_age() -> pd.DataFrame:
-    """Population by kommune, age group and sex on 1 January 2006, 2016 and 2026."""
+    """Population by kommune, age group and sex on 1 January 2006, 2015, 2016, 2025 and
+    2026 (sim/data/DATA.md)."""
     return _read_csv("population_by_age.csv", dtype={"kommunenummer": str})
 
 

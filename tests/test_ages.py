@@ -1,0 +1,39 @@
+"""The validation's age-structure comparison (sim.ages) on a known truth."""
+
+import numpy as np
+
+from sim import ages, data
+
+
+def _observed_as_runs(scale: float = 1.0) -> list:
+    obs = data.population_by_age().rename(columns={"population": "persons"})
+    return [obs.assign(persons=obs["persons"] * scale)]
+
+
+def test_the_observed_ages_fit_themselves_exactly():
+    """Runs that reproduce the observed age structure score r = 1 and no error in every group
+    and year."""
+    m = ages.summary(_observed_as_runs())
+    for row in m.values():
+        for y in ages.YEARS:
+            assert np.isclose(row[str(y)]["r"], 1.0) and np.isclose(row[str(y)]["mae_points"], 0)
+        assert np.isclose(row["change_r"], 1.0)
+
+
+def test_shares_not_counts_are_compared():
+    """Simulated counts at another scale (persons per agent) give the same shares."""
+    assert ages.summary(_observed_as_runs(0.5)) == ages.summary(_observed_as_runs())
+
+
+def test_a_young_town_that_turns_old_is_seen():
+    """Moving a kommune's young adults into its 67+ shows as error in both groups' shares."""
+    obs = _observed_as_runs()[0]
+    oslo = (obs["kommunenummer"] == "0301") & (obs["year"] == 2025)
+    moved = obs.loc[oslo & obs["age_group"].isin(["20-24", "25-29"]), "persons"].sum()
+    wrong = obs.copy()
+    wrong.loc[oslo & obs["age_group"].isin(["20-24", "25-29"]), "persons"] = 0
+    wrong.loc[oslo & (obs["age_group"] == "67-79") & (obs["sex"] == "female"), "persons"] += moved
+    m = ages.summary([wrong])
+    assert m["20–29"]["2025"]["mae_points"] > 0 and m["67+"]["2025"]["mae_points"] > 0
+    assert m["20–29"]["2015"]["mae_points"] == 0
+    assert "| 20–29 |" in "\n".join(ages.markdown(m))
