@@ -3,7 +3,9 @@
 Prints, for some years, the domestic moves from Oslo to today's Akershus and back (SSB's flow
 table for 2010: 12,993 and 9,238), and where refugees who arrived in 2006–2009 go when they
 leave their first kommune within five years: the share to Oslo (IMDi: about one in four of
-the refugees settled 2005–2014 who moved on went to Oslo) and to Akershus. It backs the
+the refugees settled 2005–2014 who moved on went to Oslo) and to Akershus, in all and by the
+life stage they moved in (family: a household with children; else young up to 29, adult,
+senior from 67, as the move decision's stages). It backs the
 community terms' references (``sim/params/migration/community_*.yaml``).
 
     .venv/bin/python benchmarks/check_onward_moves.py [--persons-per-agent 5]
@@ -18,6 +20,7 @@ import json
 import numpy as np
 
 from sim.calibrate import BACKCAST
+from sim.choice import STAGES
 from sim.model import SettlementModel
 from sim.population import Kind, Subtype
 from sim.scenario import load_scenario, parse_scenario
@@ -41,8 +44,9 @@ def follow(model: SettlementModel) -> tuple[list, dict]:
     oslo = int(np.flatnonzero(codes == "0301")[0])
     akershus = np.array([c.startswith("32") for c in codes])
     ppa = model.persons_per_agent
-    flows, first, left = [], {}, {}
+    flows, first, left, stage_of = [], {}, {}, {}
     moves = model._domestic_moves
+    child_max = model.params.value("households.child_max_age")
 
     def recorded():
         pop = model.population
@@ -50,19 +54,33 @@ def follow(model: SettlementModel) -> tuple[list, dict]:
                              & (pop.arrival_year >= COHORT[0]) & (pop.arrival_year <= COHORT[1]))
         for pid, k in zip(pop.pid[new].tolist(), pop.kommune[new].tolist(), strict=True):
             first.setdefault(pid, k)
+        with_children = np.zeros(pop.next_household, dtype=bool)
+        with_children[pop.household[pop.age <= child_max]] = True
+        family = with_children[pop.household]          # before the moves regroup anyone
+        age = pop.age.copy()
         mv = moves()
         o, d = mv.origin, mv.destination
         flows.append((model.year, int(((o == oslo) & akershus[d]).sum()) * ppa,
                       int((akershus[o] & (d == oslo)).sum()) * ppa))
-        for pid, dest, arrived in zip(pop.pid[mv.rows].tolist(), d.tolist(),
-                                      pop.arrival_year[mv.rows].tolist(), strict=True):
+        for row, pid, dest, arrived in zip(mv.rows.tolist(), pop.pid[mv.rows].tolist(),
+                                           d.tolist(), pop.arrival_year[mv.rows].tolist(),
+                                           strict=True):
             if pid in first and pid not in left and model.year - arrived < WITHIN_YEARS:
                 left[pid] = dest
+                stage_of[pid] = _stage(family, age, row)
         return mv
 
     model._domestic_moves = recorded
     model.run()
-    return flows, {"oslo": oslo, "akershus": akershus, "destinations": list(left.values())}
+    return flows, {"oslo": oslo, "akershus": akershus, "destinations": list(left.values()),
+                   "stages": [stage_of[pid] for pid in left]}
+
+
+def _stage(family: np.ndarray, age: np.ndarray, row: int) -> str:
+    """The life stage a person moved in (sim.migration.unit_types' rule, by own age)."""
+    if family[row]:
+        return STAGES[1]
+    return STAGES[0] if age[row] <= 29 else STAGES[3] if age[row] >= 67 else STAGES[2]
 
 
 def main() -> None:
@@ -80,6 +98,13 @@ def main() -> None:
           f"{WITHIN_YEARS} years: {len(dest) * args.persons_per_agent:,}; to Oslo "
           f"{100 * (dest == onward['oslo']).mean():.1f} %, to Akershus "
           f"{100 * onward['akershus'][dest].mean():.1f} %")
+    stages = np.array(onward["stages"])
+    for stage in STAGES:
+        at = dest[stages == stage]
+        if len(at):
+            print(f"  {stage}: {100 * len(at) / len(dest):.0f} % of them; to Oslo "
+                  f"{100 * (at == onward['oslo']).mean():.1f} %, to Akershus "
+                  f"{100 * onward['akershus'][at].mean():.1f} %")
 
 
 if __name__ == "__main__":
