@@ -16,10 +16,10 @@ The age groups are SSB's, merged into groups that follow the move decision's lif
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from sim import data
+from sim.uncertainty import pearson
 
 # broad groups of the data pack's age groups; the young and the 30–39 are the main movers
 GROUPS = {"0–15": ["0-5", "6-15"], "16–19": ["16-19"], "20–29": ["20-24", "25-29"],
@@ -50,11 +50,6 @@ def observed_shares() -> pd.DataFrame:
     return _shares(data.population_by_age(), "population")
 
 
-def _r(a: pd.Series, b: pd.Series) -> float:
-    frame = pd.concat([a, b], axis=1, join="inner").dropna()
-    return float(np.corrcoef(frame.iloc[:, 0], frame.iloc[:, 1])[0, 1])
-
-
 def summary(age_structures: list[pd.DataFrame]) -> dict:
     """Per broad group: r and mean absolute error (points) of the shares in each of YEARS,
     and r of their change between them (JSON-ready)."""
@@ -66,9 +61,9 @@ def summary(age_structures: list[pd.DataFrame]) -> dict:
             sim[group].unstack("year").index)
         row = {}
         for y in YEARS:
-            row[str(y)] = {"r": _r(s[y], o[y]),
+            row[str(y)] = {"r": pearson(s[y], o[y]),
                            "mae_points": float(POINTS * (s[y] - o[y]).abs().mean())}
-        row["change_r"] = _r(s[y1] - s[y0], o[y1] - o[y0])
+        row["change_r"] = pearson(s[y1] - s[y0], o[y1] - o[y0])
         out[group] = row
     return out
 

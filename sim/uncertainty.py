@@ -38,6 +38,15 @@ def _aligned(*series: pd.Series) -> list[np.ndarray]:
     return [frame.iloc[:, i].to_numpy() for i in range(frame.shape[1])]
 
 
+def pearson(a: pd.Series, b: pd.Series) -> float:
+    """Pearson r over the kommuner both series have (finite values); NaN when either has no
+    variation."""
+    x, y = _aligned(a, b)
+    if len(x) < 2 or np.std(x) == 0 or np.std(y) == 0:
+        return math.nan
+    return float(np.corrcoef(x, y)[0, 1])
+
+
 def corrected_r(sim: pd.Series, runs: pd.DataFrame, obs: pd.Series) -> float:
     """r between ``sim`` (the mean over the runs, per kommune) and ``obs``, corrected for
     the run-to-run noise left in the mean; ``runs`` holds one column per run. NaN with fewer
@@ -77,9 +86,8 @@ def summary(sim: pd.Series, runs: pd.DataFrame, obs: pd.Series, reference: pd.Se
             ) -> dict:
     """The uncertainty of the out-of-sample verdict (JSON-ready): the model's r, each run's,
     the corrected r, and the model-minus-trend difference with its interval."""
-    r_model = float(np.corrcoef(*_aligned(sim, obs))[0, 1])
-    r_reference = float(np.corrcoef(*_aligned(reference, obs))[0, 1])
-    single = [float(np.corrcoef(*_aligned(runs[c], obs))[0, 1]) for c in runs.columns]
+    r_model, r_reference = pearson(sim, obs), pearson(reference, obs)
+    single = [pearson(runs[c], obs) for c in runs.columns]
     lo, hi = difference_interval(sim, reference, obs)
     return {"runs": int(runs.shape[1]), "r": r_model, "single_run_r": single,
             "r_infinite_runs": corrected_r(sim, runs, obs),

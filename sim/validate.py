@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim import ages, data, uncertainty
+from sim.uncertainty import pearson
 
 # ----- periods and targets (from the validation issue) --------------------------------------
 IN_SAMPLE = (2006, 2015)        # calibration period: coefficients fitted on these years only
@@ -115,16 +116,6 @@ def centrality_reference(target: tuple[int, int] = OUT_OF_SAMPLE) -> pd.Series:
     growth = observed_growth(*target)
     cls = centrality_classes().reindex(growth.index)
     return cls.map(growth.groupby(cls).mean()).rename("centrality_class")
-
-
-def pearson(a: pd.Series, b: pd.Series) -> float:
-    """Pearson r over the kommuner both series have; NaN when either has no variation."""
-    x, y = a.align(b, join="inner")
-    ok = np.isfinite(x.to_numpy(float)) & np.isfinite(y.to_numpy(float))
-    x, y = x.to_numpy(float)[ok], y.to_numpy(float)[ok]
-    if len(x) < 2 or np.std(x) == 0 or np.std(y) == 0:
-        return math.nan
-    return float(np.corrcoef(x, y)[0, 1])
 
 
 def share_declining(growth: pd.Series) -> float:
