@@ -20,7 +20,7 @@ import json
 import numpy as np
 
 from sim.calibrate import BACKCAST
-from sim.choice import STAGES
+from sim.choice import STAGES, life_stage
 from sim.model import SettlementModel
 from sim.population import Kind, Subtype
 from sim.scenario import load_scenario, parse_scenario
@@ -56,8 +56,8 @@ def follow(model: SettlementModel) -> tuple[list, dict]:
             first.setdefault(pid, k)
         with_children = np.zeros(pop.next_household, dtype=bool)
         with_children[pop.household[pop.age <= child_max]] = True
-        family = with_children[pop.household]          # before the moves regroup anyone
-        age = pop.age.copy()
+        # each person's stage before the moves regroup anyone (by own age, not the decider's)
+        stage = life_stage(pop.age, with_children[pop.household])
         mv = moves()
         o, d = mv.origin, mv.destination
         flows.append((model.year, int(((o == oslo) & akershus[d]).sum()) * ppa,
@@ -67,20 +67,13 @@ def follow(model: SettlementModel) -> tuple[list, dict]:
                                            strict=True):
             if pid in first and pid not in left and model.year - arrived < WITHIN_YEARS:
                 left[pid] = dest
-                stage_of[pid] = _stage(family, age, row)
+                stage_of[pid] = STAGES[stage[row]]
         return mv
 
     model._domestic_moves = recorded
     model.run()
     return flows, {"oslo": oslo, "akershus": akershus, "destinations": list(left.values()),
                    "stages": [stage_of[pid] for pid in left]}
-
-
-def _stage(family: np.ndarray, age: np.ndarray, row: int) -> str:
-    """The life stage a person moved in (sim.migration.unit_types' rule, by own age)."""
-    if family[row]:
-        return STAGES[1]
-    return STAGES[0] if age[row] <= 29 else STAGES[3] if age[row] >= 67 else STAGES[2]
 
 
 def main() -> None:

@@ -57,8 +57,8 @@ def summary(age_structures: list[pd.DataFrame]) -> dict:
     y0, y1 = YEARS
     out = {}
     for group in GROUPS:
-        s, o = sim[group].unstack("year"), obs[group].unstack("year").reindex(
-            sim[group].unstack("year").index)
+        s = sim[group].unstack("year")
+        o = obs[group].unstack("year").reindex(s.index)
         row = {}
         for y in YEARS:
             row[str(y)] = {"r": pearson(s[y], o[y]),

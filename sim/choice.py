@@ -39,9 +39,17 @@ import numpy as np
 from sim.parameters import ParameterSet
 
 STAGES = ("young", "family", "adult", "senior")
+YOUNG_MAX_AGE = 29    # years: a mover without children is young up to this age (DESIGN.md)
+SENIOR_MIN_AGE = 67   # years: and a senior from this one (the general retirement age, NAV)
 REASONS = ("job", "housing", "ties", "place", "home", "policy", "other")
 # origin (Norwegian-born, immigrant) x stage x tenure (renter, owner) x employment (no, yes)
 N_TYPES = 2 * len(STAGES) * 2 * 2
+
+
+def life_stage(age: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """Index into STAGES: ``family`` when the mover has children with them, else by age."""
+    return np.where(family, 1, np.where(age <= YOUNG_MAX_AGE, 0,
+                                        np.where(age >= SENIOR_MIN_AGE, 3, 2)))
 
 
 def type_index(stage: np.ndarray, owner: np.ndarray, employed: np.ndarray,

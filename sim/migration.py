@@ -149,7 +149,7 @@ def unit_types(pop: Population, deciders: np.ndarray, leaving: np.ndarray,
     person."""
     age = pop.age[deciders]
     family = facts.with_children[pop.household[deciders]] & ~leaving
-    stage = np.where(family, 1, np.where(age <= 29, 0, np.where(age >= 67, 3, 2)))
+    stage = choice.life_stage(age, family)
     owner = np.where(leaving, 0, pop.owner[deciders])
     immigrant = pop.kind[deciders] == Kind.IMMIGRANT
     return choice.type_index(stage, owner, pop.employed[deciders], immigrant)
