@@ -109,6 +109,8 @@ class WorkerPool:
 
         def report(job: int, year: int) -> None:
             while reported[job] < min(year, specs[job].end_year):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()          # no progress is reported after a cancel
                 reported[job] += 1
                 on_year(job, reported[job])
 
