@@ -9,7 +9,8 @@ lived in their first kommune four years on. Three documented facts hold them:
 * **the introduction programme**: since 2005 refugees (and the family who join them) take
   part in a two-year introduction programme in the kommune that settled them, and lose its
   benefit if they move without the kommune's agreement; in those years they consider a move
-  only ``immigration.introduction_move_factor`` times as often;
+  only ``immigration.introduction_move_factor`` times as often. People displaced from
+  Ukraine (most refugees arriving from 2022) have a programme of about one year;
 * **newcomers' mobility**: immigrants' chance to consider a move is scaled by
   ``migration.immigrant_move_factor`` (calibrated so that about three in four refugees still
   live in their settlement kommune five years on, as SSB measured for those settled in 2005);
@@ -30,6 +31,14 @@ from sim.parameters import ParameterSet
 from sim.population import Kind, Population, Subtype
 
 
+def programme_years(arrival_year: np.ndarray, params: ParameterSet) -> np.ndarray:
+    """Years of the introduction programme for refugees arriving in each ``arrival_year``
+    (``immigration.introduction_years``, a path by year of arrival)."""
+    years, where = np.unique(arrival_year, return_inverse=True)
+    path = params["immigration.introduction_years"]
+    return np.array([path.at(int(y)) for y in years])[where]
+
+
 def move_factor(pop: Population, heads: np.ndarray, year: int, params: ParameterSet,
                 centrality: np.ndarray) -> np.ndarray:
     """Factor on each head's chance to consider moving (1 for Norwegian-born heads);
@@ -39,7 +48,9 @@ def move_factor(pop: Population, heads: np.ndarray, year: int, params: Parameter
     factor[imm] = params.value("migration.immigrant_move_factor")
     years_here = year - pop.arrival_year[heads]
     refugee = imm & (pop.subtype[heads] == Subtype.REFUGEE)
-    in_programme = refugee & (years_here < params.value("immigration.introduction_years"))
+    in_programme = np.zeros(len(heads), dtype=bool)
+    r = np.flatnonzero(refugee)
+    in_programme[r] = years_here[r] < programme_years(pop.arrival_year[heads[r]], params)
     factor[in_programme] *= params.value("immigration.introduction_move_factor")
     table = params.value("immigration.refugee_onward_factor_by_centrality")
     by_kommune = np.array([float(table[c]) for c in centrality])

@@ -23,7 +23,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from sim import choice, migration
+from sim import choice, migration, newcomers
 from sim.labour import BASIC, S
 from sim.model import SettlementModel
 from sim.population import Kind, Subtype
@@ -466,6 +466,25 @@ def _immigrant_leaving(name: str, group: Callable[[pd.DataFrame, int], np.ndarra
             left[arm].append(rate(p, first_two, "left"))
             left[f"{arm}_emigrated"].append(rate(p, first_two, "gone"))
     return left
+
+
+def test_refugees_displaced_from_ukraine_leave_the_programme_after_one_year():
+    """The introduction programme holds refugees in the kommune that settled them for two
+    years; refugees arriving from 2022 (people displaced from Ukraine, whose programme lasts
+    about a year) are free to move on in their second year already."""
+    model = SettlementModel(scenario(SEEDS[0]))
+    pop = model.population
+    heads = np.flatnonzero(pop.household_heads() & (pop.kind == Kind.IMMIGRANT))
+    assert len(heads) > 50
+    pop.subtype[heads] = Subtype.REFUGEE
+
+    def factor(arrived: int, year: int) -> np.ndarray:
+        pop.arrival_year[heads] = arrived
+        return newcomers.move_factor(pop, heads, year, model.params, model.geo.centrality)
+
+    assert np.allclose(factor(2016, 2016), factor(2023, 2023))      # both in the programme
+    assert (factor(2016, 2017) < 0.5 * factor(2023, 2024)).all()    # only 2016's still in it
+    assert np.allclose(factor(2016, 2018), factor(2023, 2025))      # both out of it
 
 
 def test_employed_immigrants_are_less_likely_to_emigrate_or_move_on():
