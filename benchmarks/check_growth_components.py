@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.uncertainty import pearson
-from sim.validate import IN_SAMPLE, OUT_OF_SAMPLE, observed_wide
+from sim.validate import IN_SAMPLE, OUT_OF_SAMPLE, _growth, observed_growth
 
 DECADE = 10   # years: components are per person and per ten years
 COMPONENTS = {
@@ -58,11 +58,8 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="a livskraft validate --out folder")
     args = parser.parse_args()
     k = mean_run(args.folder)
-    observed = observed_wide()
-    o0, o1 = OUT_OF_SAMPLE
-    obs = observed[o1] / observed[o0] - 1          # growth, as the validation report's r
-    population = k["population"].unstack("year").reindex(obs.index)
-    sim = population[o1] / population[o0] - 1
+    obs = observed_growth(*OUT_OF_SAMPLE)           # growth, as the validation report's r
+    sim = _growth(k["population"].unstack("year"), *OUT_OF_SAMPLE).reindex(obs.index)
     inside = components(k, *IN_SAMPLE).reindex(obs.index)
     outside = components(k, *OUT_OF_SAMPLE).reindex(obs.index)
     print(f"out-of-sample r of the model: {pearson(sim, obs):.3f}")
