@@ -43,7 +43,9 @@ def test_runs_are_registered_listed_shown_and_diffed(tmp_path):
     listing = runner.invoke(app, ["runs", "list"])
     assert listing.exit_code == 0 and new in listing.output and "complete" in listing.output
 
-    shown = runner.invoke(app, ["runs", "show", new[:17]])           # a unique beginning
+    # a unique beginning of the id: the two runs may share the same second and more
+    unique = next(new[:n] for n in range(1, len(new) + 1) if not old.startswith(new[:n]))
+    shown = runner.invoke(app, ["runs", "show", unique])
     assert shown.exit_code == 0, shown.output
     kommuner = pd.read_csv(tmp_path / "run4" / "kommuner.csv")
     last = kommuner[kommuner["year"] == 2028]
