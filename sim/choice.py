@@ -12,6 +12,7 @@ multinomial logit. The utility of destination d has named terms:
 * ``policy``: what policies in force in d add (tax relief, relocation bonus, …);
 * ``ties``: the mover's social ties living in d;
 * ``home``: the pull of the kommune a Norwegian-born mover grew up in;
+* ``study`` (students only, ``sim.education``): the pull of a study town;
 * ``community`` (immigrant movers only): how many earlier immigrants live within reach of
   d (for families and adults the city region around it, for the young d itself), the
   communities and networks immigrants move to (counted as a ``ties`` reason);
@@ -21,7 +22,8 @@ multinomial logit. The utility of destination d has named terms:
 Staying is one of the choices (a move within the kommune), so ties and home hold people too.
 
 Movers are grouped into types (origin × life stage × tenure × employment, origin being
-Norwegian-born or immigrant); the dense terms are arrays
+Norwegian-born or immigrant; students are a life stage that weighs places as the young do);
+the dense terms are arrays
 ``[type, kommune]``. Ties and home touch only a few kommuner per mover, so they are added as
 sparse corrections to the type's base probabilities: exact, and fully vectorised.
 
@@ -38,18 +40,27 @@ import numpy as np
 
 from sim.parameters import ParameterSet
 
-STAGES = ("young", "family", "adult", "senior")
+STAGES = ("young", "family", "adult", "senior", "student")
+WEIGHS_AS = {"student": "young"}   # students weigh places as other young movers do
 YOUNG_MAX_AGE = 29    # years: a mover without children is young up to this age (DESIGN.md)
 SENIOR_MIN_AGE = 67   # years: and a senior from this one (the general retirement age, NAV)
-REASONS = ("job", "housing", "ties", "place", "home", "policy", "other")
+REASONS = ("job", "housing", "ties", "place", "home", "policy", "study", "other")
 # origin (Norwegian-born, immigrant) x stage x tenure (renter, owner) x employment (no, yes)
 N_TYPES = 2 * len(STAGES) * 2 * 2
 
 
-def life_stage(age: np.ndarray, family: np.ndarray) -> np.ndarray:
-    """Index into STAGES: ``family`` when the mover has children with them, else by age."""
-    return np.where(family, 1, np.where(age <= YOUNG_MAX_AGE, 0,
-                                        np.where(age >= SENIOR_MIN_AGE, 3, 2)))
+def life_stage(age: np.ndarray, family: np.ndarray,
+               student: np.ndarray | None = None) -> np.ndarray:
+    """Index into STAGES: ``family`` when the mover has children with them, ``student`` for
+    students (``sim.education.is_student``), else by age."""
+    stage = np.where(family, 1, np.where(age <= YOUNG_MAX_AGE, 0,
+                                         np.where(age >= SENIOR_MIN_AGE, 3, 2)))
+    return stage if student is None else np.where(student & ~family, 4, stage)
+
+
+def weighs_as(stage: str) -> str:
+    """The life stage whose weights (parameter tables by stage) ``stage`` uses."""
+    return WEIGHS_AS.get(stage, stage)
 
 
 def type_index(stage: np.ndarray, owner: np.ndarray, employed: np.ndarray,
@@ -85,6 +96,7 @@ class PlaceView:
     place_effect: np.ndarray    # calibrated utility
     policy: np.ndarray          # [type, kommune] utility from policies in force
     community: np.ndarray       # [stage, kommune] log immigrants within reach, relative
+    study: np.ndarray           # utility a student gets from a study town (0 elsewhere)
 
 
 def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
@@ -94,7 +106,7 @@ def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
     w = params.value("migration.stage_weights")
 
     def by_stage(name: str) -> np.ndarray:
-        return np.array([float(w[name][STAGES[s]]) for s in stage])[:, None]
+        return np.array([float(w[name][weighs_as(STAGES[s])]) for s in stage])[:, None]
 
     job_w = np.where(employed == 1, by_stage("job_employed")[:, 0],
                      by_stage("job_seeking")[:, 0])[:, None]
@@ -113,7 +125,9 @@ def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
     size = params.value("migration.size_coefficient") * np.log(np.maximum(view.dwellings, 1.0))
     community = (immigrant_type(t)[:, None]
                  * params.value("migration.community_coefficient") * view.community[stage])
+    study = (stage == STAGES.index("student"))[:, None] * view.study[None, :]
     return {"job": job, "housing": housing, "place": place, "policy": view.policy,
+            "study": study,
             "size": np.broadcast_to(size[None, :], job.shape), "community": community}
 
 

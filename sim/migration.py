@@ -8,8 +8,9 @@ This module owns moves between kommuner. Each year
    owning, children at school, meeting places, the kommune's attitude). The factors shift
    who considers a move, not how many: the calibrated age profile sets the number;
 2. young adults living in someone else's household consider leaving home on their own;
-3. each mover chooses a destination by random utility (``sim.choice``), and the move records
-   its deciding reason;
+3. each mover chooses a destination by random utility (``sim.choice``; young movers of
+   19–23 may be students, drawn also to study towns: ``sim.education``), and the move
+   records its deciding reason;
 4. the household moves: an owner stays an owner where they can afford it, people who change
    commuting region leave their job (remote workers keep it), a young adult who leaves home
    keeps a tie to it, and a Norwegian-born person back in their home kommune is a Returnee.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import choice, housing, network
+from sim import choice, education, housing, network
 from sim.parameters import ParameterSet
 from sim.population import NO_KOMMUNE, Kind, Population, chance
 
@@ -144,12 +145,14 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
 
 
 def unit_types(pop: Population, deciders: np.ndarray, leaving: np.ndarray,
-               facts: HouseholdFacts) -> np.ndarray:
+               facts: HouseholdFacts, year: int, params: ParameterSet,
+               rng: np.random.Generator) -> np.ndarray:
     """Mover type (origin x life stage x tenure x employment) from each unit's deciding
-    person."""
+    person; young movers are students by chance (``sim.education``)."""
     age = pop.age[deciders]
     family = facts.with_children[pop.household[deciders]] & ~leaving
-    stage = choice.life_stage(age, family)
+    stage = choice.life_stage(age, family, education.is_student(age, family, year, params,
+                                                                rng))
     owner = np.where(leaving, 0, pop.owner[deciders])
     immigrant = pop.kind[deciders] == Kind.IMMIGRANT
     return choice.type_index(stage, owner, pop.employed[deciders], immigrant)
@@ -161,14 +164,14 @@ def move(pop: Population, model_view, params: ParameterSet, rng: np.random.Gener
 
     ``model_view`` supplies this year's ``terms`` and ``cum`` (from sim.choice), household
     ``facts``, the ``multiplier`` per household head, ``heads``, ``region`` per kommune,
-    ``price``, ``wage`` and ``remote`` (person mask of remote workers)."""
+    ``price``, ``wage``, ``remote`` (person mask of remote workers) and ``year``."""
     v = model_view
     rows, unit = select_movers(pop, v.multiplier, v.heads, v.facts, params, rng)
     _, first, inverse = np.unique(unit, return_index=True, return_inverse=True)
     deciders = rows[first]
     leaving = unit[first] < 0
     origin_u = pop.kommune[deciders].astype(np.int64)
-    types = unit_types(pop, deciders, leaving, v.facts)
+    types = unit_types(pop, deciders, leaving, v.facts, v.year, params, rng)
     home = np.where(pop.kind[deciders] == Kind.IMMIGRANT, -1, pop.home[deciders]).astype(
         np.int64)
     sparse = choice.sparse_pulls(network.tie_kommune_runs(pop, deciders), home, params)

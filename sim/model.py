@@ -4,7 +4,8 @@ One ``step()`` is one calendar year, in this order:
 
 1. labour market: jobs change by sector trend and local demand, then matching within
    commuting regions; housing: prices, rents and construction respond, renters buy;
-2. domestic moves (``sim.migration``, choices in ``sim.choice``) with their reasons;
+2. domestic moves (``sim.migration``, choices in ``sim.choice``) with their reasons, the
+   education moves of the young among them (``sim.education``);
 3. deaths (life tables, by age on 1 January) and emigration (immigrants' stay-factors lower
    it), taken out of the person table together; births to mothers still here; ageing;
    immigration (labour immigrants go where the vacancies are, refugees by a settlement key);
@@ -28,7 +29,17 @@ import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from sim import choice, demography, immigration, labour, migration, network, newcomers, spinup
+from sim import (
+    choice,
+    demography,
+    education,
+    immigration,
+    labour,
+    migration,
+    network,
+    newcomers,
+    spinup,
+)
 from sim.agents import AGENT_CLASS, PersonSet
 from sim.households import form_couples, form_households
 from sim.housing import HousingMarket
@@ -179,7 +190,9 @@ class SettlementModel(mesa.Model):
             amenity=places.amenity,
             nature=places.nature(persons), school_access=places.school_access(),
             service=places.service_level, place_effect=places.place_effect,
-            policy=self.policy_terms, community=self._immigrant_community())
+            policy=self.policy_terms, community=self._immigrant_community(),
+            study=education.study_pull(self.geo.codes, self.housing.dwellings,
+                                       self.persons_per_agent, self.params))
 
     def _immigrant_community(self) -> np.ndarray:
         """Per life stage and kommune: log of the immigrants within that stage's reach,
@@ -192,8 +205,8 @@ class SettlementModel(mesa.Model):
         if self._community_reach is None:
             scales = self.params.value("migration.community_distance_scale_km")
             self._community_reach = [
-                np.exp(-self.geo.distance_km / float(scales[stage])) if float(scales[stage]) > 0
-                else np.eye(k) for stage in choice.STAGES]
+                np.exp(-self.geo.distance_km / float(scales[s])) if float(scales[s]) > 0
+                else np.eye(k) for s in map(choice.weighs_as, choice.STAGES)]
         within_reach = np.array([reach @ imm for reach in self._community_reach])
         return np.log(within_reach / within_reach.mean(axis=1, keepdims=True))
 
@@ -216,7 +229,7 @@ class SettlementModel(mesa.Model):
         view = SimpleNamespace(terms=terms, cum=cum, facts=facts, heads=heads,
                                multiplier=multiplier, region=self.labour.region,
                                price=self.housing.price, wage=self.labour.wage,
-                               remote=self.remote)
+                               remote=self.remote, year=self.year)
         return migration.move(pop, view, params, self.rng)
 
     def _deaths_and_emigration(self) -> tuple[np.ndarray, np.ndarray]:
