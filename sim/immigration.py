@@ -19,6 +19,7 @@ from sim.parameters import ParameterSet
 from sim.population import Kind, Population, Subtype, chance, stochastic_round
 
 SUBTYPES = {"labour": Subtype.LABOUR, "refugee": Subtype.REFUGEE, "family": Subtype.FAMILY}
+ADULT_AGE = 18   # years: SSB counts the displaced from Ukraine as children under 18
 
 
 @cache
@@ -134,14 +135,29 @@ def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
     return {Subtype.LABOUR: labour, Subtype.FAMILY: by_stock, Subtype.REFUGEE: refugees}
 
 
-def _arrival_ages(n: int, params: ParameterSet, rng: np.random.Generator) -> np.ndarray:
-    table = params.value("immigration.age_distribution")
-    groups = [(int(k.split("-")[0]), int(k.split("-")[1])) for k in table]
-    shares = np.array([float(v) for v in table.values()])
-    g = rng.choice(len(groups), size=n, p=shares / shares.sum())
-    lo = np.array([a for a, _ in groups])[g]
-    hi = np.array([b for _, b in groups])[g]
-    return (lo + np.floor(rng.random(n) * (hi - lo + 1))).astype(np.int16)
+def _arrival_ages(n: int, params: ParameterSet, rng: np.random.Generator,
+                  youngest: int = 0) -> np.ndarray:
+    """Ages from ``immigration.age_distribution``; with ``youngest``, only its ages from there
+    on (a band across it keeps the share of its ages at or above it)."""
+    bands = [(int(k.split("-")[0]), int(k.split("-")[1]), float(v))
+             for k, v in params.value("immigration.age_distribution").items()]
+    lo = np.array([max(a, youngest) for a, _, _ in bands])
+    hi = np.array([b for _, b, _ in bands])
+    shares = np.array([v * max(b - max(a, youngest) + 1, 0) / (b - a + 1) for a, b, v in bands])
+    g = rng.choice(len(bands), size=n, p=shares / shares.sum())
+    return (lo[g] + np.floor(rng.random(n) * (hi[g] - lo[g] + 1))).astype(np.int16)
+
+
+def displaced_ages_and_sexes(age: np.ndarray, sex: np.ndarray, displaced: np.ndarray,
+                             params: ParameterSet, rng: np.random.Generator) -> None:
+    """Redraw the age and sex of people displaced from Ukraine (in place): a third children
+    (``immigration.displaced_child_share``, half of them boys), adults mostly women."""
+    rows = np.flatnonzero(displaced)
+    child = rng.random(len(rows)) < params.value("immigration.displaced_child_share")
+    age[rows[child]] = rng.integers(0, ADULT_AGE, child.sum())
+    age[rows[~child]] = _arrival_ages(int((~child).sum()), params, rng, youngest=ADULT_AGE)
+    male = np.where(child, 0.5, params.value("immigration.displaced_adult_male_share"))
+    sex[rows] = (rng.random(len(rows)) < male).astype(sex.dtype)
 
 
 def subtype_shares(year: int, alternative: str, params: ParameterSet) -> dict[str, float]:
@@ -164,8 +180,10 @@ def arrive(pop: Population, year: int, total_persons: float, persons_per_agent: 
     """Add immigrant agents for ``total_persons`` arrivals; returns their rows.
 
     Each arrival gets a subtype (``immigration.subtype_shares``), an age
-    (``immigration.age_distribution``) and a sex; arrivals of one subtype in one kommune form
-    households together; children arrive with a parent.
+    (``immigration.age_distribution``) and a sex; refugees displaced from Ukraine (from 2022,
+    ``immigration.displaced_share_of_refugees``) have their own mix of ages and sexes.
+    Arrivals of one subtype in one kommune form households together; children arrive with a
+    parent.
     """
     n = int(stochastic_round(np.array([total_persons / persons_per_agent]), rng)[0])
     if n == 0 or weights is None:
@@ -177,6 +195,10 @@ def arrive(pop: Population, year: int, total_persons: float, persons_per_agent: 
         rng.choice(len(names), size=n, p=p / p.sum())]
     age = _arrival_ages(n, params, rng)
     sex = (rng.random(n) < params.value("immigration.male_share")).astype(np.int8)
+    displaced_share = params.value("immigration.displaced_share_of_refugees", year)
+    if displaced_share > 0:      # (no draw otherwise: the years before 2022 stay as they were)
+        displaced = (subtype == Subtype.REFUGEE) & (rng.random(n) < displaced_share)
+        displaced_ages_and_sexes(age, sex, displaced, params, rng)
     household = form_households(subtype.astype(np.int64), age, sex,
                                 pop.new_household_ids(n), rng, params)
     # a household settles in one kommune, drawn by its subtype's settlement weights
