@@ -12,7 +12,8 @@ from sim import choice
 from sim.labour import BASIC, S
 from sim.policies.base import Policy, persons
 
-WORKING_STAGES = (0, 1, 2)   # young, family, adult (not seniors)
+# the working-age stages: not seniors, and not students (who move for their studies)
+WORKING_STAGES = tuple(choice.STAGES.index(s) for s in ("young", "family", "adult"))
 
 
 def income_coefficient(model) -> float:
