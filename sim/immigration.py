@@ -20,6 +20,8 @@ from sim.population import Kind, Population, Subtype, chance, stochastic_round
 
 SUBTYPES = {"labour": Subtype.LABOUR, "refugee": Subtype.REFUGEE, "family": Subtype.FAMILY}
 ADULT_AGE = 18   # years: SSB counts the displaced from Ukraine as children under 18
+# share of boys among the displaced children (SSB 2023: "about equally each sex")
+DISPLACED_CHILD_MALE_SHARE = 0.5
 
 
 @cache
@@ -156,7 +158,8 @@ def displaced_ages_and_sexes(age: np.ndarray, sex: np.ndarray, displaced: np.nda
     child = rng.random(len(rows)) < params.value("immigration.displaced_child_share")
     age[rows[child]] = rng.integers(0, ADULT_AGE, child.sum())
     age[rows[~child]] = _arrival_ages(int((~child).sum()), params, rng, youngest=ADULT_AGE)
-    male = np.where(child, 0.5, params.value("immigration.displaced_adult_male_share"))
+    male = np.where(child, DISPLACED_CHILD_MALE_SHARE,
+                    params.value("immigration.displaced_adult_male_share"))
     sex[rows] = (rng.random(len(rows)) < male).astype(sex.dtype)
 
 
