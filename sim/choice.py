@@ -55,7 +55,8 @@ def life_stage(age: np.ndarray, family: np.ndarray,
     students (``sim.education.is_student``), else by age."""
     stage = np.where(family, 1, np.where(age <= YOUNG_MAX_AGE, 0,
                                          np.where(age >= SENIOR_MIN_AGE, 3, 2)))
-    return stage if student is None else np.where(student & ~family, 4, stage)
+    return stage if student is None else np.where(student & ~family,
+                                                  STAGES.index("student"), stage)
 
 
 def weighs_as(stage: str) -> str:

@@ -5,9 +5,10 @@ people of that age (``education.student_share``, scaled by year with
 ``education.student_share_trend``). Students weigh places as other young movers do, and the
 study towns (``education.study_places``: kommuner with a university or university college)
 draw them in addition, in proportion to the students living there (``sim.choice``, stage
-``student``, reason ``study``). After their
-studies they move again as young adults, so where they settle follows jobs, housing, ties
-and home like everyone else's choice.
+``student``, reason ``study``). After their studies they move again as young adults, so
+where they settle follows jobs, housing, ties and home like everyone else's choice.
+Immigrant movers are students with the same chance (SSB's shares for immigrants are
+lower; left as a simplification).
 """
 
 from __future__ import annotations
