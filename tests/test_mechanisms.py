@@ -163,8 +163,8 @@ Change = Callable[[SettlementModel, pd.DataFrame], None]
 
 
 def run(seed: int, immigration: str = "main", change: Change | None = None,
-        years: int = YEARS) -> Trace:
-    model = SettlementModel(scenario(seed, immigration))
+        years: int = YEARS, parameters: dict | None = None) -> Trace:
+    model = SettlementModel(scenario(seed, immigration, parameters))
     trace = Trace(model)
     if change is not None:
         change(model, trace.start)
@@ -477,15 +477,7 @@ def test_young_people_move_to_a_study_town_at_19_to_23():
     college = {"education.study_places": {TOWN: 3000}}
     young, older = [], []
     for seed in SEEDS:
-        runs = []
-        for parameters in (None, college):
-            model = SettlementModel(scenario(seed, parameters=parameters))
-            trace = Trace(model)
-            for _ in range(YEARS):
-                trace.step()
-            trace.close()
-            runs.append(trace)
-        ctl, trt = runs
+        ctl, trt = control(seed), run(seed, parameters=college)
         assert ctl.came_for(TOWN, "study") == 0 and trt.came_for(TOWN, "study") > 0, seed
 
         def into_town(t: Trace, lo: int, hi: int) -> int:
