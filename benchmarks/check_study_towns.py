@@ -19,19 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.ages import YEARS
-from sim.data import population_by_age
+from sim.ages import YEARS, observed_shares, simulated_shares
 from sim.parameters import ParameterSet
 from sim.uncertainty import pearson
 
-AGE_GROUPS = ("16-19", "20-24", "25-29")
-
-
-def shares(persons: pd.DataFrame, value: str) -> pd.DataFrame:
-    """Share of each kommune's population in each of AGE_GROUPS: rows (kommune, year)."""
-    total = persons.groupby(["kommunenummer", "year"])[value].sum()
-    by = persons.groupby(["kommunenummer", "year", "age_group"])[value].sum().unstack()
-    return by[list(AGE_GROUPS)].div(total, axis=0)
+AGE_GROUPS = {g: [g] for g in ("16-19", "20-24", "25-29")}   # the data pack's own groups
 
 
 def main() -> None:
@@ -41,11 +33,9 @@ def main() -> None:
     runs = sorted(args.folder.glob("backcast*/age_structure.csv"))
     if not runs:
         raise SystemExit(f"no backcast*/age_structure.csv under {args.folder}")
-    persons = pd.concat(pd.read_csv(f, dtype={"kommunenummer": str}) for f in runs)
-    persons = persons.groupby(["kommunenummer", "year", "age_group"], as_index=False)[
-        "persons"].mean()
-    sim = shares(persons, "persons")
-    obs = shares(population_by_age(), "population").reindex(sim.index)
+    sim = simulated_shares([pd.read_csv(f, dtype={"kommunenummer": str}) for f in runs],
+                           AGE_GROUPS)
+    obs = observed_shares(AGE_GROUPS).reindex(sim.index)
     towns = set(ParameterSet().value("education.study_places"))
     in_town = sim.index.get_level_values("kommunenummer").isin(towns)
     print(f"{len(runs)} runs; {len(towns)} study towns")

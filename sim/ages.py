@@ -28,26 +28,27 @@ YEARS = (2015, 2025)          # end of the calibration window, end of the out-of
 POINTS = 100.0                # a share as percentage points
 
 
-def _shares(persons: pd.DataFrame, value: str) -> pd.DataFrame:
-    """Share of each kommune's population in each broad group: rows (kommune, year),
-    columns the groups."""
-    by_group = {name: persons[persons["age_group"].isin(groups)]
+def _shares(persons: pd.DataFrame, value: str, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Share of each kommune's population in each group (``{name: data-pack age groups}``):
+    rows (kommune, year), columns the groups."""
+    by_group = {name: persons[persons["age_group"].isin(members)]
                 .groupby(["kommunenummer", "year"])[value].sum()
-                for name, groups in GROUPS.items()}
+                for name, members in groups.items()}
     total = persons.groupby(["kommunenummer", "year"])[value].sum()
     return pd.DataFrame({name: s / total for name, s in by_group.items()})
 
 
-def simulated_shares(age_structures: list[pd.DataFrame]) -> pd.DataFrame:
+def simulated_shares(age_structures: list[pd.DataFrame],
+                     groups: dict[str, list[str]] = GROUPS) -> pd.DataFrame:
     """The runs' mean persons by kommune, year and age group, as group shares."""
     mean = (pd.concat(age_structures)
             .groupby(["kommunenummer", "year", "age_group"], as_index=False)["persons"].sum())
     mean["persons"] /= len(age_structures)
-    return _shares(mean, "persons")
+    return _shares(mean, "persons", groups)
 
 
-def observed_shares() -> pd.DataFrame:
-    return _shares(data.population_by_age(), "population")
+def observed_shares(groups: dict[str, list[str]] = GROUPS) -> pd.DataFrame:
+    return _shares(data.population_by_age(), "population", groups)
 
 
 def summary(age_structures: list[pd.DataFrame]) -> dict:
