@@ -51,6 +51,7 @@ from sim.population import (
     Kind,
     Population,
     build_stock,
+    immigrant_factors,
     initial_home,
     initial_kinds,
     keep_freed_memory,
@@ -107,7 +108,8 @@ class SettlementModel(mesa.Model):
         geo, params, rng = self.geo, self.params, self.rng
         cols = build_stock(counts, geo.size, self.persons_per_agent, self.year,
                            params.value("population.oldest_cohort_growth"), rng)
-        cols.update(initial_kinds(cols["age"], cols["kommune"], geo.centrality, self.year,
+        factors = immigrant_factors(geo.codes, geo.centrality, self.year, params)
+        cols.update(initial_kinds(cols["age"], cols["kommune"], factors, self.year,
                                   params, rng))
         pop = Population()
         group = cols["kommune"].astype(np.int64) * 2 + (cols["kind"] == Kind.IMMIGRANT)

@@ -36,6 +36,9 @@ class Subtype(IntEnum):
 
 
 NO_KOMMUNE = -1
+# Years the two immigrant-share tables describe (see immigrant_factors and their yaml files).
+KOMMUNE_FACTOR_YEAR = 2002   # population.immigrant_factor_by_kommune: SSB, 1 January 2002
+CLASS_FACTOR_YEAR = 2024     # population.immigrant_factor_by_centrality: kommuneprofilen 2024
 
 # name -> dtype. Kommune columns hold the index of the kommune in the model's kommune table.
 COLUMNS: dict[str, np.dtype] = {
@@ -324,19 +327,37 @@ def age_sex_counts(year: int, codes: list[str]) -> dict[tuple[int, int, int], in
         df["kommunenummer"], df["age_group"], df["sex"], df["population"], strict=True)}
 
 
-def initial_kinds(age: np.ndarray, kommune: np.ndarray, centrality: np.ndarray, year: int,
+def immigrant_factors(codes: list[str], centrality: np.ndarray, year: int,
+                      params) -> np.ndarray:
+    """Each kommune's relative immigrant share in ``year`` (national share = 1).
+
+    The factor of its centrality class (``population.immigrant_factor_by_centrality``, as in
+    2024), except for the kommuner SSB's 2002 table lists
+    (``population.immigrant_factor_by_kommune``), whose own factor fades linearly into the
+    class factor between 2002 and 2024.
+    """
+    table = params.value("population.immigrant_factor_by_centrality")
+    factor = np.array([float(table[c]) for c in range(1, 7)])[np.asarray(centrality) - 1]
+    own = params.value("population.immigrant_factor_by_kommune")
+    weight = np.clip((CLASS_FACTOR_YEAR - year) / (CLASS_FACTOR_YEAR - KOMMUNE_FACTOR_YEAR),
+                     0.0, 1.0)
+    for i, code in enumerate(codes):
+        if code in own:
+            factor[i] = weight * float(own[code]) + (1 - weight) * factor[i]
+    return factor
+
+
+def initial_kinds(age: np.ndarray, kommune: np.ndarray, factor: np.ndarray, year: int,
                   params, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Which start persons are immigrants, their subtype and arrival year.
 
     The data pack has no immigrant share by kommune, so a person's chance is a relative share
-    by age (``population.immigrant_share_by_age``) times a factor by the kommune's centrality
-    class (``population.immigrant_factor_by_centrality``), scaled so that the national share
-    is ``population.immigrant_share_total`` of the start year.
+    by age (``population.immigrant_share_by_age``) times the kommune's relative immigrant
+    share ``factor`` (``immigrant_factors``), scaled so that the national share is
+    ``population.immigrant_share_total`` of the start year.
     """
     n = len(age)
-    factor_table = params.value("population.immigrant_factor_by_centrality")
-    factor = np.array([float(factor_table[c]) for c in range(1, 7)])[centrality[kommune] - 1]
-    relative = params.by_age("population.immigrant_share_by_age", age) * factor
+    relative = params.by_age("population.immigrant_share_by_age", age) * factor[kommune]
     target = params.value("population.immigrant_share_total", year)
     immigrant = chance(rng, np.minimum(relative * target / relative.mean(), 1.0))
     imm = np.flatnonzero(immigrant)
