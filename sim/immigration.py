@@ -109,14 +109,24 @@ def _share(x: np.ndarray) -> np.ndarray:
     return x / x.sum() if x.sum() > 0 else np.full(len(x), 1.0 / len(x))
 
 
+def arrival_factors(codes: list[str], params: ParameterSet) -> np.ndarray:
+    """Each kommune's factor on where labour and family immigrants land
+    (``immigration.arrival_factor_by_kommune``; 1 where not listed)."""
+    listed = params.value("immigration.arrival_factor_by_kommune")
+    return np.array([float(listed.get(code, 1.0)) for code in codes])
+
+
 def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
                        vacancies: np.ndarray | None = None,
-                       refugee_key: np.ndarray | None = None) -> dict[Subtype, np.ndarray]:
+                       refugee_key: np.ndarray | None = None,
+                       arrival_factor: np.ndarray | None = None) -> dict[Subtype, np.ndarray]:
     """Where each subtype of immigrant settles, as probabilities over kommuner.
 
     Labour immigrants go where the vacancies are (``immigration.vacancy_weight``) and
     otherwise where earlier immigrants live; family immigrants join the immigrant stock
-    (``immigration.network_weight`` mixes stock with population); refugees are settled by a
+    (``immigration.network_weight`` mixes stock with population); both are weighted by each
+    kommune's ``arrival_factor`` (``arrival_factors``: the capital draws more first arrivals
+    than its jobs and immigrants alone explain). Refugees are settled by a
     settlement key — by default population to the power ``immigration.refugee_size_elasticity``
     (IMDi settles refugees all over the country, small kommuner more per inhabitant than big
     ones), or the key a scenario gives.
@@ -129,6 +139,8 @@ def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
     if vacancies is not None and vacancies.sum() > 0:
         v = params.value("immigration.vacancy_weight")
         labour = v * _share(vacancies) + (1 - v) * by_stock
+    if arrival_factor is not None:
+        by_stock, labour = _share(by_stock * arrival_factor), _share(labour * arrival_factor)
     if refugee_key is None:      # the settlement key: dispersed, small kommuner take more
         size = pop.count_by_kommune(n_kommuner).astype(float)
         refugees = _share(size ** params.value("immigration.refugee_size_elasticity"))

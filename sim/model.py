@@ -86,6 +86,7 @@ class SettlementModel(mesa.Model):
         self.seeker_boost: np.ndarray | None = None   # job-search weight multiplier
         self.move_factor: np.ndarray | None = None    # chance to move on / emigrate
         self.refugee_key: np.ndarray | None = None    # settlement key over kommuner
+        self.arrival_factor = immigration.arrival_factors(self.geo.codes, self.params)
         self.facts: migration.HouseholdFacts | None = None  # households' facts this year
         self._community_reach: list | None = None  # per life stage: kommune x kommune
         spinup.spin_up(self, int(self.params.value("spinup.years")))
@@ -273,7 +274,8 @@ class SettlementModel(mesa.Model):
                                                  spec.immigration.yearly, params)
         weights = immigration.settlement_weights(pop, k, params,
                                                  self.labour.vacancies_by_kommune(),
-                                                 refugee_key=self.refugee_key)
+                                                 refugee_key=self.refugee_key,
+                                                 arrival_factor=self.arrival_factor)
         demography.age_one_year(pop)
         if spec.immigration.yearly is None:
             total_in *= self.area_share        # national totals, scaled to the area
