@@ -30,3 +30,21 @@ def test_refugees_displaced_from_ukraine_are_mostly_women_and_children():
     age, sex = _arrivals(2019)
     assert 0.19 < (age < 18).mean() < 0.23
     assert 0.47 < sex[age >= 18].mean() < 0.53
+
+
+def test_an_arrival_factor_draws_labour_and_family_immigrants_but_not_refugees():
+    """Oslo draws more first arrivals than its jobs and immigrants alone explain
+    (``immigration.arrival_factor_by_kommune``): with a factor of 1.5 on the first of two
+    equal kommuner, it gets 60 % of labour and family immigrants; refugees follow the key."""
+    pop = Population()
+    n = 100
+    pop.append(kommune=np.repeat([0, 1], n // 2), home=np.full(n, -1), age=np.full(n, 30),
+               sex=np.zeros(n), kind=np.ones(n), subtype=np.ones(n), household=np.arange(n),
+               arrival_year=np.full(n, 2000))
+    factor = immigration.arrival_factors(["0301", "4601"], ParameterSet())
+    assert factor[0] > 1.0 and factor[1] == 1.0
+    w = immigration.settlement_weights(pop, 2, ParameterSet(), vacancies=np.array([5., 5.]),
+                                       arrival_factor=np.array([1.5, 1.0]))
+    assert np.allclose(w[immigration.Subtype.LABOUR], [0.6, 0.4])
+    assert np.allclose(w[immigration.Subtype.FAMILY], [0.6, 0.4])
+    assert np.allclose(w[immigration.Subtype.REFUGEE], [0.5, 0.5])
