@@ -1,0 +1,65 @@
+"""Where immigrants land and how Oslo's domestic moves balance, against SSB: a diagnostic.
+
+Reads the runs of a ``livskraft validate`` report folder (their mean, as
+``check_growth_components.py``) and prints, for 2011 (in sample) and 2017 (out of sample),
+each fylke's share of the year's moves from abroad next to SSB's, and Oslo's net domestic
+moves next to SSB's. Fylker are today's (2024) ones; SSB's counts are by the fylker of the
+year, so Hedmark and Oppland are added up as Innlandet, Aust- and Vest-Agder as Agder,
+Hordaland and Sogn og Fjordane as Vestland, and Sør- and Nord-Trøndelag as Trøndelag.
+Today's Akershus, Buskerud and Østfold differ a little from those of 2011 and 2017 (Asker
+took in Røyken and Hurum, Akershus Jevnaker and Lunner).
+
+    .venv/bin/python benchmarks/check_arrivals.py runs/validation
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+from check_growth_components import mean_run
+
+# SSB, moves from abroad by fylke of arrival. 2011: "Flyttinger innenfor og mellom fylkene og
+# mellom fylkene og utlandet" (ssb.no/a/kortnavn/flytting, tab-2012-05-11-02; the fylker of
+# western and northern Norway are not in the excerpt kept). 2017: "Alle flyttinger,
+# innenlandske og fra og til utlandet" (ssb.no/343890).
+FROM_ABROAD = {
+    2011: {"total": 79_498, "03": 18_744, "32": 9_130, "31": 3_236, "33": 4_029,
+           "34": 1_979 + 2_095, "39": 2_909, "40": 1_686, "42": 1_301 + 1_955},
+    2017: {"total": 58_192, "03": 12_983, "32": 5_993, "31": 2_075, "33": 2_898,
+           "34": 1_485 + 1_448, "39": 2_318, "40": 1_581, "42": 882 + 1_928, "11": 4_796,
+           "46": 4_982 + 1_337, "15": 2_532, "50": 3_700 + 1_382, "18": 2_720,
+           "55": 2_125, "56": 1_027},
+}
+# SSB, Oslo's net domestic moves (ssb.no/343890 for 2017; statbank "Flyttinger" for 2020).
+OSLO_DOMESTIC_NET = {2017: -2_376, 2020: -2_758}
+OSLO = "0301"
+
+
+def fylke_shares(k: pd.DataFrame, year: int) -> pd.Series:
+    """Each (2024) fylke's share of the year's simulated immigrations."""
+    rows = k.xs(year, level="year")["immigration"]
+    by_fylke = rows.groupby(rows.index.str[:2]).sum()
+    return by_fylke / by_fylke.sum()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="a livskraft validate --out folder")
+    args = parser.parse_args()
+    k = mean_run(args.folder)
+    for year, ssb in FROM_ABROAD.items():
+        sim = fylke_shares(k, year)
+        print(f"{year}: share of moves from abroad  fylke  model    SSB")
+        for fylke in sorted(c for c in ssb if c != "total"):
+            print(f"{'':34s}{fylke:>5s} {sim.get(fylke, 0.0):6.1%} "
+                  f"{ssb[fylke] / ssb['total']:6.1%}")
+    oslo = k.xs(OSLO, level="kommunenummer")
+    for year, net in OSLO_DOMESTIC_NET.items():
+        model = oslo.loc[year, "in_domestic"] - oslo.loc[year, "out_domestic"]
+        print(f"Oslo's net domestic moves {year}: model {model:,.0f}, SSB {net:,}")
+
+
+if __name__ == "__main__":
+    main()
