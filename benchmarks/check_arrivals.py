@@ -2,8 +2,9 @@
 
 Reads the runs of a ``livskraft validate`` report folder (their mean, as
 ``check_growth_components.py``) and prints, for 2011 (in sample) and 2017 (out of sample),
-each fylke's share of the year's moves from abroad next to SSB's, and Oslo's net domestic
-moves next to SSB's. Fylker are today's (2024) ones; SSB's counts are by the fylker of the
+each fylke's share of the year's moves from abroad next to SSB's, each fylke's net domestic
+moves in 2017 per 1,000 inhabitants (SSB's divided by the model's population), and Oslo's net
+domestic moves next to SSB's. Fylker are today's (2024) ones; SSB's counts are by the fylker of the
 year, so Hedmark and Oppland are added up as Innlandet, Aust- and Vest-Agder as Agder,
 Hordaland and Sogn og Fjordane as Vestland, and Sør- and Nord-Trøndelag as Trøndelag.
 Today's Akershus, Buskerud and Østfold differ a little from those of 2011 and 2017 (Asker
@@ -35,6 +36,12 @@ FROM_ABROAD = {
 # SSB, Oslo's net domestic moves (ssb.no/343890 for 2017; statbank "Flyttinger" for 2020).
 OSLO_DOMESTIC_NET = {2017: -2_376, 2020: -2_758}
 OSLO = "0301"
+# SSB, each fylke's net domestic moves in 2017 (ssb.no/343890; moves within a fylke net out),
+# added up to today's fylker as above: the year the oil slump sent people east.
+DOMESTIC_NET_2017 = {"31": 1_668, "32": 5_944, "03": -2_376, "34": 496 - 48, "33": 699,
+                     "39": 1_052, "40": -535, "42": 78 + 878, "11": -2_198,
+                     "46": -1_076 - 913, "15": -1_079, "50": 608 - 503, "18": -1_361,
+                     "55": -722, "56": -612}
 
 
 def fylke_shares(k: pd.DataFrame, year: int) -> pd.Series:
@@ -55,6 +62,13 @@ def main() -> None:
         for fylke in sorted(c for c in ssb if c != "total"):
             print(f"{'':34s}{fylke:>5s} {sim.get(fylke, 0.0):6.1%} "
                   f"{ssb[fylke] / ssb['total']:6.1%}")
+    rows = k.xs(2017, level="year")
+    by_fylke = rows.groupby(rows.index.str[:2]).sum()
+    print("2017: net domestic moves per 1,000  fylke  model    SSB")
+    for fylke, net in sorted(DOMESTIC_NET_2017.items()):
+        f = by_fylke.loc[fylke]
+        model = (f["in_domestic"] - f["out_domestic"]) / f["population"] * 1000
+        print(f"{'':34s}{fylke:>5s} {model:6.1f} {net / f['population'] * 1000:6.1f}")
     oslo = k.xs(OSLO, level="kommunenummer")
     for year, net in OSLO_DOMESTIC_NET.items():
         model = oslo.loc[year, "in_domestic"] - oslo.loc[year, "out_domestic"]
