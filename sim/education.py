@@ -35,8 +35,7 @@ def study_pull(codes: list[str], dwellings: np.ndarray, persons_per_agent: int,
     living there counts as ``education.study_place_weight`` dwellings more in the size
     measure (``migration.size_coefficient`` times log dwellings, ``sim.choice``). So a small
     college town draws students in proportion to its students, not its size."""
-    places = params.value("education.study_places")
-    students = np.array([float(places.get(c, 0.0)) for c in codes]) / persons_per_agent
+    students = params.by_kommune("education.study_places", codes, 0.0) / persons_per_agent
     extra = params.value("education.study_place_weight") * students
     return params.value("migration.size_coefficient") * np.log1p(
         extra / np.maximum(dwellings, 1.0))

@@ -112,8 +112,7 @@ def _share(x: np.ndarray) -> np.ndarray:
 def arrival_factors(codes: list[str], params: ParameterSet) -> np.ndarray:
     """Each kommune's factor on where labour and family immigrants land
     (``immigration.arrival_factor_by_kommune``; 1 where not listed)."""
-    listed = params.value("immigration.arrival_factor_by_kommune")
-    return np.array([float(listed.get(code, 1.0)) for code in codes])
+    return params.by_kommune("immigration.arrival_factor_by_kommune", codes, 1.0)
 
 
 def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,

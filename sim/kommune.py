@@ -67,8 +67,7 @@ class Places:
         self.service_level = np.ones(geo.size)
         self.school_closures = np.zeros(geo.size)
         self.attitude = np.full(geo.size, params.value("kommune.attitude_default"))
-        effects = params.value("kommune.place_effect")
-        self.place_effect = np.array([float(effects.get(c, 0.0)) for c in codes])
+        self.place_effect = params.by_kommune("kommune.place_effect", codes, 0.0)
         self.capacity = self._capacity(geo, rng)
         self.service_boost = np.zeros(geo.size)     # policies (service_investment) add here
         self.keep_schools_open = np.zeros(geo.size, dtype=bool)

@@ -115,6 +115,12 @@ class ParameterSet:
         # ages are never negative; the oldest share the table's last entry
         return self._age_tables[name][np.minimum(age, AGE_TABLE_SIZE - 1)]
 
+    def by_kommune(self, name: str, codes: list[str], default: float) -> np.ndarray:
+        """Look up a table ``{kommunenummer: value}`` for each kommune in ``codes``
+        (``default`` for kommuner the table does not list)."""
+        table = self._params[name].values
+        return np.array([float(table.get(code, default)) for code in codes])
+
     def names(self) -> list[str]:
         return sorted(self._params)
 

@@ -338,13 +338,10 @@ def immigrant_factors(codes: list[str], centrality: np.ndarray, year: int,
     """
     table = params.value("population.immigrant_factor_by_centrality")
     factor = np.array([float(table[c]) for c in range(1, 7)])[np.asarray(centrality) - 1]
-    own = params.value("population.immigrant_factor_by_kommune")
+    own = params.by_kommune("population.immigrant_factor_by_kommune", codes, np.nan)
     weight = np.clip((CLASS_FACTOR_YEAR - year) / (CLASS_FACTOR_YEAR - KOMMUNE_FACTOR_YEAR),
                      0.0, 1.0)
-    for i, code in enumerate(codes):
-        if code in own:
-            factor[i] = weight * float(own[code]) + (1 - weight) * factor[i]
-    return factor
+    return np.where(np.isnan(own), factor, weight * own + (1 - weight) * factor)
 
 
 def initial_kinds(age: np.ndarray, kommune: np.ndarray, factor: np.ndarray, year: int,
