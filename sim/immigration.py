@@ -109,10 +109,17 @@ def _share(x: np.ndarray) -> np.ndarray:
     return x / x.sum() if x.sum() > 0 else np.full(len(x), 1.0 / len(x))
 
 
-def arrival_factors(codes: list[str], params: ParameterSet) -> np.ndarray:
-    """Each kommune's factor on where labour and family immigrants land
-    (``immigration.arrival_factor_by_kommune``; 1 where not listed)."""
-    return params.by_kommune("immigration.arrival_factor_by_kommune", codes, 1.0)
+def arrival_factors(codes: list[str], params: ParameterSet,
+                    place_effect: np.ndarray | None = None) -> np.ndarray:
+    """Each kommune's factor on where labour and family immigrants land: the listed factor
+    where ``immigration.arrival_factor_by_kommune`` has one (set on where SSB counts the
+    arrivals), else the kommune's calibrated ``place_effect`` as immigrants weigh it
+    (``immigration.place_effect_weight``: what draws or keeps domestic movers beyond the
+    model's named terms draws immigrants too), or 1 without one."""
+    listed = params.by_kommune("immigration.arrival_factor_by_kommune", codes, np.nan)
+    weight = params.value("immigration.place_effect_weight")
+    own = np.ones(len(codes)) if place_effect is None else np.exp(weight * place_effect)
+    return np.where(np.isnan(listed), own, listed)
 
 
 def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,

@@ -86,7 +86,8 @@ class SettlementModel(mesa.Model):
         self.seeker_boost: np.ndarray | None = None   # job-search weight multiplier
         self.move_factor: np.ndarray | None = None    # chance to move on / emigrate
         self.refugee_key: np.ndarray | None = None    # settlement key over kommuner
-        self.arrival_factor = immigration.arrival_factors(self.geo.codes, self.params)
+        self.arrival_factor = immigration.arrival_factors(self.geo.codes, self.params,
+                                                          self.places.place_effect)
         self.facts: migration.HouseholdFacts | None = None  # households' facts this year
         self._community_reach: list | None = None  # per life stage: kommune x kommune
         spinup.spin_up(self, int(self.params.value("spinup.years")))

@@ -67,3 +67,16 @@ def test_the_2006_start_puts_three_in_ten_immigrants_in_oslo():
     21 % nationally). A 2006 start holds close to SSB's 2002 share, a 2026 start its class's."""
     assert 0.27 < _oslo_share_of_immigrants(2006) < 0.34
     assert 0.16 < _oslo_share_of_immigrants(2026) < 0.20
+
+
+def test_a_kommunes_place_effect_draws_immigrants_unless_its_arrival_factor_is_listed():
+    """Immigrants weigh a kommune's calibrated place effect (weight
+    ``immigration.place_effect_weight``, 0.5): an effect of +1 multiplies its arrival factor
+    by e^0.5, −1 divides it by as much; Oslo keeps its listed factor, set on where SSB counts
+    the arrivals."""
+    params = ParameterSet()
+    weight = params.value("immigration.place_effect_weight")
+    factors = immigration.arrival_factors(["X1", "X2", "X3", "0301"], params,
+                                          place_effect=np.array([1.0, 0.0, -1.0, -1.0]))
+    assert np.allclose(factors[:3], np.exp(weight * np.array([1.0, 0.0, -1.0])))
+    assert factors[3] == params.value("immigration.arrival_factor_by_kommune")["0301"]
