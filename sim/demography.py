@@ -77,6 +77,7 @@ def add_newborns(pop: Population, mothers: np.ndarray, params: ParameterSet,
         kind=np.full(n, Kind.RESIDENT, np.int8),
         subtype=np.full(n, Subtype.NONE, np.int8),
         household=pop.household[mothers],
+        owner=pop.owner[mothers],          # born into the household's tenure
         arrival_year=np.zeros(n, np.int16),
     )
 

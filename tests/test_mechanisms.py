@@ -340,6 +340,27 @@ def test_labour_immigrants_go_where_the_vacancies_are():
     assert share["trt"] < 1.5 * share["ctl"] + 0.02, refugees_here
 
 
+def test_immigrants_are_drawn_where_the_place_effect_draws_movers():
+    """What draws movers to a kommune beyond the named terms (its calibrated place effect)
+    draws labour and family immigrants too (``immigration.place_effect_weight``): with a
+    place effect of +1 the village receives clearly more of them than the same village
+    without it, pooled over the seeds, while refugees keep to the settlement key."""
+    arrived = {"ctl": [], "trt": []}
+    refugees = {"ctl": [], "trt": []}
+    effect = {"kommune.place_effect": {VILLAGE: 1.0}}
+    for seed in SEEDS:
+        for arm, params in (("ctl", None), ("trt", effect)):
+            t = run(seed, parameters=params)
+            a = t.arrivals
+            here = a["kommune"] == t.index(VILLAGE)
+            chosen = a["subtype"].isin([Subtype.LABOUR, Subtype.FAMILY])
+            arrived[arm].append((int((chosen & here).sum()), int(chosen.sum())))
+            settled = a["subtype"] == Subtype.REFUGEE
+            refugees[arm].append((int((settled & here).sum()), int(settled.sum())))
+    assert pooled(arrived["trt"]) > 1.3 * pooled(arrived["ctl"]), arrived
+    assert pooled(refugees["trt"]) < 1.5 * pooled(refugees["ctl"]) + 0.02, refugees
+
+
 # ----- housing ------------------------------------------------------------------------------
 def test_a_price_spike_pushes_renters_out():
     """When rents and prices in the town double, more of its renters move to another kommune
@@ -381,6 +402,16 @@ def test_an_owner_is_less_likely_to_leave_than_a_renter():
         own = heads.loc[band & heads["owner"], "moved"].mean()
         rent = heads.loc[band & ~heads["owner"], "moved"].mean()
         assert own < rent, (lo, hi, own, rent)
+
+
+def test_a_household_shares_one_tenure():
+    """A household owns or rents as one: children born into an owner household live in an
+    owned home, so no household has members of both tenures in any year (the owner share of
+    persons, SSB's 82 %, is counted over persons)."""
+    for seed in SEEDS:
+        people = control(seed).people
+        tenures = people.groupby(["year", "household"])["owner"].nunique()
+        assert (tenures == 1).all(), (seed, int((tenures > 1).sum()))
 
 
 def test_owning_lowers_a_households_push_to_move():
