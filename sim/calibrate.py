@@ -156,7 +156,9 @@ def write_effects(effects: dict[str, float], persons_per_agent: int, iterations:
                   seeds: int = 2) -> Path:
     doc = {
         "description": "Each kommune's residual attractiveness in the move choice (what the "
-                       "model's other terms do not capture), calibrated on 2006–2015 so "
+                       "model's other terms do not capture; labour and family immigrants "
+                       "weigh it too, immigration.place_effect_weight), calibrated on "
+                       "2006–2015 so "
                        "simulated growth follows the lasting part of observed growth (small "
                        "kommuner shrunk towards their centrality class). Scenarios should "
                        "not override it.",

@@ -349,8 +349,7 @@ def test_immigrants_are_drawn_where_the_place_effect_draws_movers():
     refugees = {"ctl": [], "trt": []}
     effect = {"kommune.place_effect": {VILLAGE: 1.0}}
     for seed in SEEDS:
-        for arm, params in (("ctl", None), ("trt", effect)):
-            t = run(seed, parameters=params)
+        for arm, t in (("ctl", control(seed)), ("trt", run(seed, parameters=effect))):
             a = t.arrivals
             here = a["kommune"] == t.index(VILLAGE)
             chosen = a["subtype"].isin([Subtype.LABOUR, Subtype.FAMILY])
