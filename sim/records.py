@@ -6,7 +6,11 @@ This module owns what a run records each year besides population and components:
 * ``movers_by_age``: year, age_group, movers, population (national, for validation);
 * ``indicators``: per kommune and 1 January year: jobs, employed, owner share, price, rent,
   dwellings, immigrants, immigrant retention, schools, service level;
-* ``age_structure``: per kommune, 1 January year, age group and sex: persons.
+* ``age_structure``: per kommune, 1 January year, age group and sex: persons;
+* ``refugee_stays``: per yearly cohort of refugees (the year they arrived), 1 January year
+  and centrality class of the kommune they lived in on the first 1 January after arrival:
+  persons of the cohort still in Norway, and how many of them still live in that kommune
+  (the measure of SSB's secondary-migration monitor), for ``STAY_YEARS`` years.
 
 All figures are persons (agents times persons per agent).
 """
@@ -20,9 +24,10 @@ import pandas as pd
 
 from sim import data
 from sim.choice import REASONS
-from sim.population import Kind
+from sim.population import Kind, Subtype
 
 MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
+STAY_YEARS = 5   # years a refugee cohort is followed (SSB's monitor reports five years on)
 
 
 def _band_labels(bands: list[int]) -> list[str]:
@@ -48,12 +53,38 @@ class Records:
         self.indicator_rows: list[dict[str, np.ndarray]] = []
         self.ages: list[dict[str, np.ndarray]] = []
         self.arrivals_by_year: dict[int, np.ndarray] = {}
+        self.cohorts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # year -> pids, kommune
+        self.stays: list[dict[str, np.ndarray]] = []
         self.snapshot()
 
     def snapshot(self) -> None:
         """Indicators and age structure on 1 January of the model's current year."""
         self.indicator_rows.append(self._indicators())
         self.ages.append(self._age_structure())
+        self._follow_refugees()
+
+    def _follow_refugees(self) -> None:
+        """Note where last year's refugees live now, and how many of each cohort followed
+        still live where they lived on their first 1 January."""
+        m, pop = self.model, self.model.population
+        cohort = m.year - 1
+        if cohort >= m.spec.start_year:
+            new = (pop.subtype == Subtype.REFUGEE) & (pop.arrival_year == cohort)
+            self.cohorts[cohort] = (pop.pid[new].copy(), pop.kommune[new].copy())
+        for c in [c for c in self.cohorts if m.year - 1 - c > STAY_YEARS]:
+            del self.cohorts[c]
+        classes = np.arange(1, 7)
+        for c, (pids, first) in self.cohorts.items():
+            row = np.minimum(np.searchsorted(pop.pid, pids), max(len(pop) - 1, 0))
+            present = (pop.pid[row] == pids) if len(pop) else np.zeros(len(pids), bool)
+            stayed = present & (pop.kommune[row] == first)
+            cls = m.geo.centrality[first]
+            self.stays.append({
+                "cohort": np.full(6, c), "year": np.full(6, m.year),
+                "years_on": np.full(6, m.year - 1 - c), "centrality": classes,
+                "in_norway": np.bincount(cls[present], minlength=7)[1:] * m.persons_per_agent,
+                "in_first_kommune": np.bincount(cls[stayed], minlength=7)[1:]
+                * m.persons_per_agent})
 
     def add_moves(self, moves) -> None:
         """Record the year's moves right after they happen (rows still point at the movers;
@@ -129,7 +160,8 @@ class Records:
             moves = pd.DataFrame(columns=["year", "kommunenummer", "direction", "reason",
                                           "persons"])
         return {"moves_by_reason": moves, "movers_by_age": _frame(self.movers),
-                "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages)}
+                "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages),
+                "refugee_stays": _frame(self.stays)}
 
 
 def _frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:

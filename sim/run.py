@@ -10,7 +10,9 @@ A run folder holds:
 - ``moves_by_reason.csv`` (year, kommunenummer, direction in/out, reason, persons),
   ``movers_by_age.csv``, ``indicators.csv`` (jobs, employed, ownership, price, rent,
   dwellings, immigrants, immigrant retention, schools, services per kommune and year) and
-  ``age_structure.csv`` (persons by kommune, year, age group and sex).
+  ``age_structure.csv`` (persons by kommune, year, age group and sex) and
+  ``refugee_stays.csv`` (per refugee cohort, year and centrality class of the first kommune:
+  persons still in Norway and still in their first kommune).
 
 ``policy_costs.csv`` (year, policy, payer state or kommune, NOK) holds what each policy in force
 cost each year (only the header when none is).
@@ -57,6 +59,7 @@ class RunResult:
     movers_by_age: pd.DataFrame | None = None     # year, age_group, movers, population
     indicators: pd.DataFrame | None = None        # per kommune and year: jobs, rent, ...
     age_structure: pd.DataFrame | None = None     # per kommune, year, age group and sex
+    refugee_stays: pd.DataFrame | None = None     # cohort, year, class: still where settled
 
 
 def _flows_to_their_year(df: pd.DataFrame, flows: list[str], by: str | None) -> pd.DataFrame:
@@ -125,7 +128,8 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         if costs is None:
             costs = pd.DataFrame(columns=COST_COLUMNS)
         costs.to_csv(tmp / "policy_costs.csv", index=False)
-        for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure"):
+        for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure",
+                     "refugee_stays"):
             table = getattr(result, name)
             if table is not None:
                 table.to_csv(tmp / f"{name}.csv", index=False)

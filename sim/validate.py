@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import ages, data, uncertainty
+from sim import ages, data, refugee_stays, uncertainty
 from sim.uncertainty import pearson
 
 # ----- periods and targets (from the validation issue) --------------------------------------
@@ -297,6 +297,8 @@ def metrics(result, runs: list | None = None) -> dict:
                                                trend_reference())
     if runs and all(r.age_structure is not None for r in runs):
         m["age_structure"] = ages.summary([r.age_structure for r in runs])
+    if runs and all(getattr(r, "refugee_stays", None) is not None for r in runs):
+        m["refugee_stays"] = refugee_stays.summary([r.refugee_stays for r in runs])
     return m
 
 
@@ -418,8 +420,9 @@ def report_markdown(m: dict, calibration_note: str = DEFAULT_CALIBRATION_NOTE) -
     sure = (uncertainty.markdown(m["uncertainty"], _label(_key(OUT_OF_SAMPLE)))
             if "uncertainty" in m else [])
     who = ages.markdown(m["age_structure"]) if "age_structure" in m else []
+    stays = refugee_stays.markdown(m["refugee_stays"]) if "refugee_stays" in m else []
     parts = [head, _verdict_md(m), sure, _references_md(m), _national_md(m), _kommune_md(m),
-             _centrality_md(m), who, _mobility_md(m), _movers_md(m)]
+             _centrality_md(m), who, _mobility_md(m), _movers_md(m), stays]
     return "\n".join(line for part in parts for line in part)
 
 
