@@ -161,7 +161,9 @@ class Records:
                                           "persons"])
         return {"moves_by_reason": moves, "movers_by_age": _frame(self.movers),
                 "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages),
-                "refugee_stays": _frame(self.stays)}
+                "refugee_stays": _frame(self.stays) if self.stays else pd.DataFrame(
+                    columns=["cohort", "year", "years_on", "centrality", "in_norway",
+                             "in_first_kommune"])}
 
 
 def _frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
