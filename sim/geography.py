@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 EARTH_RADIUS_KM = 6371.0  # mean Earth radius (IUGG), km
+CENTRALITY_CLASSES = (1, 2, 3, 4, 5, 6)  # SSB sentralitetsklasse, 1 the most central
 
 
 @dataclass

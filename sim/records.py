@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim import data
 from sim.choice import REASONS
+from sim.geography import CENTRALITY_CLASSES
 from sim.population import Kind, Subtype
 
 MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
@@ -58,7 +59,8 @@ class Records:
         self.snapshot()
 
     def snapshot(self) -> None:
-        """Indicators and age structure on 1 January of the model's current year."""
+        """Indicators, age structure and the refugee cohorts followed, on 1 January of the
+        model's current year."""
         self.indicator_rows.append(self._indicators())
         self.ages.append(self._age_structure())
         self._follow_refugees()
@@ -73,18 +75,22 @@ class Records:
             self.cohorts[cohort] = (pop.pid[new].copy(), pop.kommune[new].copy())
         for c in [c for c in self.cohorts if m.year - 1 - c > STAY_YEARS]:
             del self.cohorts[c]
-        classes = np.arange(1, 7)
+        classes = np.array(CENTRALITY_CLASSES)
+        n = len(classes)
+
+        def persons_by_class(where: np.ndarray) -> np.ndarray:
+            return np.bincount(where, minlength=classes[-1] + 1)[classes] * m.persons_per_agent
+
         for c, (pids, first) in self.cohorts.items():
             row = np.minimum(np.searchsorted(pop.pid, pids), max(len(pop) - 1, 0))
             present = (pop.pid[row] == pids) if len(pop) else np.zeros(len(pids), bool)
             stayed = present & (pop.kommune[row] == first)
             cls = m.geo.centrality[first]
             self.stays.append({
-                "cohort": np.full(6, c), "year": np.full(6, m.year),
-                "years_on": np.full(6, m.year - 1 - c), "centrality": classes,
-                "in_norway": np.bincount(cls[present], minlength=7)[1:] * m.persons_per_agent,
-                "in_first_kommune": np.bincount(cls[stayed], minlength=7)[1:]
-                * m.persons_per_agent})
+                "cohort": np.full(n, c), "year": np.full(n, m.year),
+                "years_on": np.full(n, m.year - 1 - c), "centrality": classes,
+                "in_norway": persons_by_class(cls[present]),
+                "in_first_kommune": persons_by_class(cls[stayed])})
 
     def add_moves(self, moves) -> None:
         """Record the year's moves right after they happen (rows still point at the movers;

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.geography import CENTRALITY_CLASSES
+
 YEARS_ON = 5   # years after the first 1 January (SSB counts five years after settlement)
 REFERENCES = (  # (label, first cohort, last cohort, SSB share, source)
     ("in sample", 2006, 2010, 0.74, "settled 2005 (SSB, Samfunnsspeilet 2012/1)"),
@@ -50,17 +52,18 @@ def markdown(m: dict) -> list[str]:
     """The report section."""
     if not m["rows"]:
         return []
+    header = " | ".join(["cohorts", "simulated", "SSB",
+                         *(f"class {c}" for c in CENTRALITY_CLASSES)])
     lines = ["## Refugees' onward moves", "",
              f"Share of each year's refugees (still in Norway) who live in the kommune they "
              f"lived in on their first 1 January, {m['years_on']} years on; by centrality "
              "class of that kommune (1 most central). SSB finds that most who move on leave "
              "small, peripheral kommuner (five years on 60–70 % stay in Nordland and "
              "Sogn og Fjordane, about 90 % in Oslo).", "",
-             "| cohorts | simulated | SSB | " + " | ".join(f"class {c}" for c in range(1, 7))
-             + " |", "|---|---|---|" + "---|" * 6]
+             f"| {header} |", "|---|---|---|" + "---|" * len(CENTRALITY_CLASSES)]
     for r in m["rows"]:
         cls = " | ".join(f"{r['by_class'][c]:.0%}" if c in r["by_class"] else "–"
-                         for c in range(1, 7))
+                         for c in CENTRALITY_CLASSES)
         sim = f"{r['simulated']:.0%}" if r["simulated"] is not None else "n/a"
         lines.append(f"| {r['cohorts']} ({r['label']}) | {sim} | {r['reference']:.0%}, "
                      f"{r['source']} | {cls} |")
