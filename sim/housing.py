@@ -48,6 +48,7 @@ class HousingMarket:
         self.price = _by_centrality(params, "housing.price_by_centrality", geo)
         self.rent = _by_centrality(params, "housing.rent_by_centrality", geo)
         self.price0, self.rent0 = self.price.copy(), self.rent.copy()
+        self.cost = _by_centrality(params, "housing.construction_cost_by_centrality", geo)
         self.normal_vacancy = _by_centrality(params, "housing.normal_vacancy", geo)
         self.dwellings = np.zeros(geo.size)
         self.built = np.zeros(geo.size)            # dwellings built last year (agents)
@@ -69,6 +70,12 @@ class HousingMarket:
         owns = np.zeros(pop.next_household, dtype=bool)
         owns[pop.household[heads[rng.random(len(heads)) < p_own]]] = True
         pop.owner[:] = owns[pop.household]
+
+    def settle_land_cost(self, price_ratio: np.ndarray) -> None:
+        """The land part of the building cost (``housing.land_share_of_cost``) follows each
+        kommune's price relative to its class level where its market settled."""
+        land = self.params.value("housing.land_share_of_cost")
+        self.cost = self.cost * (1.0 - land + land * price_ratio)
 
     def occupancy_gap(self, pop: Population) -> np.ndarray:
         """Households per dwelling minus the normal level (positive = tight market)."""
@@ -92,8 +99,7 @@ class HousingMarket:
         self.rent = np.maximum(self.rent * np.exp(p.value("housing.rent_response") * gap
                                                   - back * np.log(self.rent / self.rent0)),
                                floor * self.rent0)
-        cost = _by_centrality(p, "housing.construction_cost_by_centrality", self.geo)
-        margin = np.maximum(self.price / cost - 1.0, 0.0)
+        margin = np.maximum(self.price / self.cost - 1.0, 0.0)
         self.built = (self.dwellings * p.value("housing.construction_response") * margin
                       + self.extra_construction)
         # empty dwellings beyond the normal vacancy leave the stock faster (become holiday

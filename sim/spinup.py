@@ -55,6 +55,7 @@ def spin_up(model, years: int) -> None:
     ours.dwellings = ours.households(model.population) * per_household
     ours.price = ours.price0 * price
     ours.rent = ours.rent0 * rent
+    ours.settle_land_cost(price)
 
 
 def _housing_ratios(pre) -> tuple[np.ndarray, ...]:
