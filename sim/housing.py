@@ -9,7 +9,9 @@ covers it (``credit_relief``, set by the startlån policy).
 
 Prices and rents respond to occupancy (households per dwelling) relative to a normal level,
 so a kommune that gains households sees prices and rents rise, and construction follows when
-the price exceeds the cost of building.
+the price exceeds the cost of building: the building at its centrality class's cost, and the
+land (``housing.land_share_of_cost``) at what the kommune's own market settled at in the
+spin-up (``settle_land_cost``).
 """
 
 from __future__ import annotations

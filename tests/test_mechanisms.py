@@ -379,6 +379,24 @@ def test_a_price_spike_pushes_renters_out():
     assert r_trt - r_ctl > pooled(owners["trt"]) - pooled(owners["ctl"]), (renters, owners)
 
 
+def test_builders_pay_for_land_what_the_place_is_worth():
+    """Two alike villages at the same price: where the market settled dearer than its class
+    (the land part of the building cost follows it), builders add fewer dwellings."""
+    model = SettlementModel(scenario(SEEDS[0]))
+    h, pop = model.housing, model.population
+    dear, plain = model.geo.codes.index("V3"), model.geo.codes.index("V4")
+    settled = np.ones(model.geo.size)
+    settled[dear] = 1.5
+    h.settle_land_cost(settled)
+    assert h.cost[dear] > h.cost[plain]
+    h.price[[dear, plain]] = 1.3 * h.cost[plain]
+    h.price0[[dear, plain]] = h.price[[dear, plain]]
+    h.update_prices_and_build(pop)
+    built = h.built / h.dwellings
+    assert built[plain] > 0
+    assert built[dear] < 0.6 * built[plain], built[[dear, plain]]
+
+
 def test_an_owner_is_less_likely_to_leave_than_a_renter():
     """Owning holds people: when a random half of renter households (head aged 25-59) become
     owners, those households move out of their kommune much less often in the next two years
