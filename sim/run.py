@@ -9,7 +9,7 @@ A run folder holds:
   ``population.png``;
 - ``moves_by_reason.csv`` (year, kommunenummer, direction in/out, reason, persons),
   ``movers_by_age.csv``, ``indicators.csv`` (jobs, employed, ownership, price, rent,
-  dwellings, immigrants, immigrant retention, schools, services per kommune and year) and
+  dwellings, immigrants, immigrant retention, schools, services per kommune and year),
   ``age_structure.csv`` (persons by kommune, year, age group and sex) and
   ``refugee_stays.csv`` (per refugee cohort, year and centrality class of the first kommune:
   persons still in Norway and still in their first kommune).

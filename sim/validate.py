@@ -297,7 +297,7 @@ def metrics(result, runs: list | None = None) -> dict:
                                                trend_reference())
     if runs and all(r.age_structure is not None for r in runs):
         m["age_structure"] = ages.summary([r.age_structure for r in runs])
-    if runs and all(getattr(r, "refugee_stays", None) is not None for r in runs):
+    if runs and all(r.refugee_stays is not None for r in runs):
         m["refugee_stays"] = refugee_stays.summary([r.refugee_stays for r in runs])
     return m
 
