@@ -29,6 +29,7 @@ from sim.population import Kind, Subtype
 
 MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
 STAY_YEARS = 5   # years a refugee cohort is followed (SSB's monitor reports five years on)
+STAY_COLUMNS = ("cohort", "year", "years_on", "centrality", "in_norway", "in_first_kommune")
 
 
 def _band_labels(bands: list[int]) -> list[str]:
@@ -168,8 +169,7 @@ class Records:
         return {"moves_by_reason": moves, "movers_by_age": _frame(self.movers),
                 "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages),
                 "refugee_stays": _frame(self.stays) if self.stays else pd.DataFrame(
-                    columns=["cohort", "year", "years_on", "centrality", "in_norway",
-                             "in_first_kommune"])}
+                    columns=list(STAY_COLUMNS))}
 
 
 def _frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:

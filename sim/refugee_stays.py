@@ -17,8 +17,9 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.geography import CENTRALITY_CLASSES
+from sim.records import STAY_YEARS
 
-YEARS_ON = 5   # years after the first 1 January (SSB counts five years after settlement)
+YEARS_ON = STAY_YEARS   # years after the first 1 January (SSB counts five years on)
 REFERENCES = (  # (label, first cohort, last cohort, SSB share, source)
     ("in sample", 2006, 2010, 0.74, "settled 2005 (SSB, Samfunnsspeilet 2012/1)"),
     ("out of sample", 2013, 2015, 0.82, "settled 2013–2015: 81–83 % (SSB, in Kommunal "
