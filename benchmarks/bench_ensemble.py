@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.ensemble import run_ensemble
-from sim.scenario import load_scenario, parse_scenario
+from sim.experiments.ensemble import run_ensemble
+from sim.scenario.schema import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ import timeit
 
 import numpy as np
 
-from sim import kernels
+from sim.world import kernels
 
 HEAD_SHARE = 0.45   # household heads per person (about 2.2 persons per household)
 

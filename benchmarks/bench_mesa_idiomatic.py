@@ -1,4 +1,4 @@
-"""Benchmark: the yearly domestic-migration rule, vectorised (``sim.migration``) against the
+"""Benchmark: the yearly domestic-migration rule, vectorised (``sim.processes.moves``) against the
 same rule written the idiomatic Mesa way: one ``Household`` agent per household with a
 ``step()``, run with ``AgentSet.shuffle_do``.
 
@@ -29,14 +29,14 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim import choice
-from sim.migration import household_facts
+from sim.processes import choice
+from sim.processes.moves import household_facts
 from sim.model import SettlementModel
-from sim.population import TIE_SLOTS
-from sim.scenario import load_scenario, parse_scenario
+from sim.world.population import TIE_SLOTS
+from sim.scenario.schema import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKING_AGE = (20, 66)   # the jobless push applies in these ages (as sim.migration)
+WORKING_AGE = (20, 66)   # the jobless push applies in these ages (as sim.processes.moves)
 
 
 class Household(mesa.Agent):

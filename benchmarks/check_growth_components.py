@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.uncertainty import pearson
-from sim.validate import IN_SAMPLE, OUT_OF_SAMPLE, _growth, observed_growth
+from sim.validation.uncertainty import pearson
+from sim.validation.backcast import IN_SAMPLE, OUT_OF_SAMPLE, _growth, observed_growth
 
 DECADE = 10   # years: components are per person and per ten years
 COMPONENTS = {

@@ -22,7 +22,7 @@ import pandas as pd
 from check_growth_components import mean_run
 
 from sim import data
-from sim.validate import observed_wide
+from sim.validation.backcast import observed_wide
 
 YEARS = (2007, 2010, 2013, 2016, 2019, 2022, 2025)   # centres of the three-year means
 LAST_FLOW_YEAR = 2024   # the last year with a full year of simulated flows in the mean

@@ -19,11 +19,11 @@ import json
 
 import numpy as np
 
-from sim.calibrate import BACKCAST
-from sim.choice import STAGES, life_stage
+from sim.validation.calibrate import BACKCAST
+from sim.processes.choice import STAGES, life_stage
 from sim.model import SettlementModel
-from sim.population import Kind, Subtype
-from sim.scenario import load_scenario, parse_scenario
+from sim.world.population import Kind, Subtype
+from sim.scenario.schema import load_scenario, parse_scenario
 
 COHORT = (2006, 2009)       # arrival years of the refugees followed
 WITHIN_YEARS = 5            # a move counts if it comes this soon after arrival

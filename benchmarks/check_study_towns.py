@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.ages import YEARS, observed_shares, simulated_shares
+from sim.validation.age_structure import YEARS, observed_shares, simulated_shares
 from sim.parameters import ParameterSet
-from sim.uncertainty import pearson
+from sim.validation.uncertainty import pearson
 
 AGE_GROUPS = {g: [g] for g in ("16-19", "20-24", "25-29")}   # the data pack's own groups
 

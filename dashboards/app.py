@@ -28,7 +28,7 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:   # `solara run 
 
 from dashboards import logic, plots, serving
 from dashboards.workers import WorkerDied
-from sim.scenario import ScenarioError
+from sim.scenario.schema import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
 PROGRESS_EVERY_S = 0.5

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from dashboards.workers import Cancelled, WorkerPool
-from sim.compare import target_codes
-from sim.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+from sim.experiments.compare import target_codes
+from sim.scenario.schema import Scenario, ScenarioError, load_scenario, parse_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = REPO / "scenarios"
@@ -53,7 +53,7 @@ def base_scenario(name: str) -> Scenario:
 def kommune_options(scenario: Scenario) -> dict[str, str]:
     """kommunenummer -> name of the kommuner one can pick: a landscape's own, else all 357."""
     from sim import data
-    from sim.landscape import area_table
+    from sim.world.landscape import area_table
 
     if scenario.geography.kind == "landscape":
         table = area_table(scenario.geography)
@@ -78,7 +78,7 @@ def find_kommune(query: str, options: dict[str, str]) -> tuple[str | None, list[
         return hits[0], []
     if hits:
         return None, [f"{c} {options[c]}" for c in hits[:8]]
-    from sim.scenario import closest
+    from sim.scenario.schema import closest
 
     return None, closest(q, options, n=5)
 
@@ -199,7 +199,7 @@ def run_bundle(scenario: Scenario, seeds: int = 1, baseline: bool = False,
     ``pool``'s worker processes or, without one, one after the other in this thread;
     ``on_progress(done, total, label)`` after each simulated year; a set ``cancel`` stops the
     run with ``Cancelled``."""
-    from sim.landscape import area_table
+    from sim.world.landscape import area_table
 
     t0 = time.perf_counter()
     years = scenario.end_year - scenario.start_year
@@ -226,7 +226,7 @@ def run_bundle(scenario: Scenario, seeds: int = 1, baseline: bool = False,
 def _run_here(specs: list[Scenario], on_year: Callable[[int, int], None],
               cancel: threading.Event | None) -> list:
     """The scenarios simulated one after the other in this thread (see ``run_bundle``)."""
-    from sim.run import simulate
+    from sim.output.run_folder import simulate
 
     results = []
     for job, spec in enumerate(specs):

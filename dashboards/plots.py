@@ -122,7 +122,7 @@ def map_chart(bundle: logic.Bundle, column: str = "growth_percent") -> bytes:
 def area_chart(name: str) -> bytes:
     """The scenario file's area before any run: its kommuner coloured by centrality class
     (1 most central … 6 least), with the population on 1 January of the start year."""
-    from sim.landscape import area_table
+    from sim.world.landscape import area_table
 
     scenario = logic.base_scenario(name)
     table = area_table(scenario.geography)

@@ -9,8 +9,8 @@ import sys
 
 from dashboards import logic, plots
 from dashboards.workers import WorkerPool
-from sim import engine
-from sim.scenario import ScenarioError
+from sim.experiments.pool import default_workers
+from sim.scenario.schema import ScenarioError
 
 _POOL: WorkerPool | None = None      # the server's worker processes, started by warm_up
 
@@ -56,9 +56,9 @@ def warm_worker() -> None:
     """In each worker process (``dashboards.workers``), once: import the model, fill the caches
     of the embedded data and the parameter tree with a one-year run of a small landscape, and
     build the default (classroom) run's world once, which leaves its housing spin-up
-    remembered (``sim.spinup``), so that the first run pays for none of them."""
+    remembered (``sim.processes.spinup``), so that the first run pays for none of them."""
     from sim.model import SettlementModel
-    from sim.run import simulate
+    from sim.output.run_folder import simulate
 
     simulate(logic.build_scenario(logic.Settings(years="1", persons_per_agent="20")))
     SettlementModel(logic.build_scenario(logic.Settings()))
@@ -77,7 +77,7 @@ def warm_up() -> None:
     the first page nor the first run pays for them; then wait for the workers."""
     global _POOL
     if _POOL is None:
-        _POOL = WorkerPool(engine.default_workers(), warm_worker)
+        _POOL = WorkerPool(default_workers(), warm_worker)
     for name in logic.scenario_files():
         try:
             logic.kommune_options(logic.base_scenario(name))

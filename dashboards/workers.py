@@ -5,7 +5,7 @@ threads competes with the server for the interpreter (measured: the classroom ru
 10 % longer there than alone, ``benchmarks/bench_dashboard.py``), and a long run of all of
 Norway would slow every page. So each run's simulations go to a pool of warm processes, one
 per core: they start with the server, load the model and build the default classroom world once
-(which leaves its housing spin-up remembered, ``sim.spinup``), and a run's seeds and its
+(which leaves its housing spin-up remembered, ``sim.processes.spinup``), and a run's seeds and its
 baseline run side by side.
 
 Each job holds a slot in two shared arrays while it runs: after every simulated year the worker
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from sim import engine
+from sim.experiments import pool
 
 SLOTS = 256                 # jobs that can be queued or running at once, over all sessions
 POLL_S = 0.1                # how often a waiting run reads its jobs' years and its cancel event
@@ -46,7 +46,7 @@ class WorkerDied(RuntimeError):
 def _init(owner: int, years, flags, ready, warm_up: Callable[[], None]) -> None:
     """A worker's start: Ctrl-C left to the server, end with it; warm up; say it is ready."""
     global _years, _flags
-    engine.worker_init(owner)
+    pool.worker_init(owner)
     _years, _flags = years, flags
     warm_up()
     ready.release()
@@ -55,7 +55,7 @@ def _init(owner: int, years, flags, ready, warm_up: Callable[[], None]) -> None:
 def _simulate(slot: int, spec):
     """One simulation; writes each simulated year to its slot and stops when the slot's cancel
     flag is set."""
-    from sim.run import simulate
+    from sim.output.run_folder import simulate
 
     def on_year(model) -> None:
         if _flags[slot]:
@@ -71,7 +71,7 @@ class WorkerPool:
     ``warm_up`` is a module-level function each worker calls once when it starts."""
 
     def __init__(self, workers: int, warm_up: Callable[[], None]) -> None:
-        self._context = engine.safe_context()   # the server has threads: no plain fork
+        self._context = pool.safe_context()   # the server has threads: no plain fork
         self._years = self._context.Array("i", SLOTS, lock=False)
         self._flags = self._context.Array("b", SLOTS, lock=False)
         self._ready = self._context.Semaphore(0)

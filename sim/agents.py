@@ -1,4 +1,5 @@
-"""Person agents: Mesa agent views (Resident, Immigrant, Returnee) over the person columns.
+"""The Mesa agents: Kommune (its yearly accounts), Firm (a view of the labour market's firm
+arrays), and person views (Resident, Immigrant, Returnee) over the person columns.
 
 Person state lives in ``sim.population.Population`` (one row per person). Making 5.6 million
 eager Mesa agent objects would cost ~43 s and ~2 GB before the first simulated year
@@ -15,7 +16,91 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
-from sim.population import Kind, Subtype
+from sim.processes.jobs import SECTORS, LabourMarket
+from sim.world.population import Kind, Subtype
+
+COMPONENTS = ("births", "deaths", "in_domestic", "out_domestic", "immigration", "emigration")
+
+
+
+class Kommune(mesa.Agent):
+    """A kommune. ``index`` is its position in the model's geography arrays."""
+
+    def __init__(self, model: mesa.Model, index: int, code: str, name: str) -> None:
+        super().__init__(model)
+        self.index = index
+        self.kommunenummer = code
+        self.name = name
+        self.population = 0
+        self.reset_components()
+
+    def reset_components(self) -> None:
+        for c in COMPONENTS:
+            setattr(self, c, 0)
+
+    def __repr__(self) -> str:
+        return f"Kommune({self.kommunenummer} {self.name}, population={self.population})"
+
+
+
+def set_accounts(kommuner: list[Kommune], population: np.ndarray,
+                 components: dict[str, np.ndarray] | None) -> None:
+    """Write the 1 January population and the last year's components (persons, or None
+    before the first year) onto the agents."""
+    for k in kommuner:
+        k.population = int(population[k.index])
+        for c in COMPONENTS:
+            setattr(k, c, None if components is None else int(components[c][k.index]))
+
+
+
+class Firm(mesa.Agent):
+    """A firm: the jobs of one sector in one kommune, or a single cornerstone employer.
+
+    State lives in the labour market's arrays (``index`` is the firm's row there), so the
+    yearly processes stay vectorised; the agent reads and writes through them.
+    """
+
+    def __init__(self, model: mesa.Model, market: LabourMarket, index: int) -> None:
+        super().__init__(model)
+        self.market = market
+        self.index = index
+
+    @property
+    def kommune(self):
+        return self.model.kommune_agents[int(self.market.firm_kommune[self.index])]
+
+    @property
+    def sector(self) -> str:
+        return SECTORS[int(self.market.firm_sector[self.index])]
+
+    @property
+    def jobs(self) -> float:
+        """Jobs (persons) at this firm."""
+        return float(self.market.firm_jobs[self.index]) * self.model.persons_per_agent
+
+    @property
+    def cornerstone(self) -> bool:
+        return bool(self.market.cornerstone[self.index])
+
+    @property
+    def immigrant_owned(self) -> bool:
+        return bool(self.market.immigrant_owned[self.index])
+
+    @property
+    def wage(self) -> float:
+        """Yearly wage per job, NOK."""
+        return float(self.market.wage[self.market.firm_kommune[self.index]])
+
+    @property
+    def labour_cost(self) -> float:
+        """Yearly labour cost per job incl. arbeidsgiveravgift, NOK."""
+        k = self.market.firm_kommune[self.index]
+        return self.wage * (1.0 + float(self.market.aga_rate[k]))
+
+    def __repr__(self) -> str:
+        kind = "cornerstone " if self.cornerstone else ""
+        return f"Firm({kind}{self.sector} in {self.kommune.name}, jobs={self.jobs:.0f})"
 
 
 class Person(mesa.Agent):

@@ -5,7 +5,7 @@ BASELINE SCENARIO`` runs both over several seeds and writes the effect and cost;
 ``livskraft ensemble FILE`` runs many seeds in parallel (a process pool or a Dask cluster)
 and writes each seed's run folder and bands over seeds; ``livskraft sensitivity FILE`` runs a
 SALib design over parameters and writes the indices; ``livskraft runs list|show|diff`` looks
-into the run store where each of these registers itself (``sim.store``);
+into the run store where each of these registers itself (``sim.output.store``);
 ``livskraft check FILE`` only validates a scenario; ``livskraft schema`` prints the JSON
 Schema of a scenario file. User errors (a bad scenario file, a bad option) print one clear
 message and exit with status 2; nothing is written. Ctrl-C stops a command, leaves nothing
@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.scenario import ScenarioError, json_schema, load_scenario, parse_scenario
+from sim.scenario.schema import ScenarioError, json_schema, load_scenario, parse_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Livskraft: an agent-based settlement simulation of Norway.")
@@ -69,7 +69,7 @@ def _load(path: Path, **overrides):
 
 
 def _check_engine(engine: str, address: str | None, workers: int | None) -> None:
-    from sim.engine import ENGINES
+    from sim.experiments.pool import ENGINES
 
     if engine not in ENGINES:
         _fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
@@ -82,9 +82,9 @@ def _check_engine(engine: str, address: str | None, workers: int | None) -> None
 @contextmanager
 def _recorded(kind: str, spec, seeds: list[int], out_dir: Path, store: Path | None,
               persons_per_agent: int | None = None):
-    """Register the command in the run store for its duration (see ``sim.store``)."""
-    from sim.store import StoreError
-    from sim.store_entries import recording
+    """Register the command in the run store for its duration (see ``sim.output.store``)."""
+    from sim.output.store import StoreError
+    from sim.experiments.store_entries import recording
 
     try:
         with recording(kind, spec, seeds, out_dir=out_dir, store=store,
@@ -117,8 +117,8 @@ class _RunProgress(Progress):
 
 
 def _summary_table(result) -> Table:
-    from sim.landscape import describe_area
-    from sim.report import summary_rows
+    from sim.world.landscape import describe_area
+    from sim.output.plots import summary_rows
 
     area, _ = describe_area(result.scenario.geography)
     table = Table(title=f"{result.scenario.name}: {area}, persons (row = 1 January stock and "
@@ -165,8 +165,8 @@ def run(
 ) -> None:
     """Run one scenario and write its run folder (and register it in the run store)."""
     spec = _load(scenario, seed=seed, persons_per_agent=persons_per_agent)
-    from sim.run import run_scenario
-    from sim.store_entries import run_entry
+    from sim.output.run_folder import run_scenario
+    from sim.experiments.store_entries import run_entry
 
     out_dir = out or Path("runs") / spec.name
     progress, on_year = _year_progress(spec.name, spec.end_year - spec.start_year)
@@ -195,8 +195,8 @@ def validate(
         help="backcast runs in parallel (processes; default: the machine's cores)")] = None,
 ) -> None:
     """Run the 2006 backcast and write validation.md comparing it with 2006–2026 history."""
-    from sim.engine import default_workers
-    from sim.validate import validate as run_validation
+    from sim.experiments.pool import default_workers
+    from sim.validation.backcast import validate as run_validation
 
     _check_engine("local", None, workers)
     workers = min(workers or default_workers(), seeds)
@@ -225,9 +225,9 @@ def calibrate(
         help="backcast runs in parallel (processes; default: the machine's cores)")] = None,
 ) -> None:
     """Fit each kommune's place effect on the 2006–2015 backcast (rewrites the parameter)."""
-    from sim.calibrate import calibrate as fit
-    from sim.calibrate import write_effects
-    from sim.engine import default_workers
+    from sim.validation.calibrate import calibrate as fit
+    from sim.validation.calibrate import write_effects
+    from sim.experiments.pool import default_workers
 
     _check_engine("local", None, workers)
     workers = min(workers or default_workers(), seeds)
@@ -256,10 +256,10 @@ def compare(
     _check_engine(engine, address, workers)
     base = _load(baseline, persons_per_agent=persons_per_agent)
     spec = _load(scenario, persons_per_agent=persons_per_agent)
-    from sim.compare import compare as run_compare
-    from sim.compare import describe
-    from sim.ensemble import seed_numbers
-    from sim.store_entries import compare_entry
+    from sim.experiments.compare import compare as run_compare
+    from sim.experiments.compare import describe
+    from sim.experiments.ensemble import seed_numbers
+    from sim.experiments.store_entries import compare_entry
 
     out_dir = out or Path("runs") / f"compare-{spec.name}"
     progress = _RunProgress(f"{base.name} and {spec.name}", 2 * seeds)
@@ -303,8 +303,8 @@ def ensemble(
         _fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
     spec = _load(scenario, persons_per_agent=persons_per_agent)
-    from sim.ensemble import NORWAY, run_ensemble, seed_numbers
-    from sim.store_entries import ensemble_entry
+    from sim.experiments.ensemble import NORWAY, run_ensemble, seed_numbers
+    from sim.experiments.store_entries import ensemble_entry
 
     out_dir = out or Path("runs") / f"ensemble-{spec.name}"
     progress = _RunProgress(f"{spec.name}, {seeds} seeds ({engine})", seeds)
@@ -363,8 +363,8 @@ def sensitivity(
     write the indices (CSV), the runs and a bar chart."""
     _check_engine(engine, address, workers)
     spec = _load(scenario, persons_per_agent=persons_per_agent)
-    from sim import sensitivity as sa
-    from sim.store_entries import sensitivity_entry
+    from sim.experiments import sensitivity as sa
+    from sim.experiments.store_entries import sensitivity_entry
 
     names = [n.strip() for p in params or [] for n in p.split(",") if n.strip()]
     try:
@@ -406,7 +406,7 @@ app.add_typer(runs_app, name="runs")
 
 
 def _store(store: Path | None):
-    from sim.store import Store, store_root
+    from sim.output.store import Store, store_root
 
     return Store(store_root(store))
 
@@ -430,7 +430,7 @@ def runs_list(
     store: StoreOption = None,
 ) -> None:
     """List the runs in the store, newest first."""
-    from sim.store import KINDS, StoreError
+    from sim.output.store import KINDS, StoreError
 
     if kind is not None and kind not in KINDS:
         _fail(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
@@ -454,7 +454,7 @@ def runs_show(
     store: StoreOption = None,
 ) -> None:
     """Show a run's metadata and headline figures."""
-    from sim.store import StoreError
+    from sim.output.store import StoreError
 
     st = _store(store)
     try:
@@ -487,8 +487,8 @@ def runs_diff(
 ) -> None:
     """B minus A: population of the whole area and of the kommuner that changed most, in
     the last year both have."""
-    from sim.store import StoreError
-    from sim.store_entries import diff
+    from sim.output.store import StoreError
+    from sim.experiments.store_entries import diff
 
     try:
         d = diff(_store(store), a, b, top)
@@ -540,7 +540,7 @@ def check(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
 ) -> None:
     """Validate a scenario file without running it."""
-    from sim.landscape import describe_area
+    from sim.world.landscape import describe_area
 
     spec = _load(scenario)
     _, n = describe_area(spec.geography)

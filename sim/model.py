@@ -1,63 +1,48 @@
-"""SettlementModel: builds the world from a scenario and runs the yearly cycle.
+"""SettlementModel: builds the world from a scenario; one ``step()`` is one calendar year.
 
-One ``step()`` is one calendar year, in this order:
+The year, in order (one module each under ``sim.processes``):
 
-1. labour market: jobs change by sector trend and local demand, then matching within
-   commuting regions; housing: prices, rents and construction respond, renters buy;
-2. domestic moves (``sim.migration``, choices in ``sim.choice``) with their reasons, the
-   education moves of the young among them (``sim.education``);
-3. deaths (life tables, by age on 1 January) and emigration (immigrants' stay-factors lower
-   it), taken out of the person table together; births to mothers still here; ageing;
-   immigration (labour immigrants go where the vacancies are, refugees by a settlement key);
-4. kommune feedback: ties renew, services follow population, schools follow children;
-5. accounts and data collection.
+1. ``jobs``: jobs change by sector trend and local demand; hiring within commuting regions;
+2. ``housing``: prices, rents and construction respond; renters buy (startlån helps);
+3. ``moves``: domestic moves by random utility over what movers see (``destinations``), the
+   education moves of the young and newcomers' onward moves among them, each with its reason;
+4. ``leaving``: deaths and emigration (immigrants' stay-factors lower it);
+5. ``arriving``: births to mothers still here, ageing, immigration;
+6. ``local``: couples form, ties renew, services follow population, schools follow children.
 
-Policies in force (``sim.policies``) set their hooks at the start of the year and book
-their costs at the end of it. Before the first year the housing market is spun up
-(``sim.spinup``); newly arrived immigrants' chance to move on is set by ``sim.newcomers``.
-
-The Kommune agents hold the population on 1 January of ``model.year`` and the components of
-the year just simulated; the DataCollector records them once at the start and after every
-year (``sim.run.tables`` lines them up by calendar year).
+Before the year the policies in force set this year's hooks (``sim.policies.hooks``); after it
+they book their costs. Before the first year the housing market is spun up
+(``sim.processes.spinup``). The Kommune agents hold the population on 1 January of
+``model.year`` and the components of the year just simulated; the DataCollector records them
+once at the start and after every year (``sim.output.run_folder`` lines them up by year).
 """
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import mesa
 import numpy as np
 from mesa.datacollection import DataCollector
 
-from sim import (
-    choice,
-    demography,
-    education,
-    immigration,
-    labour,
-    migration,
-    network,
-    newcomers,
-    spinup,
-)
-from sim.agents import AGENT_CLASS, PersonSet
-from sim.households import form_couples, form_households
-from sim.housing import HousingMarket
-from sim.kommune import COMPONENTS, Kommune, Places, set_accounts
-from sim.landscape import build_world, national_share
+from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_accounts
+from sim.output.records import Records
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
-from sim.population import (
-    Kind,
-    Population,
-    build_stock,
-    immigrant_factors,
-    initial_home,
-    initial_kinds,
-    keep_freed_memory,
+from sim.processes import (
+    arriving,
+    destinations,
+    housing,
+    jobs,
+    leaving,
+    local,
+    moves,
+    spinup,
 )
-from sim.records import Records
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
+from sim.world import network
+from sim.world.landscape import build_world, national_share
+from sim.world.places import Places
+from sim.world.population import Kind, keep_freed_memory
+from sim.world.start import build_population
 
 NATIONAL_COLUMNS = ("population", "births", "deaths", "immigration", "emigration",
                     "internal_moves")
@@ -70,28 +55,21 @@ class SettlementModel(mesa.Model):
         spec = scenario or Scenario(name="default")
         keep_freed_memory()
         super().__init__(rng=spec.seed)
-        self.spec = spec
-        self.params = ParameterSet(spec.parameters)
-        self.persons_per_agent = spec.persons_per_agent
-        self.year = spec.start_year
+        self.spec, self.params = spec, ParameterSet(spec.parameters)
+        self.persons_per_agent, self.year = spec.persons_per_agent, spec.start_year
         self.geo, start_counts = build_world(spec.geography, spec.start_year, self.params)
         self.area_share = national_share(spec.geography, spec.start_year)
-        self.population = self._build_population(start_counts)
+        self.population = build_population(start_counts, self.geo, self.persons_per_agent,
+                                           self.year, self.params, self.rng)
         self.kommune_agents = [Kommune(self, i, c, n) for i, (c, n) in
                                enumerate(zip(self.geo.codes, self.geo.names, strict=True))]
         self._build_economy()
-        self.policy_terms = np.zeros((choice.N_TYPES, self.geo.size))
-        self.remote = np.zeros(len(self.population), dtype=bool)
-        # per person row, set by policies each year (None = no effect)
-        self.seeker_boost: np.ndarray | None = None   # job-search weight multiplier
-        self.move_factor: np.ndarray | None = None    # chance to move on / emigrate
-        self.refugee_key: np.ndarray | None = None    # settlement key over kommuner
-        self.arrival_factor = immigration.arrival_factors(self.geo.codes, self.params,
-                                                          self.places.place_effect)
-        self.facts: migration.HouseholdFacts | None = None  # households' facts this year
-        self._community_reach: list | None = None  # per life stage: kommune x kommune
+        self.arrival_factor = arriving.arrival_factors(self.geo.codes, self.params,
+                                                       self.places.place_effect)
+        self.reach = destinations.community_reach(self.geo.distance_km, self.params)
         spinup.spin_up(self, int(self.params.value("spinup.years")))
         self.policy_set = PolicySet(self)
+        self.hooks = self.policy_set.neutral_hooks()
         self.records = Records(self)
         self.national: dict[str, int | None] = {}
         self.datacollector = DataCollector(
@@ -105,42 +83,18 @@ class SettlementModel(mesa.Model):
         self._book(components=None, internal_moves=None)
         self.datacollector.collect(self)
 
-    # ----- building the world -------------------------------------------------------------
-    def _build_population(self, counts: dict[tuple[int, int, int], int]) -> Population:
-        geo, params, rng = self.geo, self.params, self.rng
-        cols = build_stock(counts, geo.size, self.persons_per_agent, self.year,
-                           params.value("population.oldest_cohort_growth"), rng)
-        factors = immigrant_factors(geo.codes, geo.centrality, self.year, params)
-        cols.update(initial_kinds(cols["age"], cols["kommune"], factors, self.year,
-                                  params, rng))
-        pop = Population()
-        group = cols["kommune"].astype(np.int64) * 2 + (cols["kind"] == Kind.IMMIGRANT)
-        cols["household"] = form_households(group, cols["age"], cols["sex"],
-                                            pop.new_household_ids(len(group)), rng, params)
-        persons = np.bincount(cols["kommune"], minlength=geo.size).astype(float)
-        cols["home"] = initial_home(cols["kommune"], cols["age"], cols["kind"],
-                                    geo.distance_km, persons, params, rng)
-        pop.append(**cols)
-        return pop
-
     def _build_economy(self) -> None:
         """Jobs and firms, housing and tenure, places, and social ties."""
         pop, geo, params, rng = self.population, self.geo, self.params, self.rng
-        self.labour = labour.LabourMarket(geo, params, self.persons_per_agent)
+        self.labour = jobs.LabourMarket(geo, params, self.persons_per_agent)
         self.labour.build(pop, rng)
-        self.firms = [labour.Firm(self, self.labour, f)
-                      for f in range(len(self.labour.firm_jobs))]
-        self.housing = HousingMarket(geo, params)
+        self.firms = [Firm(self, self.labour, f) for f in range(len(self.labour.firm_jobs))]
+        self.housing = housing.HousingMarket(geo, params)
         self.housing.build(pop, rng)
         self.places = Places(geo, params, geo.codes, rng)
-        self.places.start(*self._persons_and_pupils())
+        self.places.start(*destinations.persons_and_pupils(pop, geo.size,
+                                                           self.persons_per_agent, params))
         network.form_initial_ties(pop, self.labour.region, params, rng)
-
-    def _persons_and_pupils(self) -> tuple[np.ndarray, np.ndarray]:
-        pop, ppa = self.population, self.persons_per_agent
-        lo, hi = self.params.value("kommune.school_age")
-        pupils = pop.count_by_kommune(self.geo.size, (pop.age >= lo) & (pop.age <= hi))
-        return pop.count_by_kommune(self.geo.size) * ppa, pupils * ppa
 
     @staticmethod
     def _national_reporter(column: str):
@@ -149,161 +103,47 @@ class SettlementModel(mesa.Model):
     # ----- the yearly cycle ---------------------------------------------------------------
     def step(self) -> None:
         """Simulate the calendar year ``self.year`` and move to 1 January of the next."""
-        k = self.geo.size
-        self.policy_set.apply(self)
-        self._labour_and_housing()
-        moves = self._domestic_moves()
-        self.records.add_moves(moves)
-        self.policy_set.after_moves(self, moves)
-        deaths, emig = self._deaths_and_emigration()
-        immig, births = self._births_and_immigration()
-        self._kommune_feedback()
-        components = {"births": births, "deaths": deaths,
-                      "in_domestic": np.bincount(moves.destination, minlength=k),
-                      "out_domestic": np.bincount(moves.origin, minlength=k),
-                      "immigration": immig, "emigration": emig}
-        self.records.arrivals_by_year[self.year] = immig * self.persons_per_agent
+        pop, params, rng, year, spec = (self.population, self.params, self.rng, self.year,
+                                        self.spec)
+        k, ppa, geo, lab = self.geo.size, self.persons_per_agent, self.geo, self.labour
+        hooks = self.policy_set.apply(self)
+        jobs.run_year(lab, pop, year, hooks.aga_rate, hooks.seeker_boost, params, rng)
+        housing.run_year(self.housing, pop, lab.wage, hooks.extra_construction,
+                         hooks.credit_relief, rng)
+        facts = moves.household_facts(pop, lab.wage, params)
+        view = destinations.place_view(pop, lab, self.housing, self.places, hooks.terms,
+                                       self.reach, geo.codes, ppa, params)
+        moved = moves.run_year(pop, view, facts, geo.distance_km, lab.region, self.housing,
+                               lab.wage, self.places, geo.centrality, hooks.move_factor, year,
+                               params, rng)
+        self.records.add_moves(moved)
+        self.policy_set.after_moves(self, moved)
+        deaths, emigration = leaving.run_year(
+            pop, year, spec.emigration.alternative, spec.emigration.yearly, self.area_share,
+            ppa, facts, self.places, hooks.move_factor, k, params, rng)
+        immigration, births = arriving.run_year(
+            pop, year, arriving.total_fertility(year, spec.fertility.tfr, params),
+            spec.immigration.alternative, spec.immigration.yearly, self.area_share, ppa,
+            lab.vacancies_by_kommune(), hooks.refugee_key, self.arrival_factor, k, params, rng)
+        local.run_year(pop, self.places, ppa, hooks.service_boost, hooks.keep_schools_open,
+                       params, rng)
+        self._close_year({"births": births, "deaths": deaths,
+                          "in_domestic": np.bincount(moved.destination, minlength=k),
+                          "out_domestic": np.bincount(moved.origin, minlength=k),
+                          "immigration": immigration, "emigration": emigration},
+                         internal_moves=len(moved.rows))
+
+    def _close_year(self, components: dict[str, np.ndarray], internal_moves: int) -> None:
+        """Book the year's costs and components, move to 1 January and collect the data."""
+        self.records.arrivals_by_year[self.year] = (components["immigration"]
+                                                    * self.persons_per_agent)
         self.policy_set.account(self)
         self.year += 1
         self.records.snapshot()
-        self._book(components, internal_moves=len(moves.rows))
+        self._book(components, internal_moves)
         self.datacollector.collect(self)
         if self.year >= self.spec.end_year:
             self.running = False
-
-    def _labour_and_housing(self) -> None:
-        pop, rng = self.population, self.rng
-        self.labour.update_jobs(pop, self.year)
-        weights = labour.seeker_weights(pop, self.params)
-        if self.seeker_boost is not None:
-            weights = weights * self.seeker_boost
-        self.labour.match(pop, weights, rng)
-        self.housing.update_prices_and_build(pop)
-        self.housing.renters_buy(pop, self.labour.wage, rng)
-
-    def place_view(self) -> choice.PlaceView:
-        """What movers see of every kommune this year."""
-        pop, places = self.population, self.places
-        size, tight = self.labour.job_prospects()
-        persons, _ = self._persons_and_pupils()
-        return choice.PlaceView(
-            job_size=size, job_tightness=tight,
-            cost_renter=self.housing.housing_cost(owner=False),
-            cost_owner=self.housing.housing_cost(owner=True),
-            vacancy=self.housing.vacancy(pop), dwellings=self.housing.dwellings,
-            amenity=places.amenity,
-            nature=places.nature(persons), school_access=places.school_access(),
-            service=places.service_level, place_effect=places.place_effect,
-            policy=self.policy_terms, community=self._immigrant_community(),
-            study=education.study_pull(self.geo.codes, self.housing.dwellings,
-                                       self.persons_per_agent, self.params))
-
-    def _immigrant_community(self) -> np.ndarray:
-        """Per life stage and kommune: log of the immigrants within that stage's reach,
-        relative to the mean kommune (earlier immigrants' communities, which draw immigrant
-        movers). A family's network, shops and places of worship may be a city region away;
-        a young newcomer wants the city's own community
-        (``migration.community_distance_scale_km``, 0 km = the kommune itself)."""
-        pop, k = self.population, self.geo.size
-        imm = pop.count_by_kommune(k, pop.kind == Kind.IMMIGRANT).astype(float) + 1.0
-        if self._community_reach is None:
-            scales = self.params.value("migration.community_distance_scale_km")
-            self._community_reach = [
-                np.exp(-self.geo.distance_km / float(scales[s])) if float(scales[s]) > 0
-                else np.eye(k) for s in map(choice.weighs_as, choice.STAGES)]
-        within_reach = np.array([reach @ imm for reach in self._community_reach])
-        return np.log(within_reach / within_reach.mean(axis=1, keepdims=True))
-
-    def _domestic_moves(self) -> migration.Moves:
-        pop, params = self.population, self.params
-        view = self.place_view()
-        terms = choice.dense_terms(view, params)
-        cum = choice.base_cumulative(terms, choice.distance_cost(self.geo.distance_km, params),
-                                     params.value("migration.stay_utility"),
-                                     choice.availability_term(view.vacancy, params))
-        facts = self.facts = migration.household_facts(pop, self.labour.wage, params)
-        heads = np.flatnonzero(pop.household_heads())
-        multiplier = migration.stay_multiplier(pop, heads, facts, self.housing.rent,
-                                               self.places.service_level,
-                                               self.places.attitude, params)
-        multiplier = multiplier * newcomers.move_factor(pop, heads, self.year, params,
-                                                        self.geo.centrality)
-        if self.move_factor is not None:
-            multiplier = multiplier * self.move_factor[heads]
-        view = SimpleNamespace(terms=terms, cum=cum, facts=facts, heads=heads,
-                               multiplier=multiplier, region=self.labour.region,
-                               price=self.housing.price, wage=self.labour.wage,
-                               remote=self.remote, year=self.year)
-        return migration.move(pop, view, params, self.rng)
-
-    def _deaths_and_emigration(self) -> tuple[np.ndarray, np.ndarray]:
-        """Deaths and emigrants of the year, per kommune; both leave the table in one pass
-        (copying the table once instead of twice)."""
-        pop, k = self.population, self.geo.size
-        dying = demography.deaths(pop, self.year, self.params, self.rng)
-        leaving = self._emigrants() & ~dying
-        deaths, emig = pop.count_by_kommune(k, dying), pop.count_by_kommune(k, leaving)
-        stay = ~(dying | leaving)
-        pop.keep(stay)
-        self.remote = self.remote[stay]
-        return deaths, emig
-
-    def _emigrants(self) -> np.ndarray:
-        pop, params, spec = self.population, self.params, self.spec
-        facts = self.facts.up_to(pop.next_household)     # as before the moves
-        heads = np.flatnonzero(pop.household_heads())
-        terms = migration.immigrant_stay_terms(pop, heads, facts, self.places.service_level,
-                                               self.places.attitude, params)
-        imm = pop.kind[heads] == Kind.IMMIGRANT
-        stay = np.ones(len(pop))
-        if imm.any():   # relative to the mean immigrant, so the calibrated total is kept
-            stay[heads[imm]] = np.exp(terms[imm]) / np.exp(terms[imm]).mean()
-        if self.move_factor is not None:
-            stay = stay * self.move_factor
-        target = immigration.emigration_target(self.year, spec.emigration.alternative,
-                                               spec.emigration.yearly)
-        if target is not None and spec.emigration.yearly is None:
-            target *= self.area_share          # national totals, scaled to the area
-        return immigration.emigrate(pop, self.year, target, self.persons_per_agent, params,
-                                    self.rng, stay=stay)
-
-    def _births_and_immigration(self) -> tuple[np.ndarray, np.ndarray]:
-        pop, params, spec, rng, k = (self.population, self.params, self.spec, self.rng,
-                                     self.geo.size)
-        mothers = demography.births(pop, self.year, self.tfr(self.year), params, rng)
-        total_in = immigration.immigration_total(self.year, spec.immigration.alternative,
-                                                 spec.immigration.yearly, params)
-        weights = immigration.settlement_weights(pop, k, params,
-                                                 self.labour.vacancies_by_kommune(),
-                                                 refugee_key=self.refugee_key,
-                                                 arrival_factor=self.arrival_factor)
-        demography.age_one_year(pop)
-        if spec.immigration.yearly is None:
-            total_in *= self.area_share        # national totals, scaled to the area
-        shares = immigration.subtype_shares(self.year, spec.immigration.alternative, params)
-        arrived = immigration.arrive(pop, self.year, total_in,
-                                     self.persons_per_agent, weights, params, rng, shares)
-        born = demography.add_newborns(pop, mothers, params, rng)
-        self.remote = np.concatenate([self.remote, np.zeros(len(pop) - len(self.remote),
-                                                            dtype=bool)])
-        return (np.bincount(pop.kommune[arrived], minlength=k),
-                np.bincount(pop.kommune[born], minlength=k))
-
-    def _kommune_feedback(self) -> None:
-        form_couples(self.population, self.params, self.rng)
-        network.renew_ties(self.population, self.places.service_level, self.params, self.rng)
-        self.places.update(*self._persons_and_pupils())
-        migration.settle_home(self.population, self.params)
-
-    def tfr(self, year: int) -> float:
-        """Total fertility rate in ``year``: the scenario's value or the parameter path."""
-        tfr = self.spec.fertility.tfr
-        if tfr is None:
-            return self.params.value("demography.fertility_tfr", year)
-        if isinstance(tfr, dict):
-            years = sorted(tfr)
-            return float(np.interp(year, years, [tfr[y] for y in years]))
-        return float(tfr)
 
     def _book(self, components: dict[str, np.ndarray] | None,
               internal_moves: int | None) -> None:

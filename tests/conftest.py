@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.run import simulate
-from sim.scenario import Scenario, load_scenario
+from sim.output.run_folder import simulate
+from sim.scenario.schema import Scenario, load_scenario
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom-sentralisering.yaml"
 

@@ -1,8 +1,9 @@
-"""The validation's age-structure comparison (sim.ages) on a known truth."""
+"""The validation's age-structure comparison (sim.validation.age_structure) on a known truth."""
 
 import numpy as np
 
-from sim import ages, data
+from sim.validation import age_structure
+from sim import data
 
 
 def _observed_as_runs(scale: float = 1.0) -> list:
@@ -13,16 +14,16 @@ def _observed_as_runs(scale: float = 1.0) -> list:
 def test_the_observed_ages_fit_themselves_exactly():
     """Runs that reproduce the observed age structure score r = 1 and no error in every group
     and year."""
-    m = ages.summary(_observed_as_runs())
+    m = age_structure.summary(_observed_as_runs())
     for row in m.values():
-        for y in ages.YEARS:
+        for y in age_structure.YEARS:
             assert np.isclose(row[str(y)]["r"], 1.0) and np.isclose(row[str(y)]["mae_points"], 0)
         assert np.isclose(row["change_r"], 1.0)
 
 
 def test_shares_not_counts_are_compared():
     """Simulated counts at another scale (persons per agent) give the same shares."""
-    assert ages.summary(_observed_as_runs(0.5)) == ages.summary(_observed_as_runs())
+    assert age_structure.summary(_observed_as_runs(0.5)) == age_structure.summary(_observed_as_runs())
 
 
 def test_a_young_town_that_turns_old_is_seen():
@@ -33,7 +34,7 @@ def test_a_young_town_that_turns_old_is_seen():
     wrong = obs.copy()
     wrong.loc[oslo & obs["age_group"].isin(["20-24", "25-29"]), "persons"] = 0
     wrong.loc[oslo & (obs["age_group"] == "67-79") & (obs["sex"] == "female"), "persons"] += moved
-    m = ages.summary([wrong])
+    m = age_structure.summary([wrong])
     assert m["20–29"]["2025"]["mae_points"] > 0 and m["67+"]["2025"]["mae_points"] > 0
     assert m["20–29"]["2015"]["mae_points"] == 0
-    assert "| 20–29 |" in "\n".join(ages.markdown(m))
+    assert "| 20–29 |" in "\n".join(age_structure.markdown(m))

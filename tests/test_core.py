@@ -9,9 +9,9 @@ from conftest import coarse_norway
 
 from sim import data
 from sim.agents import Immigrant, Resident
-from sim.kommune import Kommune
+from sim.agents import Kommune
 from sim.model import SettlementModel
-from sim.run import simulate
+from sim.output.run_folder import simulate
 
 
 def test_start_population_is_the_real_one(coarse_run):

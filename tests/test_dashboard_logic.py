@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboards import logic
-from sim.scenario import ScenarioError
+from sim.scenario.schema import ScenarioError
 
 SVG = "{http://www.w3.org/2000/svg}"
 

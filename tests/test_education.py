@@ -1,10 +1,10 @@
-"""Who moves as a student, and how the study towns' pull is sized (sim.education)."""
+"""Who moves as a student, and how the study towns' pull is sized (sim.processes.students)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim import education
+from sim.processes import students
 from sim.parameters import ParameterSet
 
 
@@ -15,22 +15,22 @@ def test_students_are_young_movers_without_children_in_ssbs_shares():
     n = 200_000
     age = np.full(n, 21)
     no_children = np.zeros(n, dtype=bool)
-    share_2024 = education.is_student(age, no_children, 2024, params, rng).mean()
-    share_2008 = education.is_student(age, no_children, 2008, params, rng).mean()
+    share_2024 = students.is_student(age, no_children, 2024, params, rng).mean()
+    share_2008 = students.is_student(age, no_children, 2008, params, rng).mean()
     assert abs(share_2024 - 0.474) < 0.01
     assert abs(share_2008 - 0.474 * 0.798) < 0.01
-    assert not education.is_student(np.full(n, 30), no_children, 2024, params, rng).any()
-    assert not education.is_student(age, ~no_children, 2024, params, rng).any()
+    assert not students.is_student(np.full(n, 30), no_children, 2024, params, rng).any()
+    assert not students.is_student(age, ~no_children, 2024, params, rng).any()
 
 
 def test_a_study_towns_pull_follows_its_students_per_dwelling():
     """A small college town with as many students per dwelling as a university city pulls a
     student as hard; a kommune without students not at all; more students pull harder."""
     params = ParameterSet({"education.study_places": {"A": 20_000, "B": 2_000, "C": 4_000}})
-    pull = education.study_pull(["A", "B", "C", "D"], np.array([100_000, 10_000, 10_000, 5_000]),
+    pull = students.study_pull(["A", "B", "C", "D"], np.array([100_000, 10_000, 10_000, 5_000]),
                                 1, params)
     assert np.isclose(pull[0], pull[1]) and pull[0] > 0
     assert pull[2] > pull[1] and pull[3] == 0
     # at ten persons per agent the same towns have a tenth of the dwellings (as agents)
-    coarse = education.study_pull(["A", "B"], np.array([10_000, 1_000]), 10, params)
+    coarse = students.study_pull(["A", "B"], np.array([10_000, 1_000]), 10, params)
     assert np.allclose(coarse, pull[:2])

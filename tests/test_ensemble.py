@@ -14,10 +14,10 @@ from conftest import CLASSROOM, short_classroom
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.engine import run_jobs
-from sim.ensemble import population_bands, run_ensemble
-from sim.scenario import load_scenario, parse_scenario
-from sim.store import Store, store_root
+from sim.experiments.pool import run_jobs
+from sim.experiments.ensemble import population_bands, run_ensemble
+from sim.scenario.schema import load_scenario, parse_scenario
+from sim.output.store import Store, store_root
 
 SEEDS = 4
 RUN_FOLDER = {"national.csv", "kommuner.csv", "kommuner.parquet", "policy_costs.csv",

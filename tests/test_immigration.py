@@ -1,13 +1,14 @@
-"""Who arrives: the age and sex mix of immigrants (sim.immigration)."""
+"""Who arrives: the age and sex mix of immigrants (sim.processes.arriving)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim import data, immigration
-from sim.geography import Geography
+from sim import data
+from sim.processes import arriving
+from sim.world.geography import Geography
 from sim.parameters import ParameterSet
-from sim.population import Population, immigrant_factors
+from sim.world.population import Population, immigrant_factors
 
 REFUGEES_ONLY = {"labour": 0.0, "refugee": 1.0, "family": 0.0}
 
@@ -15,8 +16,8 @@ REFUGEES_ONLY = {"labour": 0.0, "refugee": 1.0, "family": 0.0}
 def _arrivals(year: int) -> tuple[np.ndarray, np.ndarray]:
     """Ages and sexes of 40,000 refugees arriving in ``year`` in a one-kommune country."""
     pop = Population()
-    rows = immigration.arrive(pop, year, 40_000, 1, {st: np.ones(1) for st in
-                                                      immigration.SUBTYPES.values()},
+    rows = arriving.arrive(pop, year, 40_000, 1, {st: np.ones(1) for st in
+                                                      arriving.SUBTYPES.values()},
                               ParameterSet(), np.random.default_rng(3), shares=REFUGEES_ONLY)
     return pop.age[rows], pop.sex[rows]
 
@@ -42,13 +43,13 @@ def test_an_arrival_factor_draws_labour_and_family_immigrants_but_not_refugees()
     pop.append(kommune=np.repeat([0, 1], n // 2), home=np.full(n, -1), age=np.full(n, 30),
                sex=np.zeros(n), kind=np.ones(n), subtype=np.ones(n), household=np.arange(n),
                arrival_year=np.full(n, 2000))
-    factor = immigration.arrival_factors(["0301", "4601"], ParameterSet())
+    factor = arriving.arrival_factors(["0301", "4601"], ParameterSet())
     assert factor[0] > 1.0 and factor[1] == 1.0
-    w = immigration.settlement_weights(pop, 2, ParameterSet(), vacancies=np.array([5., 5.]),
+    w = arriving.settlement_weights(pop, 2, ParameterSet(), vacancies=np.array([5., 5.]),
                                        arrival_factor=np.array([1.5, 1.0]))
-    assert np.allclose(w[immigration.Subtype.LABOUR], [0.6, 0.4])
-    assert np.allclose(w[immigration.Subtype.FAMILY], [0.6, 0.4])
-    assert np.allclose(w[immigration.Subtype.REFUGEE], [0.5, 0.5])
+    assert np.allclose(w[arriving.Subtype.LABOUR], [0.6, 0.4])
+    assert np.allclose(w[arriving.Subtype.FAMILY], [0.6, 0.4])
+    assert np.allclose(w[arriving.Subtype.REFUGEE], [0.5, 0.5])
 
 
 def _oslo_share_of_immigrants(year: int) -> float:
@@ -76,7 +77,7 @@ def test_a_kommunes_place_effect_draws_immigrants_unless_its_arrival_factor_is_l
     the arrivals."""
     params = ParameterSet()
     weight = params.value("immigration.place_effect_weight")
-    factors = immigration.arrival_factors(["X1", "X2", "X3", "0301"], params,
+    factors = arriving.arrival_factors(["X1", "X2", "X3", "0301"], params,
                                           place_effect=np.array([1.0, 0.0, -1.0, -1.0]))
     assert np.allclose(factors[:3], np.exp(weight * np.array([1.0, 0.0, -1.0])))
     assert factors[3] == params.value("immigration.arrival_factor_by_kommune")["0301"]

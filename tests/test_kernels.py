@@ -4,7 +4,7 @@ including empty slots and ties who have left."""
 import numpy as np
 import pytest
 
-from sim import kernels
+from sim.world import kernels
 
 
 def _ties(n_people: int, rows: int, seed: int):

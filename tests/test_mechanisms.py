@@ -23,11 +23,13 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from sim import choice, migration, newcomers
-from sim.labour import BASIC, S
+from sim.processes import choice
+from sim.processes import moves
+from sim.processes import newcomers
+from sim.processes.jobs import BASIC, S
 from sim.model import SettlementModel
-from sim.population import Kind, Subtype
-from sim.scenario import Scenario
+from sim.world.population import Kind, Subtype
+from sim.scenario.schema import Scenario
 
 SEEDS = (1, 2, 3)
 MORE_SEEDS = tuple(range(1, 19))   # for the immigrants' stay-factors: small groups, rare events
@@ -441,8 +443,8 @@ def test_owning_lowers_a_households_push_to_move():
     start = Trace(model).start
 
     def multiplier() -> np.ndarray:
-        facts = migration.household_facts(pop, model.labour.wage, params)
-        return migration.stay_multiplier(pop, heads, facts, model.housing.rent,
+        facts = moves.household_facts(pop, model.labour.wage, params)
+        return moves.stay_multiplier(pop, heads, facts, model.housing.rent,
                                          model.places.service_level, model.places.attitude,
                                          params)
 

@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.model import SettlementModel
 from sim.policies import REGISTRY
-from sim.population import Kind, Subtype
-from sim.scenario import parse_scenario
+from sim.world.population import Kind, Subtype
+from sim.scenario.schema import parse_scenario
 
 SEEDS = (1, 2, 3)
 AREA = {"fylker": ["50"]}
@@ -231,7 +231,7 @@ def test_shock_closes_jobs_at_the_cornerstone():
 
 
 def test_no_policy_run_is_unchanged_and_writes_empty_costs(tmp_path):
-    from sim.run import run_scenario
+    from sim.output.run_folder import run_scenario
 
     result = run_scenario(spec(end_year=2028), tmp_path / "run")
     costs = pd.read_csv(tmp_path / "run" / "policy_costs.csv")
@@ -240,7 +240,7 @@ def test_no_policy_run_is_unchanged_and_writes_empty_costs(tmp_path):
 
 
 def test_run_writes_policy_costs(tmp_path):
-    from sim.run import run_scenario
+    from sim.output.run_folder import run_scenario
 
     run_scenario(spec([{"type": "startlan", "where": RURAL}], end_year=2028), tmp_path / "r")
     costs = pd.read_csv(tmp_path / "r" / "policy_costs.csv")

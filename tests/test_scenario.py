@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from sim import data
 from sim.cli import app
-from sim.landscape import build_world, national_share
+from sim.world.landscape import build_world, national_share
 from sim.model import SettlementModel
-from sim.scenario import (
+from sim.scenario.schema import (
     ScenarioError,
     load_scenario,
     parse_scenario,

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.parameters import ParameterSet
-from sim.scenario import ScenarioError, load_scenario
-from sim.sensitivity import default_factor_names, parse_factor, run_sensitivity, with_factors
-from sim.store import Store, store_root
+from sim.scenario.schema import ScenarioError, load_scenario
+from sim.experiments.sensitivity import default_factor_names, parse_factor, run_sensitivity, with_factors
+from sim.output.store import Store, store_root
 
 runner = CliRunner()
 PREMIUM = {"type": "flyttepremie", "where": {"kommuner": ["K05", "K06"]},

@@ -17,9 +17,9 @@ from conftest import short_classroom
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.scenario import load_scenario
-from sim.store import DATA, Store, store_root
-from sim.store_entries import recording
+from sim.scenario.schema import load_scenario
+from sim.output.store import DATA, Store, store_root
+from sim.experiments.store_entries import recording
 
 runner = CliRunner()
 LIVSKRAFT = Path(sys.executable).parent / "livskraft"
@@ -116,7 +116,7 @@ def test_a_dead_writers_entry_and_leftovers_are_cleaned(tmp_path):
 
 def test_concurrent_writers_share_the_catalogue(tmp_path):
     code = ("import sys; from pathlib import Path; import pandas as pd; "
-            "from sim.store import Store; s = Store(Path(sys.argv[1])); "
+            "from sim.output.store import Store; s = Store(Path(sys.argv[1])); "
             "[s.complete(s.begin('run', 'c', [i]), {'t': pd.DataFrame({'a': [i]})}, {}) "
             f"for i in range({WRITES})]")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "s")])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import uncertainty
+from sim.validation import uncertainty
 
 N_KOMMUNER = 357
 

@@ -58,6 +58,34 @@ def national_components() -> pd.DataFrame:
 
 
 @cache
+def observed_flows() -> pd.DataFrame:
+    """Observed national immigration and emigration per year 2006–2025 (persons).
+
+    The data pack has net immigration for 2006–2024 and gross flows for ten of those years.
+    Missing emigration is interpolated linearly between the known years (flat before the
+    first), and immigration = net immigration + emigration, so the net figure is always the
+    observed one. 2025 has no published flows in the pack: its net immigration is estimated as
+    population growth in 2025 minus the natural increase of 2024. The column ``estimated``
+    marks the years that use any of these estimates.
+    """
+    nc = national_components()
+    years = nc.index.to_numpy()
+    emig = nc["emigration"].astype(float)
+    known = emig.notna().to_numpy()
+    emig_filled = np.interp(years, years[known], emig.to_numpy()[known])
+    net = nc["net_immigration"].astype(float).copy()
+    last = int(years.max())
+    if np.isnan(net.loc[last]):
+        natural_prev = nc.loc[last - 1, "births"] - nc.loc[last - 1, "deaths"]
+        net.loc[last] = nc.loc[last, "population_growth"] - natural_prev
+    out = pd.DataFrame({"emigration": emig_filled, "net_immigration": net.to_numpy()},
+                       index=years)
+    out["immigration"] = out["net_immigration"] + out["emigration"]
+    out["estimated"] = (~known) | nc["net_immigration"].isna().to_numpy()
+    return out
+
+
+@cache
 def fertility_by_age() -> pd.DataFrame:
     """Age-specific fertility per 1,000 women, single years 12–55, 2006–2022 (HFD)."""
     df = _read_csv("fertility_by_age.csv", dtype={"age": str})

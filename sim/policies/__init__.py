@@ -1,20 +1,12 @@
 """Policies and shocks: one class per policy, the registry, and the set in force in a model.
 
 ``REGISTRY`` maps a scenario's ``type:`` to its class. ``PolicySet`` is built by the model from
-the scenario's ``policies:`` and ``shocks:``; every year, after deaths, it resets the model's
-policy hooks and lets each policy in force set them (``apply``), applies the year's shocks,
-and after the year books what each policy cost (``account``). ``table()`` gives the costs as
-rows of year, policy, payer (state or kommune) and NOK.
-
-Hooks a policy may set (reset to "no policy" every year):
-
-* ``model.policy_terms[type, kommune]``: utility added to a destination (reason "policy");
-* ``model.housing.credit_relief`` (startlån loans, agents) and ``extra_construction``;
-* ``model.labour.aga_rate`` and, directly, firms' jobs;
-* ``model.places.service_boost`` and ``keep_schools_open``;
-* ``model.seeker_boost`` and ``model.move_factor`` (per person row, None = all ones):
-  multipliers on the job-search weight and on the chance to move on or emigrate;
-* ``model.refugee_key`` (None = by population) and ``model.remote`` (remote workers).
+the scenario's ``policies:`` and ``shocks:``; at the start of every year it builds a neutral
+set of hooks (``sim.policies.hooks.PolicyHooks``, the model's ``hooks``), lets each policy in
+force set them (``apply``) and applies the year's shocks; after the year it books what each
+policy cost (``account``). ``table()`` gives the costs as rows of year, policy, payer (state
+or kommune) and NOK. Besides the hooks, a policy may change firms' jobs (arbeidsgiveravgift,
+shocks) and the person column ``remote`` (remote work) directly.
 """
 
 from __future__ import annotations
@@ -22,8 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.labour import BASIC, SECTORS, S
 from sim.policies.base import Policy, aga_zones
+from sim.policies.hooks import PolicyHooks
+from sim.processes import choice
+from sim.processes.jobs import BASIC, SECTORS, S
 from sim.policies.housing import HousingConstruction, Startlan
 from sim.policies.income import Arbeidsgiveravgift, Flyttepremie, IncomeTaxRelief
 from sim.policies.people import Mentoring, RefugeeSettlement, RemoteWork, ServiceInvestment
@@ -71,24 +65,21 @@ class PolicySet:
         self.rows: list[tuple[int, str, str, float]] = []
         self.shock_log: list[dict] = []
 
-    def apply(self, model) -> None:
-        """Reset the hooks, then let every policy in force this year set them; shocks."""
+    def neutral_hooks(self) -> PolicyHooks:
+        """The hooks with no policy in force (the zone rates of arbeidsgiveravgift)."""
+        return PolicyHooks.neutral(choice.N_TYPES, self.zone_rate)
+
+    def apply(self, model) -> PolicyHooks:
+        """This year's hooks: neutral, then set by every policy in force; and the shocks."""
         year = model.year
-        model.policy_terms[:] = 0.0
-        model.housing.credit_relief[:] = 0.0
-        model.housing.extra_construction[:] = 0.0
-        model.labour.aga_rate[:] = self.zone_rate
-        model.places.service_boost[:] = 0.0
-        model.places.keep_schools_open[:] = False
-        model.seeker_boost = None
-        model.move_factor = None
-        model.refugee_key = None
+        model.hooks = self.neutral_hooks()
         for p in self.policies:
             if p.active(year):
                 p.apply(model, year)
         for shock in self.shocks:
             if shock.year == year:
                 self._shock(model, shock)
+        return model.hooks
 
     def _shock(self, model, shock) -> None:
         lab = model.labour

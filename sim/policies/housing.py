@@ -23,7 +23,7 @@ class Startlan(Policy):
         inhabitants = persons(model, model.population.count_by_kommune(model.geo.size))
         budget = (self.p["budget_nok_per_inhabitant"] * inhabitants + self.p["budget_nok"])
         loans = budget / self.p["loan_nok"] / model.persons_per_agent
-        model.housing.credit_relief += loans * self.strength(model)
+        model.hooks.credit_relief += loans * self.strength(model)
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         loans = persons(model, model.housing.startlan_loans)[self.mask].sum()
@@ -45,7 +45,7 @@ class HousingConstruction(Policy):
         return self.p["dwellings_per_year"] * self.strength(model)
 
     def apply(self, model, year: int) -> None:
-        model.housing.extra_construction += self.built(model) / model.persons_per_agent
+        model.hooks.extra_construction += self.built(model) / model.persons_per_agent
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         table = model.params.value("housing.construction_cost_by_centrality")

@@ -1,6 +1,6 @@
 """Policies that change income in the area: tax relief, arbeidsgiveravgift, relocation premium.
 
-They enter the move decision through ``model.policy_terms[type, kommune]`` (recorded as the
+They enter the move decision through the hook ``terms[type, kommune]`` (recorded as the
 reason ``policy``) as ``policies.income_utility_coefficient`` times the log of the relative
 gain in income."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import choice
-from sim.labour import BASIC, S
+from sim.processes import choice
+from sim.processes.jobs import BASIC, S
 from sim.policies.base import Policy, persons
 
 # the working-age stages: not seniors, and not students (who move for their studies)
@@ -36,7 +36,7 @@ class IncomeTaxRelief(Policy):
 
     def apply(self, model, year: int) -> None:
         gain = np.log1p(self.p["percentage_points"] / 100.0) * income_coefficient(model)
-        model.policy_terms[:, self.mask] += gain
+        model.hooks.terms[:, self.mask] += gain
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         pop = model.population
@@ -67,11 +67,11 @@ class Arbeidsgiveravgift(Policy):
         return np.where(self.mask, cut / (1.0 + self.zone_rate), 0.0)
 
     def apply(self, model, year: int) -> None:
-        model.labour.aga_rate[self.mask] = self.p["rate"]
+        model.hooks.aga_rate[self.mask] = self.p["rate"]
         pass_through = self.p["wage_pass_through"]
         wage_gain = pass_through * self.saving()
         utility = income_coefficient(model) * np.log1p(wage_gain)
-        model.policy_terms[working_types()] += utility[None, :]
+        model.hooks.terms[working_types()] += utility[None, :]
         if self.years_applied < self.p["adjustment_years"]:
             growth = (1.0 + self.p["labour_demand_elasticity"] * (1 - pass_through)
                       * self.saving()) ** (1.0 / max(self.p["adjustment_years"], 1))
@@ -107,7 +107,7 @@ class Flyttepremie(Policy):
     def apply(self, model, year: int) -> None:
         horizon = max(self.p["horizon_years"], 1) * model.labour.wage
         gain = income_coefficient(model) * np.log1p(self.p["premium_nok"] / horizon)
-        model.policy_terms[:, self.mask] += gain[self.mask]
+        model.hooks.terms[:, self.mask] += gain[self.mask]
 
     def after_moves(self, model, moves) -> None:
         pop, year = model.population, model.year

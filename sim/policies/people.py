@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import choice
-from sim.labour import S
+from sim.processes import choice
+from sim.processes.jobs import S
 from sim.policies.base import Policy, persons
-from sim.population import Kind, Subtype
+from sim.world.population import Kind, Subtype
 
 WEEKS_PER_YEAR = 52
-
-
-def _scale(model, name: str, rows: np.ndarray, factor: float) -> None:
-    """Multiply the per-person hook ``model.<name>`` (None = all ones) at ``rows``."""
-    arr = getattr(model, name)
-    if arr is None:
-        arr = np.ones(len(model.population))
-        setattr(model, name, arr)
-    arr[rows] *= factor
 
 
 class Mentoring(Policy):
     """A mentor for a ``share`` of the immigrants arriving in the area (times the kommune's
     delivery share), for ``years`` years. A mentee's job-search weight is multiplied by
-    ``search_factor`` (``model.seeker_boost``) and the chance that the household moves on or
-    emigrates by ``stay_factor`` (``model.move_factor``). Cost (payer kommune): mentees times
+    ``search_factor`` (hook ``seeker_boost``) and the chance that the household moves on or
+    emigrates by ``stay_factor`` (hook ``move_factor``). Cost (payer kommune): mentees times
     hours a week times 52 times the hourly rate."""
 
     kind = "mentoring"
@@ -49,8 +40,9 @@ class Mentoring(Policy):
         self.pids, self.start, rows = self.pids[current], self.start[current], rows[current]
         self.mentees = len(rows)
         if len(rows):
-            _scale(model, "seeker_boost", rows, self.p["search_factor"])
-            _scale(model, "move_factor", rows, self.p["stay_factor"])
+            n = len(model.population)
+            model.hooks.scale("seeker_boost", rows, self.p["search_factor"], n)
+            model.hooks.scale("move_factor", rows, self.p["stay_factor"], n)
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         hours = self.p["hours_per_week"] * WEEKS_PER_YEAR * self.p["nok_per_hour"]
@@ -59,7 +51,8 @@ class Mentoring(Policy):
 
 class RemoteWork(Policy):
     """Remote work: a ``remote_share`` of knowledge-sector workers (all of the simulated
-    area) can work from anywhere and keep their job when they move region (``model.remote``);
+    area) can work from anywhere and keep their job when they move region (the person column
+    ``remote``);
     coworking hubs in the policy's kommuner add ``hub_utility * remote_share`` for employed
     movers. Cost (payer kommune): ``nok_per_hub`` per kommune with a hub per year."""
 
@@ -69,16 +62,17 @@ class RemoteWork(Policy):
     def apply(self, model, year: int) -> None:
         pop = model.population
         emp = pop.employed.astype(bool)
-        model.remote &= emp
+        remote = pop.remote                # the person column, changed in place
+        remote &= emp
         knowledge = emp & (pop.sector == S["knowledge"])
-        have = (model.remote & knowledge).sum()
+        have = (remote & knowledge).sum()
         want = self.p["remote_share"] * knowledge.sum()
-        cand = np.flatnonzero(knowledge & ~model.remote)
+        cand = np.flatnonzero(knowledge & ~remote)
         if want > have and len(cand):
-            model.remote[cand[model.rng.random(len(cand)) < (want - have) / len(cand)]] = True
+            remote[cand[model.rng.random(len(cand)) < (want - have) / len(cand)]] = True
         _, _, employed = choice.type_parts(np.arange(choice.N_TYPES))
         hub = self.p["hub_utility"] * self.p["remote_share"]
-        model.policy_terms[np.ix_(employed == 1, self.mask)] += hub
+        model.hooks.terms[np.ix_(employed == 1, self.mask)] += hub
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         return [(self.payer, float(self.mask.sum() * self.p["nok_per_hub"]))]
@@ -86,7 +80,7 @@ class RemoteWork(Policy):
 
 class RefugeeSettlement(Policy):
     """The settlement key sends ``area_share`` of refugees to the area, spread by population
-    inside it, and the rest outside by population (``model.refugee_key``). Cost (payer state):
+    inside it, and the rest outside by population (hook ``refugee_key``). Cost (payer state):
     the integration grant for refugees settled in the area (it follows the refugee, so it
     moves cost between kommuner more than it adds to the state's)."""
 
@@ -100,7 +94,7 @@ class RefugeeSettlement(Policy):
         key = share * inside / max(inside.sum(), 1.0)
         if outside.sum() > 0:
             key = key + (1 - share) * outside / outside.sum()
-        model.refugee_key = key
+        model.hooks.refugee_key = key
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         pop = model.population
@@ -122,9 +116,9 @@ class ServiceInvestment(Policy):
 
     def apply(self, model, year: int) -> None:
         boost = self.p["nok_per_inhabitant"] / self.p["spending_per_inhabitant"]
-        model.places.service_boost += boost * self.strength(model)
+        model.hooks.service_boost += boost * self.strength(model)
         if self.p["keep_schools_open"]:
-            model.places.keep_schools_open |= self.mask
+            model.hooks.keep_schools_open |= self.mask
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         inhabitants = persons(model, model.population.count_by_kommune(model.geo.size))

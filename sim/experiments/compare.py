@@ -1,0 +1,292 @@
+"""Comparing a scenario with a baseline over seeds: effect on population, cost, and the cost
+per extra resident-year in the target area.
+
+Both scenarios run with the same seeds (the scenario's seed, seed + 1, …), so each seed gives
+a paired difference. The results are
+
+* ``compare.csv``: area, year, baseline_median, scenario_median, diff_median, diff_p05,
+  diff_p95 (persons on 1 January of ``year``); ``area`` is ``norway`` (the whole simulated
+  area), ``target`` (the union of the kommuner the scenario's policies and shocks name; all
+  kommuner if it names none) and each kommunenummer;
+* ``compare.json``: total_cost_nok (the scenario's policy costs minus the baseline's, median
+  over seeds, all payers), extra_resident_years (the target area's population difference
+  summed over the 1 January counts after the start, median over seeds),
+  cost_per_extra_resident_year, seeds, and the detail behind them: cost by policy and payer,
+  and why people moved (the extra net domestic moves into the target area by reason).
+
+Figures are persons and NOK, never agents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.pool import run_jobs
+from sim.experiments.ensemble import seed_numbers, variant
+from sim.scenario.schema import Scenario, ScenarioError
+
+EFFECT_YEAR = 2040   # the year the summary reports, if the run reaches it
+BAND = (5, 95)       # percentiles of the band over seeds
+
+
+@dataclass
+class Comparison:
+    table: pd.DataFrame       # compare.csv
+    summary: dict             # compare.json
+    out_dir: Path | None = None
+
+
+def target_codes(scenario: Scenario) -> list[str]:
+    """Kommunenummer of the places the scenario's policies and shocks name (all kommuner of
+    the area when it names none)."""
+    from sim.world.landscape import area_table
+    from sim.policies.base import area_mask
+
+    table = area_table(scenario.geography)
+    codes = table["kommunenummer"].astype(str).tolist()
+    mask = np.zeros(len(codes), dtype=bool)
+    for p in scenario.policies:
+        mask |= area_mask(p.where, codes, table["fylkesnummer"].astype(str).tolist(),
+                          table["sentralitetsklasse"].to_numpy())
+    mask |= np.isin(codes, [s.kommune for s in scenario.shocks])
+    if not mask.any():
+        mask[:] = True
+    return [c for c, m in zip(codes, mask, strict=True) if m]
+
+
+def _net_moves_by_reason(result, target: list[str]) -> dict[str, float]:
+    """Domestic moves into the target area minus moves out of it, by reason, over the run
+    (moves between the target's own kommuner cancel out)."""
+    moves = result.moves_by_reason
+    if moves is None or moves.empty:
+        return {}
+    here = moves[moves["kommunenummer"].astype(str).isin(target)]
+    sign = np.where(here["direction"] == "in", 1.0, -1.0)
+    net = (here["persons"].astype(float) * sign).groupby(here["reason"]).sum()
+    return {str(k): float(v) for k, v in net.items()}
+
+
+# one run, reduced: population by kommune and year, total cost, cost by payer:policy, and the
+# target area's net moves by reason
+RunSummary = tuple[pd.DataFrame, float, dict[str, float], dict[str, float]]
+
+
+def _one_run(job: tuple[Scenario, list[str]]) -> RunSummary:
+    """Population by kommune and year (persons), the total policy cost, the cost by
+    ``payer:policy`` (NOK) and the target area's net domestic moves by reason of one run."""
+    from sim.output.run_folder import simulate
+
+    scenario, target = job
+    result = simulate(scenario)
+    pop = result.kommuner[["kommunenummer", "year", "population"]].copy()
+    pop["population"] = pop["population"].astype(float)
+    costs = result.policy_costs
+    total = 0.0 if costs is None or costs.empty else float(costs["nok"].sum())
+    by_payer = {} if costs is None or costs.empty else {
+        f"{payer}:{policy}": float(v)
+        for (payer, policy), v in costs.groupby(["payer", "policy"])["nok"].sum().items()}
+    return pop, total, by_payer, _net_moves_by_reason(result, target)
+
+
+def _cube(pops: list[pd.DataFrame], codes: list[str], years: list[int]) -> np.ndarray:
+    """[seed, kommune, year] population."""
+    out = np.zeros((len(pops), len(codes), len(years)))
+    for i, df in enumerate(pops):
+        wide = df.pivot(index="kommunenummer", columns="year", values="population")
+        out[i] = wide.reindex(index=codes, columns=years).to_numpy(float)
+    return out
+
+
+@dataclass
+class _Paired:
+    """Both scenarios' runs, seed by seed, on their common kommuner and years."""
+
+    base: list[RunSummary]
+    scen: list[RunSummary]
+    codes: list[str]
+    years: list[int]
+    target: np.ndarray        # bool per code: in the target area
+    base_areas: np.ndarray    # [seed, area, year]: norway, target, then each code
+    scen_areas: np.ndarray
+
+    @property
+    def diff(self) -> np.ndarray:
+        return self.scen_areas - self.base_areas
+
+
+def _run_both(baseline: Scenario, scenario: Scenario, seed_list: list[int],
+              persons_per_agent: int | None, target_list: list[str], on_run=None,
+              **engine) -> tuple[list[RunSummary], list[RunSummary]]:
+    """The baseline's and the scenario's run summaries, one per seed, run by the engine."""
+    jobs = [(variant(spec, seed, persons_per_agent), target_list)
+            for seed in seed_list for spec in (baseline, scenario)]
+    results = run_jobs(_one_run, jobs, on_done=(lambda i, r: on_run()) if on_run else None,
+                       **engine)
+    return results[0::2], results[1::2]
+
+
+def _pair(base: list[RunSummary], scen: list[RunSummary], target_list: list[str]) -> _Paired:
+    """Line both up on the kommuner and years they share; add the norway and target areas."""
+    b_codes = set(base[0][0]["kommunenummer"])
+    codes = [c for c in scen[0][0]["kommunenummer"].unique() if c in b_codes]
+    if not codes:
+        raise ScenarioError("the baseline and the scenario share no kommune; compare needs "
+                            "the same area (or overlapping ones)")
+    years = sorted(set(base[0][0]["year"]) & set(scen[0][0]["year"]))
+    target = np.isin(codes, target_list)
+
+    def by_area(runs: list[RunSummary]) -> np.ndarray:          # [seed, area, year]
+        cube = _cube([r[0] for r in runs], codes, years)
+        return np.concatenate([cube.sum(axis=1, keepdims=True),
+                               cube[:, target].sum(axis=1, keepdims=True), cube], axis=1)
+
+    return _Paired(base, scen, codes, years, target, by_area(base), by_area(scen))
+
+
+def _band_table(p: _Paired) -> pd.DataFrame:
+    """compare.csv: medians of both and the difference with its band, by area and year."""
+    areas = ["norway", "target", *p.codes]
+    diff = p.diff
+    lo, hi = BAND
+    table = pd.DataFrame({
+        "area": np.repeat(areas, len(p.years)),
+        "year": np.tile(p.years, len(areas)),
+        "baseline_median": np.median(p.base_areas, axis=0).ravel(),
+        "scenario_median": np.median(p.scen_areas, axis=0).ravel(),
+        "diff_median": np.median(diff, axis=0).ravel(),
+        "diff_p05": np.percentile(diff, lo, axis=0).ravel(),
+        "diff_p95": np.percentile(diff, hi, axis=0).ravel(),
+    })
+    num = table.columns[2:]
+    table[num] = table[num].round(1)
+    return table
+
+
+def _paired_medians(p: _Paired, item: int) -> dict[str, float]:
+    """Median over seeds of scenario minus baseline for each key of the runs' ``item``-th
+    mapping (cost by payer:policy, or net moves by reason); a key absent from a run is 0."""
+    keys = sorted({k for r in (*p.scen, *p.base) for k in r[item]})
+    pairs = list(zip(p.scen, p.base, strict=True))
+    return {k: float(np.median([sr[item].get(k, 0.0) - br[item].get(k, 0.0)
+                                for sr, br in pairs])) for k in keys}
+
+
+def _costs(p: _Paired) -> dict:
+    """Total cost (median over seeds of the paired difference) and its split."""
+    cost = np.array([sr[1] - br[1] for sr, br in zip(p.scen, p.base, strict=True)])
+    by_key = _paired_medians(p, 2)
+    by_payer: dict[str, float] = {}
+    for key, value in by_key.items():
+        payer = key.split(":")[0]
+        by_payer[payer] = by_payer.get(payer, 0.0) + value
+    by_policy = {key.split(":")[1] + f" ({key.split(':')[0]})": round(v)
+                 for key, v in by_key.items()}
+    return {"total": float(np.median(cost)), "by_payer": by_payer, "by_policy": by_policy}
+
+
+def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list[int],
+             persons_per_agent: int | None) -> dict:
+    """compare.json, without the wall time (see the module docstring)."""
+    diff, ba, years = p.diff, p.base_areas, p.years
+    lo, hi = BAND
+    # resident-years: the 1 January counts after the start stand for the years simulated
+    extra = diff[:, 1, 1:].sum(axis=1)
+    costs = _costs(p)
+    why = {r: round(v, 1) for r, v in _paired_medians(p, 3).items()}
+    effect_year = EFFECT_YEAR if EFFECT_YEAR in years else years[-1]
+    yi = years.index(effect_year)
+    total_cost = costs["total"]
+    extra_years = float(np.median(extra))
+    return {
+        "total_cost_nok": round(total_cost),
+        "extra_resident_years": round(extra_years, 1),
+        "cost_per_extra_resident_year": (round(total_cost / extra_years)
+                                         if extra_years > 0 else None),
+        "seeds": seed_list,
+        "baseline": baseline.name,
+        "scenario": scenario.name,
+        "persons_per_agent": persons_per_agent or scenario.persons_per_agent,
+        "years": [years[0], years[-1]],
+        "target_kommuner": [c for c, t in zip(p.codes, p.target, strict=True) if t],
+        "target_population_start": round(float(np.median(ba[:, 1, 0]))),
+        "effect_year": effect_year,
+        "target_baseline_median": round(float(np.median(ba[:, 1, yi]))),
+        "target_diff_median": round(float(np.median(diff[:, 1, yi])), 1),
+        "target_diff_p05": round(float(np.percentile(diff[:, 1, yi], lo)), 1),
+        "target_diff_p95": round(float(np.percentile(diff[:, 1, yi], hi)), 1),
+        "norway_diff_median": round(float(np.median(diff[:, 0, yi])), 1),
+        "extra_resident_years_p05": round(float(np.percentile(extra, lo)), 1),
+        "extra_resident_years_p95": round(float(np.percentile(extra, hi)), 1),
+        "total_cost_nok_by_payer": {k: round(v) for k, v in costs["by_payer"].items()},
+        "total_cost_nok_by_policy": costs["by_policy"],
+        "extra_net_moves_into_target_by_reason": why,
+    }
+
+
+def compare(baseline: Scenario, scenario: Scenario, seeds: int,
+            persons_per_agent: int | None = None, out_dir: Path | None = None,
+            workers: int = 1, on_run=None, engine: str = "local",
+            address: str | None = None) -> Comparison:
+    """Run both scenarios over ``seeds`` seeds and compare them (see the module docstring).
+
+    ``workers`` processes (or the Dask cluster at ``address``) run the 2 × ``seeds`` runs;
+    ``on_run()`` is called as each finishes."""
+    t0 = time.perf_counter()
+    seed_list = seed_numbers(scenario.seed, seeds)
+    target_list = target_codes(scenario)
+    base, scen = _run_both(baseline, scenario, seed_list, persons_per_agent, target_list,
+                           on_run, engine=engine, workers=workers, address=address)
+    paired = _pair(base, scen, target_list)
+    summary = _summary(paired, baseline, scenario, seed_list, persons_per_agent)
+    summary["wall_time_s"] = round(time.perf_counter() - t0, 1)
+    result = Comparison(_band_table(paired), summary)
+    if out_dir is not None:
+        result.out_dir = write_comparison(result, Path(out_dir))
+    return result
+
+
+def write_comparison(result: Comparison, out_dir: Path) -> Path:
+    """Write compare.csv and compare.json (each via a temporary file, then renamed)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, write in (("compare.csv", lambda p: result.table.to_csv(p, index=False)),
+                        ("compare.json", lambda p: p.write_text(
+                            json.dumps(result.summary, indent=2), encoding="utf-8"))):
+        tmp = out_dir / f".{name}.{os.getpid()}.tmp"
+        write(tmp)
+        tmp.replace(out_dir / name)
+    return out_dir
+
+
+def describe(result: Comparison) -> list[str]:
+    """The summary in a few plain lines (persons and NOK)."""
+    s = result.summary
+    cpy = s["cost_per_extra_resident_year"]
+    n = len(s["target_kommuner"])
+    return [
+        f"{s['scenario']} against {s['baseline']}, {len(s['seeds'])} seeds "
+        f"({s['seeds'][0]}–{s['seeds'][-1]}), {s['persons_per_agent']} persons per agent",
+        f"target area ({n} kommuner, {s['target_population_start']:,} persons in "
+        f"{s['years'][0]}): population on 1 January {s['effect_year']} "
+        f"{s['target_diff_median']:+,.0f} persons against the baseline's "
+        f"{s['target_baseline_median']:,} (band {BAND[0]}–{BAND[1]} %: "
+        f"{s['target_diff_p05']:+,.0f} to {s['target_diff_p95']:+,.0f}); "
+        f"whole area {s['norway_diff_median']:+,.0f}",
+        f"total cost {s['total_cost_nok'] / 1e9:,.2f} billion NOK "
+        + ", ".join(f"({p} {v / 1e9:,.2f})" for p, v in s["total_cost_nok_by_payer"].items())
+        + "; by policy: " + ", ".join(f"{p} {v / 1e9:,.2f}"
+                                      for p, v in s["total_cost_nok_by_policy"].items()),
+        f"extra resident-years in the target area {s['extra_resident_years']:,.0f} (band "
+        f"{s['extra_resident_years_p05']:,.0f} to {s['extra_resident_years_p95']:,.0f}); "
+        + (f"cost per extra resident-year {cpy:,.0f} NOK" if cpy is not None else
+           "no extra resident-years, so no cost per resident-year"),
+        "why: extra net domestic moves into the target area over the run, by reason: "
+        + ", ".join(f"{r} {v:+,.0f}" for r, v in sorted(
+            s["extra_net_moves_into_target_by_reason"].items(), key=lambda x: -abs(x[1]))),
+    ]

@@ -1,0 +1,179 @@
+"""Records: the yearly tables beyond the Mesa DataCollector's accounts.
+
+This module owns what a run records each year besides population and components:
+
+* ``moves_by_reason``: year, kommunenummer, direction (in/out), reason, persons;
+* ``movers_by_age``: year, age_group, movers, population (national, for validation);
+* ``indicators``: per kommune and 1 January year: jobs, employed, owner share, price, rent,
+  dwellings, immigrants, immigrant retention, schools, service level;
+* ``age_structure``: per kommune, 1 January year, age group and sex: persons;
+* ``refugee_stays``: per yearly cohort of refugees (the year they arrived), 1 January year
+  and centrality class of the kommune they lived in on the first 1 January after arrival:
+  persons of the cohort still in Norway, and how many of them still live in that kommune
+  (the measure of SSB's secondary-migration monitor), for ``STAY_YEARS`` years.
+
+All figures are persons (agents times persons per agent).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+from sim import data
+from sim.processes.choice import REASONS
+from sim.world.geography import CENTRALITY_CLASSES
+from sim.world.population import Kind, Subtype
+
+MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
+STAY_YEARS = 5   # years a refugee cohort is followed (SSB's monitor reports five years on)
+STAY_COLUMNS = ("cohort", "year", "years_on", "centrality", "in_norway", "in_first_kommune")
+
+
+def _band_labels(bands: list[int]) -> list[str]:
+    return [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(bands)] + [
+        f"{bands[-1]}+"]
+
+
+def _group_of_age(lows: np.ndarray) -> np.ndarray:
+    """Index of the age group (given by its lowest ages) of every single age 0..MAX_AGE."""
+    return np.searchsorted(lows, np.arange(data.MAX_AGE + 1), side="right") - 1
+
+
+class Records:
+    """Accumulates the yearly tables of one model run. Each year adds columns of arrays; the
+    tables are built once, at the end (``tables``), so a small landscape does not pay for
+    building data frames every year."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.codes = np.array(model.geo.codes)
+        self.moves: list[dict[str, np.ndarray]] = []
+        self.movers: list[dict[str, np.ndarray]] = []
+        self.indicator_rows: list[dict[str, np.ndarray]] = []
+        self.ages: list[dict[str, np.ndarray]] = []
+        self.arrivals_by_year: dict[int, np.ndarray] = {}
+        self.cohorts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # year -> pids, kommune
+        self.stays: list[dict[str, np.ndarray]] = []
+        self.snapshot()
+
+    def snapshot(self) -> None:
+        """Indicators, age structure and the refugee cohorts followed, on 1 January of the
+        model's current year."""
+        self.indicator_rows.append(self._indicators())
+        self.ages.append(self._age_structure())
+        self._follow_refugees()
+
+    def _follow_refugees(self) -> None:
+        """Note where last year's refugees live now, and how many of each cohort followed
+        still live where they lived on their first 1 January."""
+        m, pop = self.model, self.model.population
+        cohort = m.year - 1
+        if cohort >= m.spec.start_year:
+            new = (pop.subtype == Subtype.REFUGEE) & (pop.arrival_year == cohort)
+            self.cohorts[cohort] = (pop.pid[new].copy(), pop.kommune[new].copy())
+        for c in [c for c in self.cohorts if m.year - 1 - c > STAY_YEARS]:
+            del self.cohorts[c]
+        classes = np.array(CENTRALITY_CLASSES)
+        n = len(classes)
+
+        def persons_by_class(where: np.ndarray) -> np.ndarray:
+            return np.bincount(where, minlength=classes[-1] + 1)[classes] * m.persons_per_agent
+
+        for c, (pids, first) in self.cohorts.items():
+            row = np.minimum(np.searchsorted(pop.pid, pids), max(len(pop) - 1, 0))
+            present = (pop.pid[row] == pids) if len(pop) else np.zeros(len(pids), bool)
+            stayed = present & (pop.kommune[row] == first)
+            cls = m.geo.centrality[first]
+            self.stays.append({
+                "cohort": np.full(n, c), "year": np.full(n, m.year),
+                "years_on": np.full(n, m.year - 1 - c), "centrality": classes,
+                "in_norway": persons_by_class(cls[present]),
+                "in_first_kommune": persons_by_class(cls[stayed])})
+
+    def add_moves(self, moves) -> None:
+        """Record the year's moves right after they happen (rows still point at the movers;
+        ages are those on 1 January)."""
+        m = self.model
+        ppa, k, year = m.persons_per_agent, m.geo.size, m.year
+        n_r = len(REASONS)
+        for direction, where in (("in", moves.destination), ("out", moves.origin)):
+            counts = np.bincount(where * n_r + moves.reason, minlength=k * n_r).reshape(k, n_r)
+            kk, rr = np.nonzero(counts)
+            self.moves.append({"year": np.full(len(kk), year), "kommunenummer": self.codes[kk],
+                               "direction": np.full(len(kk), direction),
+                               "reason": np.array(REASONS)[rr],
+                               "persons": counts[kk, rr] * ppa})
+        self.movers.append(self._movers_by_age(moves.rows))
+
+    def _movers_by_age(self, moved_rows: np.ndarray) -> dict[str, np.ndarray]:
+        pop, ppa = self.model.population, self.model.persons_per_agent
+        bands = np.array(MOVER_AGE_BANDS)
+        band_all = _group_of_age(bands)[pop.age]
+        band_moved = band_all[moved_rows]
+        n = len(bands)
+        return {"year": np.full(n, self.model.year),
+                "age_group": np.array(_band_labels(MOVER_AGE_BANDS)),
+                "movers": np.bincount(band_moved, minlength=n) * ppa,
+                "population": np.bincount(band_all, minlength=n) * ppa}
+
+    def _indicators(self) -> dict[str, np.ndarray]:
+        m = self.model
+        pop, ppa, k = m.population, m.persons_per_agent, m.geo.size
+        persons = pop.count_by_kommune(k) * ppa
+        imm = pop.kind == Kind.IMMIGRANT
+        # only immigrants who arrived during the run, like the arrivals they are divided by
+        recent = imm & (pop.arrival_year >= max(m.year - 5, m.spec.start_year))
+        arrived = sum((v for y, v in self.arrivals_by_year.items() if y >= m.year - 5),
+                      start=np.zeros(k))
+        heads = pop.household_heads()
+        n = pop.counts_by_kommune(k, {"employed": pop.employed == 1, "immigrants": imm,
+                                      "recent": recent, "heads": heads,
+                                      "owners": heads & (pop.owner == 1)})
+        return {
+            "kommunenummer": self.codes, "year": np.full(k, m.year), "population": persons,
+            "jobs": np.round(m.labour.jobs_by_kommune() * ppa).astype(np.int64),
+            "employed": n["employed"] * ppa,
+            "owner_share": n["owners"] / np.maximum(n["heads"], 1),
+            "price_nok": np.round(m.housing.price), "rent_nok": np.round(m.housing.rent),
+            "dwellings": np.round(m.housing.dwellings * ppa).astype(np.int64),
+            "immigrants": n["immigrants"] * ppa,
+            "immigrant_retention_5y": np.where(arrived > 0, n["recent"] * ppa / np.maximum(
+                arrived, 1), np.nan),
+            "schools": m.places.schools.astype(np.int64),
+            "service_level": np.round(m.places.service_level, 4),
+        }
+
+    def _age_structure(self) -> dict[str, np.ndarray]:
+        m = self.model
+        pop, k = m.population, m.geo.size
+        groups = data.age_groups()
+        lows = np.array([g.lo for g in groups])
+        g = _group_of_age(lows)[pop.age]
+        n_g = len(groups)
+        cell = (pop.kommune * n_g + g) * 2 + pop.sex
+        counts = np.bincount(cell, minlength=k * n_g * 2).reshape(k, n_g, 2)
+        kk, gg, ss = np.nonzero(counts)
+        return {"kommunenummer": self.codes[kk], "year": np.full(len(kk), m.year),
+                "age_group": np.array(data.AGE_GROUPS)[gg], "sex": np.array(data.SEXES)[ss],
+                "persons": counts[kk, gg, ss] * m.persons_per_agent}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The recorded tables, ready to write."""
+        moves = _frame(self.moves)
+        if moves is None:
+            moves = pd.DataFrame(columns=["year", "kommunenummer", "direction", "reason",
+                                          "persons"])
+        return {"moves_by_reason": moves, "movers_by_age": _frame(self.movers),
+                "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages),
+                "refugee_stays": _frame(self.stays) if self.stays else pd.DataFrame(
+                    columns=list(STAY_COLUMNS))}
+
+
+def _frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:
+    """One data frame from yearly column dicts (None if there are none)."""
+    if not parts:
+        return None
+    return pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})

@@ -1,0 +1,154 @@
+"""Running a scenario and writing its run folder (the output contract).
+
+A run folder holds:
+
+- ``national.csv``: year, population, births, deaths, immigration, emigration, internal_moves
+- ``kommuner.csv`` and ``kommuner.parquet``: kommunenummer, year, population, births, deaths,
+  in_domestic, out_domestic, immigration, emigration
+- ``scenario.yaml`` (the resolved scenario), ``run.json`` (seed, version, times) and
+  ``population.png``;
+- ``moves_by_reason.csv`` (year, kommunenummer, direction in/out, reason, persons),
+  ``movers_by_age.csv``, ``indicators.csv`` (jobs, employed, ownership, price, rent,
+  dwellings, immigrants, immigrant retention, schools, services per kommune and year),
+  ``age_structure.csv`` (persons by kommune, year, age group and sex) and
+  ``refugee_stays.csv`` (per refugee cohort, year and centrality class of the first kommune:
+  persons still in Norway and still in their first kommune).
+
+``policy_costs.csv`` (year, policy, payer state or kommune, NOK) holds what each policy in force
+cost each year (only the header when none is).
+
+A row for ``year`` holds the population on 1 January of that year and the components over that
+calendar year; the last year has the population only. Figures are persons, not agents.
+The folder is written under a temporary name and renamed when complete, so an interrupted
+run never leaves a half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from sim import __version__
+from sim.agents import COMPONENTS
+from sim.model import NATIONAL_COLUMNS, SettlementModel
+from sim.policies import COST_COLUMNS
+from sim.scenario.schema import Scenario, resolved_yaml
+
+KOMMUNE_COLUMNS = ("kommunenummer", "year", "population", *COMPONENTS)
+
+
+@dataclass
+class RunResult:
+    """What a finished run produced, in memory and (if written) on disk."""
+
+    scenario: Scenario
+    national: pd.DataFrame
+    kommuner: pd.DataFrame
+    meta: dict
+    out_dir: Path | None = None
+    policy_costs: pd.DataFrame | None = None      # year, policy, payer, nok
+    moves_by_reason: pd.DataFrame | None = None   # year, kommunenummer, direction, reason
+    movers_by_age: pd.DataFrame | None = None     # year, age_group, movers, population
+    indicators: pd.DataFrame | None = None        # per kommune and year: jobs, rent, ...
+    age_structure: pd.DataFrame | None = None     # per kommune, year, age group and sex
+    refugee_stays: pd.DataFrame | None = None     # cohort, year, class: still where settled
+
+
+def _flows_to_their_year(df: pd.DataFrame, flows: list[str], by: str | None) -> pd.DataFrame:
+    """Records hold the 1 January stock and the flows of the year before; the contract wants
+    the flows on the row of the year they happened in, so shift them up one row."""
+    df = df.copy()
+    if by is None:
+        df[flows] = df[flows].shift(-1)
+    else:
+        df[flows] = df.groupby(by)[flows].shift(-1)
+    return df
+
+
+def tables(model: SettlementModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The national and kommune tables of a finished model, in the contract's columns."""
+    national = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    national = _flows_to_their_year(national[["year", *NATIONAL_COLUMNS]],
+                                    list(NATIONAL_COLUMNS[1:]), None).astype("Int64")
+    kom = model.datacollector.get_agenttype_vars_dataframe(type(model.kommune_agents[0]))
+    kom = kom.reset_index(drop=True)[list(KOMMUNE_COLUMNS)]
+    kom = _flows_to_their_year(kom.sort_values(["kommunenummer", "year"]),
+                               list(COMPONENTS), "kommunenummer")
+    for c in KOMMUNE_COLUMNS[2:]:
+        kom[c] = kom[c].astype("Int64")
+    kom["year"] = kom["year"].astype(int)
+    return national, kom.reset_index(drop=True)
+
+
+def simulate(scenario: Scenario, on_year=None) -> RunResult:
+    """Build and run the model in memory; ``on_year(model)`` is called after each year."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    model = SettlementModel(scenario)
+    build_s = time.perf_counter() - t0
+    model.run(on_year=on_year)
+    national, kommuner = tables(model)
+    meta = {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "persons_per_agent": scenario.persons_per_agent,
+        "version": __version__,
+        "start_time": started.isoformat(timespec="seconds"),
+        "end_time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_time_s": round(time.perf_counter() - t0, 3),
+        "build_time_s": round(build_s, 3),
+        "agents_at_end": len(model.population),
+    }
+    return RunResult(scenario, national, kommuner, meta,
+                     policy_costs=model.policy_set.table(), **model.records.tables())
+
+
+def write_run(result: RunResult, out_dir: Path) -> Path:
+    """Write the run folder atomically: build it beside ``out_dir``, then rename."""
+    from sim.output import plots  # matplotlib is imported only when a folder is written
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # the temporary name holds this process's id, so the run store can tell a killed run's
+    # leftovers from a live one's
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", dir=out_dir.parent))
+    try:
+        result.national.to_csv(tmp / "national.csv", index=False)
+        result.kommuner.to_csv(tmp / "kommuner.csv", index=False)
+        result.kommuner.to_parquet(tmp / "kommuner.parquet", index=False)
+        costs = result.policy_costs
+        if costs is None:
+            costs = pd.DataFrame(columns=COST_COLUMNS)
+        costs.to_csv(tmp / "policy_costs.csv", index=False)
+        for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure",
+                     "refugee_stays"):
+            table = getattr(result, name)
+            if table is not None:
+                table.to_csv(tmp / f"{name}.csv", index=False)
+        (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
+        (tmp / "run.json").write_text(json.dumps(result.meta, indent=2), encoding="utf-8")
+        plots.population_plot(result, tmp / "population.png")
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    result.out_dir = out_dir
+    return out_dir
+
+
+def run_scenario(scenario: Scenario, out_dir: Path | None = None, on_year=None) -> RunResult:
+    """Simulate ``scenario`` and, if ``out_dir`` is given, write its run folder."""
+    result = simulate(scenario, on_year=on_year)
+    if out_dir is not None:
+        write_run(result, out_dir)
+    return result

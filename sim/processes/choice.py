@@ -1,0 +1,246 @@
+"""The destination choice of movers: utility terms, the random-utility draw, and the reason.
+
+A mover (a household, or a young adult leaving home) chooses among all other kommuner by a
+multinomial logit. The utility of destination d has named terms:
+
+* ``job``: job prospects in d's commuting region (its size and how many jobs are open),
+  weighted by life stage and by whether the mover has a job;
+* ``housing``: the cost of housing for the mover's tenure (rent, or the owner's user cost of
+  the price) and whether dwellings are available;
+* ``place``: urban amenities (the young), nature and room, schools (families), services
+  (the old), and the kommune's calibrated place effect;
+* ``policy``: what policies in force in d add (tax relief, relocation bonus, …);
+* ``ties``: the mover's social ties living in d;
+* ``home``: the pull of the kommune a Norwegian-born mover grew up in;
+* ``study`` (students only, ``sim.processes.students``): the pull of a study town;
+* ``community`` (immigrant movers only): how many earlier immigrants live within reach of
+  d (for families and adults the city region around it, for the young d itself), the
+  communities and networks immigrants move to (counted as a ``ties`` reason);
+* distance from the origin is a moving cost, and the number of dwellings a size measure (how
+  many places to live a kommune holds); neither is a reason.
+
+Staying is one of the choices (a move within the kommune), so ties and home hold people too.
+
+Movers are grouped into types (origin × life stage × tenure × employment, origin being
+Norwegian-born or immigrant; students are a life stage that weighs places as the young do);
+the dense terms are arrays
+``[type, kommune]``. Ties and home touch only a few kommuner per mover, so they are added as
+sparse corrections to the type's base probabilities: exact, and fully vectorised.
+
+The reason recorded for a move is the named term with the largest utility gain from origin to
+destination, or ``other`` when no named term improves (the move came from personal taste,
+the random part of utility).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.parameters import ParameterSet
+
+STAGES = ("young", "family", "adult", "senior", "student")
+WEIGHS_AS = {"student": "young"}   # students weigh places as other young movers do
+YOUNG_MAX_AGE = 29    # years: a mover without children is young up to this age (DESIGN.md)
+SENIOR_MIN_AGE = 67   # years: and a senior from this one (the general retirement age, NAV)
+REASONS = ("job", "housing", "ties", "place", "home", "policy", "study", "other")
+# origin (Norwegian-born, immigrant) x stage x tenure (renter, owner) x employment (no, yes)
+N_TYPES = 2 * len(STAGES) * 2 * 2
+
+
+def life_stage(age: np.ndarray, family: np.ndarray,
+               student: np.ndarray | None = None) -> np.ndarray:
+    """Index into STAGES: ``family`` when the mover has children with them, ``student`` for
+    students (``sim.education.is_student``), else by age."""
+    stage = np.where(family, 1, np.where(age <= YOUNG_MAX_AGE, 0,
+                                         np.where(age >= SENIOR_MIN_AGE, 3, 2)))
+    return stage if student is None else np.where(student & ~family,
+                                                  STAGES.index("student"), stage)
+
+
+def weighs_as(stage: str) -> str:
+    """The life stage whose weights (parameter tables by stage) ``stage`` uses."""
+    return WEIGHS_AS.get(stage, stage)
+
+
+def type_index(stage: np.ndarray, owner: np.ndarray, employed: np.ndarray,
+               immigrant: np.ndarray | int = 0) -> np.ndarray:
+    return (((np.asarray(immigrant).astype(np.int64) * len(STAGES) + stage) * 2
+             + owner.astype(np.int64)) * 2 + employed.astype(np.int64))
+
+
+def type_parts(t: np.ndarray | int):
+    """(stage, owner, employed) of type index ``t``."""
+    return (t // 4) % len(STAGES), (t // 2) % 2, t % 2
+
+
+def immigrant_type(t: np.ndarray | int):
+    """1 where type index ``t`` is an immigrant mover's type, else 0."""
+    return t // (4 * len(STAGES))
+
+
+@dataclass
+class PlaceView:
+    """What movers see of every kommune this year (arrays over kommuner)."""
+
+    job_size: np.ndarray        # log jobs in the commuting region
+    job_tightness: np.ndarray   # open jobs per job in the region
+    cost_renter: np.ndarray     # NOK per year
+    cost_owner: np.ndarray      # NOK per year
+    vacancy: np.ndarray         # share of dwellings empty
+    dwellings: np.ndarray       # dwellings (agents' households)
+    amenity: np.ndarray         # 0..1
+    nature: np.ndarray          # 0..1
+    school_access: np.ndarray   # log schools open relative to the start
+    service: np.ndarray         # service level, 1 = as at the start
+    place_effect: np.ndarray    # calibrated utility
+    policy: np.ndarray          # [type, kommune] utility from policies in force
+    community: np.ndarray       # [stage, kommune] log immigrants within reach, relative
+    study: np.ndarray           # utility a student gets from a study town (0 elsewhere)
+
+
+def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
+    """Utility terms by name as arrays [type, kommune] (destination side only)."""
+    t = np.arange(N_TYPES)
+    stage, owner, employed = type_parts(t)
+    w = params.value("migration.stage_weights")
+
+    def by_stage(name: str) -> np.ndarray:
+        return np.array([float(w[name][weighs_as(STAGES[s])]) for s in stage])[:, None]
+
+    job_w = np.where(employed == 1, by_stage("job_employed")[:, 0],
+                     by_stage("job_seeking")[:, 0])[:, None]
+    job = job_w * (params.value("migration.job_size_coefficient") * view.job_size
+                   + params.value("migration.job_tightness_coefficient") * view.job_tightness)
+    cost = np.where(owner[:, None] == 1, view.cost_owner[None, :], view.cost_renter[None, :])
+    availability = availability_term(view.vacancy, params)
+    housing = (-params.value("migration.housing_cost_coefficient")
+               * np.log(cost / np.mean(view.cost_renter)) + availability[None, :])
+    place = (by_stage("amenity") * view.amenity + by_stage("nature") * view.nature
+             + by_stage("school") * view.school_access
+             + by_stage("service") * np.log(np.maximum(view.service, 1e-3))
+             + view.place_effect[None, :])
+    # the number of dwellings measures how many elementary alternatives a kommune holds
+    # (a size measure, coefficient 1 in theory); it is not a reason for moving
+    size = params.value("migration.size_coefficient") * np.log(np.maximum(view.dwellings, 1.0))
+    community = (immigrant_type(t)[:, None]
+                 * params.value("migration.community_coefficient") * view.community[stage])
+    study = (stage == STAGES.index("student"))[:, None] * view.study[None, :]
+    return {"job": job, "housing": housing, "place": place, "policy": view.policy,
+            "study": study,
+            "size": np.broadcast_to(size[None, :], job.shape), "community": community}
+
+
+def availability_term(vacancy: np.ndarray, params: ParameterSet) -> np.ndarray:
+    """Utility of free dwellings in a kommune (per kommune); a mover who stays keeps their
+    home, so staying does not count it (see ``base_cumulative``)."""
+    return params.value("migration.vacancy_coefficient") * np.log(
+        vacancy + params.value("migration.vacancy_floor"))
+
+
+def distance_cost(distance_km: np.ndarray, params: ParameterSet) -> np.ndarray:
+    return -params.value("migration.distance_coefficient") * np.log1p(
+        distance_km / params.value("migration.distance_scale_km"))
+
+
+def base_cumulative(terms: dict[str, np.ndarray], distance: np.ndarray,
+                    stay_utility: float, availability: np.ndarray) -> np.ndarray:
+    """Cumulative base choice probabilities [type, origin, destination] (no ties, no home).
+
+    Staying (moving within one's own kommune) is one of the choices, with the origin's own
+    utility plus ``stay_utility``, less the availability of free dwellings (a stayer keeps
+    their home): with few or poor alternatives most movers stay, so a small landscape does
+    not empty its city into its villages, and a full housing market does not push people
+    out of homes they have."""
+    total = sum(terms.values())                               # [type, dest]
+    u = total[:, None, :] + distance[None, :, :]
+    k = distance.shape[0]
+    u[:, np.arange(k), np.arange(k)] += stay_utility - availability[None, :]
+    u -= u.max(axis=2, keepdims=True)
+    p = np.exp(u)
+    p /= p.sum(axis=2, keepdims=True)
+    cum = np.cumsum(p, axis=2)
+    cum[:, :, -1] = 1.0
+    return cum
+
+
+@dataclass
+class Sparse:
+    """Per mover: the few kommuner with an extra pull (ties, home) and its size in utility."""
+
+    kommune: np.ndarray   # [n, slots], -1 = unused
+    delta: np.ndarray     # [n, slots] utility added in that kommune
+    ties: np.ndarray      # [n, slots] ties counted in that kommune (for reasons)
+
+
+def sparse_pulls(tie_runs: tuple[np.ndarray, np.ndarray], home: np.ndarray,
+                 params: ParameterSet) -> Sparse:
+    """Each mover's tie kommuner (one slot per kommune, with its number of ties; from
+    ``sim.network.tie_kommune_runs``) and home kommune (in the same slot if ties live there
+    too, else in an extra slot)."""
+    tie_kommune, counts = tie_runs
+    n = len(home)
+    has_home = home >= 0
+    home_slot = (tie_kommune == home[:, None]) & has_home[:, None]
+    home_apart = has_home & ~home_slot.any(axis=1)
+    kommune = np.concatenate([tie_kommune, np.where(home_apart, home, -1)[:, None]], axis=1)
+    counts = np.concatenate([counts, np.zeros((n, 1), dtype=counts.dtype)], axis=1)
+    at_home = np.concatenate([home_slot, home_apart[:, None]], axis=1)
+    delta = (params.value("migration.ties_coefficient") * np.log1p(counts)
+             + params.value("migration.home_coefficient") * at_home)
+    return Sparse(kommune, np.where(kommune >= 0, delta, 0.0), counts)
+
+
+def draw(cum: np.ndarray, types: np.ndarray, origins: np.ndarray, sparse: Sparse,
+         rng: np.random.Generator) -> np.ndarray:
+    """Destination per mover from softmax(base + sparse pulls), exactly and vectorised.
+
+    With base probabilities p and extra pulls delta_s in a few kommuner s, the choice is a
+    mixture: the base distribution with weight 1/Z, kommune s with weight p_s (e^delta_s - 1)/Z,
+    where Z = 1 + sum_s p_s (e^delta_s - 1)."""
+    n_t, k, _ = cum.shape
+    rows = types * k + origins
+    flat = cum.reshape(n_t * k, k)
+    p = np.diff(flat, axis=1, prepend=0.0)
+    valid = sparse.kommune >= 0
+    p_s = np.where(valid, p[rows[:, None], np.maximum(sparse.kommune, 0)], 0.0)
+    extra = p_s * np.expm1(sparse.delta)
+    z = 1.0 + extra.sum(axis=1)
+    u = rng.random(len(rows)) * z
+    base = u < 1.0
+    # base draw: rows of cum are each 0..1, so row r offset by r is one sorted array
+    offset = (flat + np.arange(n_t * k)[:, None]).ravel()
+    pos = np.searchsorted(offset, rows[base] + u[base], side="right")
+    dest = np.empty(len(rows), dtype=np.int64)
+    dest[base] = np.minimum(pos - rows[base] * k, k - 1)
+    pick = ((u[~base] - 1.0)[:, None] > np.cumsum(extra[~base], axis=1)).sum(axis=1)
+    dest[~base] = sparse.kommune[~base][np.arange(int((~base).sum())),
+                                        np.minimum(pick, sparse.kommune.shape[1] - 1)]
+    return dest
+
+
+def reasons(terms: dict[str, np.ndarray], types: np.ndarray, origins: np.ndarray,
+            dest: np.ndarray, sparse: Sparse, home: np.ndarray,
+            params: ParameterSet) -> np.ndarray:
+    """Index into REASONS of the term with the largest utility gain from origin to dest."""
+    gains = np.zeros((len(dest), len(REASONS)))
+    for i, name in enumerate(REASONS):
+        if name in terms:
+            gains[:, i] = terms[name][types, dest] - terms[name][types, origins]
+
+    def ties_in(k: np.ndarray) -> np.ndarray:
+        return (sparse.ties * (sparse.kommune == k[:, None])).sum(axis=1)
+
+    beta_t = params.value("migration.ties_coefficient")
+    gains[:, REASONS.index("ties")] = beta_t * (np.log1p(ties_in(dest))
+                                                - np.log1p(ties_in(origins)))
+    if "community" in terms:      # immigrants' networks count as ties
+        gains[:, REASONS.index("ties")] += (terms["community"][types, dest]
+                                            - terms["community"][types, origins])
+    beta_h = params.value("migration.home_coefficient")
+    gains[:, REASONS.index("home")] = beta_h * ((dest == home).astype(float)
+                                                - (origins == home).astype(float))
+    best = gains.argmax(axis=1)
+    # no named term improves: the move came from the random part of utility (taste)
+    return np.where(gains.max(axis=1) > 0, best, REASONS.index("other"))

@@ -1,0 +1,113 @@
+"""Leaving: deaths and emigration, the year's outflows from the person table (step 4).
+
+Deaths follow the life table (SSB 07902 qx) of the simulated year, or of the last table year
+with a yearly improvement beyond it, by age on 1 January and sex. Emigration takes whole
+households, by the age and origin of the oldest member; immigrants' stay-factors (work,
+owning, children at school, meeting places, the kommune's attitude) lower their chance, and
+a scenario's fixed national total scales the rates. Both leave the table in one pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import data
+from sim.parameters import ParameterSet
+from sim.processes.moves import HouseholdFacts, immigrant_stay_terms
+from sim.world.places import Places
+from sim.world.population import Kind, Population, chance
+
+
+def run_year(pop: Population, year: int, alternative: str, yearly: dict[int, int] | None,
+             area_share: float,
+             persons_per_agent: int, facts: HouseholdFacts, places: Places,
+             move_factor: np.ndarray | None, n_kommuner: int, params: ParameterSet,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Deaths and emigrants of the year, per kommune (agents). ``alternative`` and
+    ``yearly`` are the scenario's emigration; both flows leave the table in one
+    pass (copying the table once instead of twice)."""
+    dying = deaths(pop, year, params, rng)
+    stay = _stay_factors(pop, facts, places, move_factor, params)
+    target = emigration_target(year, alternative, yearly)
+    if target is not None and yearly is None:
+        target *= area_share          # national totals, scaled to the area
+    leaving = emigrate(pop, year, target, persons_per_agent, params, rng, stay=stay) & ~dying
+    counts = pop.count_by_kommune(n_kommuner, dying), pop.count_by_kommune(n_kommuner, leaving)
+    pop.keep(~(dying | leaving))
+    return counts
+
+
+def _stay_factors(pop: Population, facts: HouseholdFacts, places: Places,
+                  move_factor: np.ndarray | None, params: ParameterSet) -> np.ndarray:
+    """Per person row: immigrants' stay-factors relative to the mean immigrant (so the
+    calibrated total is kept), times the policies' move factor."""
+    facts = facts.up_to(pop.next_household)     # as before the moves
+    heads = np.flatnonzero(pop.household_heads())
+    terms = immigrant_stay_terms(pop, heads, facts, places.service_level, places.attitude,
+                                 params)
+    imm = pop.kind[heads] == Kind.IMMIGRANT
+    stay = np.ones(len(pop))
+    if imm.any():
+        stay[heads[imm]] = np.exp(terms[imm]) / np.exp(terms[imm]).mean()
+    if move_factor is not None:
+        stay = stay * move_factor
+    return stay
+
+
+def death_probabilities(year: int, params: ParameterSet) -> np.ndarray:
+    """qx[sex, age] for a calendar year, with improvement after the last observed table."""
+    last = int(data.mortality()["year"].max())
+    q = data.qx_table(min(year, last))
+    if year > last:
+        decline = params.value("demography.mortality_improvement", year)
+        q = q * (1.0 - decline) ** (year - last)
+        q[:, -1] = 1.0
+    return q
+
+
+def deaths(pop: Population, year: int, params: ParameterSet,
+           rng: np.random.Generator) -> np.ndarray:
+    """Mask of persons who die during ``year`` (age on 1 January, qx of that age)."""
+    q = death_probabilities(year, params)
+    age = np.minimum(pop.age, data.MAX_AGE)
+    return chance(rng, q[pop.sex, age])
+
+
+def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None
+                      ) -> float | None:
+    """Persons emigrating during ``year`` when the scenario fixes the total, else None."""
+    if yearly is not None:
+        return float(yearly.get(year, 0))
+    if alternative == "observed":
+        return float(data.observed_flows().loc[year, "emigration"])
+    return None
+
+
+def emigrate(pop: Population, year: int, target_persons: float | None,
+             persons_per_agent: int, params: ParameterSet, rng: np.random.Generator,
+             stay: np.ndarray | None = None) -> np.ndarray:
+    """Mask of persons who emigrate. Households leave together.
+
+    A household's yearly chance is the rate for the age and origin of its oldest member
+    (``emigration.rate_native``, ``emigration.rate_immigrant``); for immigrants it falls with
+    the years since arrival (``emigration.immigrant_duration_factor``). With a fixed target, the
+    rates are scaled so that the expected number of persons leaving equals the target.
+    """
+    heads = np.flatnonzero(pop.household_heads())
+    age = pop.age[heads]
+    immigrant = pop.kind[heads] == Kind.IMMIGRANT
+    years_here = np.maximum(year - pop.arrival_year[heads], 0)
+    rate = np.where(immigrant,
+                    params.by_age("emigration.rate_immigrant", age)
+                    * params.by_age("emigration.immigrant_duration_factor", years_here),
+                    params.by_age("emigration.rate_native", age))
+    if stay is not None:                       # immigrants' stay-factors, per head row
+        rate = rate * stay[heads]
+    if target_persons is not None:
+        size = pop.household_sizes()[pop.household[heads]]
+        expected = float((rate * size).sum()) * persons_per_agent
+        rate = rate * (target_persons / expected if expected > 0 else 0.0)
+    leaving = heads[chance(rng, rate)]
+    gone = np.zeros(pop.next_household, dtype=bool)
+    gone[pop.household[leaving]] = True
+    return gone[pop.household]

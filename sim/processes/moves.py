@@ -1,0 +1,256 @@
+"""Domestic migration: who considers a move, and what happens when they move.
+
+This module owns moves between kommuner. Each year
+
+1. households consider a move with a chance set by the age of their oldest member (families
+   less), raised or lowered by push and stay factors: owning, ties where one lives, being
+   without work, the rent burden, and for immigrants the stay-factors of DESIGN.md (work,
+   owning, children at school, meeting places, the kommune's attitude). The factors shift
+   who considers a move, not how many: the calibrated age profile sets the number;
+2. young adults living in someone else's household consider leaving home on their own;
+3. each mover chooses a destination by random utility (``sim.processes.choice``; young movers of
+   19–23 may be students, drawn also to study towns: ``sim.processes.students``), and the move
+   records its deciding reason;
+4. the household moves: an owner stays an owner where they can afford it, people who change
+   commuting region leave their job (remote workers keep it), a young adult who leaves home
+   keeps a tie to it, and a Norwegian-born person back in their home kommune is a Returnee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.parameters import ParameterSet
+from sim.processes import choice, housing, newcomers, students
+from sim.processes.housing import HousingMarket
+from sim.world import network
+from sim.world.places import Places
+from sim.world.population import NO_KOMMUNE, Kind, Population, chance
+
+
+@dataclass
+class Moves:
+    """The moves of one year: which rows moved, from where, to where, and why."""
+
+    rows: np.ndarray
+    origin: np.ndarray
+    destination: np.ndarray
+    reason: np.ndarray      # index into sim.choice.REASONS
+
+
+@dataclass
+class MoveInputs:
+    """What the year's moves need besides the person table: the destination terms and their
+    cumulative utilities (``sim.processes.choice``), household facts, the household heads and
+    their multiplier on the chance to move, and per kommune the commuting region, the price
+    and the wage."""
+
+    terms: dict[str, np.ndarray]
+    cum: np.ndarray
+    facts: HouseholdFacts
+    heads: np.ndarray
+    multiplier: np.ndarray
+    region: np.ndarray
+    price: np.ndarray
+    wage: np.ndarray
+    year: int
+
+
+@dataclass
+class HouseholdFacts:
+    """Per household id: facts the move decision needs."""
+
+    with_children: np.ndarray
+    with_pupils: np.ndarray
+    income: np.ndarray
+
+    def up_to(self, n_households: int) -> HouseholdFacts:
+        """The facts for household ids below ``n_households``: households formed since they
+        were computed (young adults who just left home) have no children and no counted
+        income. Moves change households only that way, so the facts stay true after them."""
+        pad = n_households - len(self.income)
+        if pad <= 0:
+            return self
+        return HouseholdFacts(*(np.pad(a, (0, pad)) for a in
+                                (self.with_children, self.with_pupils, self.income)))
+
+
+def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet) -> HouseholdFacts:
+    n = pop.next_household
+    child = pop.age <= params.value("households.child_max_age")
+    lo, hi = params.value("kommune.school_age")
+    pupil = (pop.age >= lo) & (pop.age <= hi)
+    with_children = np.zeros(n, dtype=bool)
+    with_children[pop.household[child]] = True
+    with_pupils = np.zeros(n, dtype=bool)
+    with_pupils[pop.household[pupil]] = True
+    return HouseholdFacts(with_children, with_pupils, housing.household_income(pop, wage))
+
+
+def _centred(x: np.ndarray) -> np.ndarray:
+    return x - x.mean() if len(x) else x
+
+
+def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
+                    rent: np.ndarray, service: np.ndarray, attitude: np.ndarray,
+                    params: ParameterSet) -> np.ndarray:
+    """exp(sum of centred push and stay terms) for each head's household."""
+    c = params.value("migration.stay_coefficients")
+    hh = pop.household[heads]
+    k = pop.kommune[heads]
+    owner = pop.owner[heads].astype(float)
+    ties = network.ties_here(pop, heads) / pop.ties.shape[1]
+    working_age = (pop.age[heads] >= 20) & (pop.age[heads] <= 66)
+    jobless = (working_age & (pop.employed[heads] == 0)).astype(float)
+    floor = params.value("migration.income_floor")
+    burden = np.where(owner == 0, rent[k] / np.maximum(facts.income[hh], floor), 0.0)
+    x = (c["owner"] * _centred(owner) + c["ties_here"] * _centred(ties)
+         + c["jobless"] * _centred(jobless) + c["rent_burden"] * _centred(burden))
+    return np.exp(np.minimum(x + immigrant_stay_terms(pop, heads, facts, service, attitude,
+                                                      params), 20.0))
+
+
+def immigrant_stay_terms(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
+                         service: np.ndarray, attitude: np.ndarray,
+                         params: ParameterSet) -> np.ndarray:
+    """Stay-factors of immigrants (negative = more likely to stay), centred among them;
+    used for onward moves and for emigration. Zero for Norwegian-born heads."""
+    c = params.value("migration.immigrant_stay_coefficients")
+    imm = pop.kind[heads] == Kind.IMMIGRANT
+    out = np.zeros(len(heads))
+    if not imm.any():
+        return out
+    h = heads[imm]
+    k = pop.kommune[h]
+    parts = {
+        "employed": pop.employed[h].astype(float),
+        "owner": pop.owner[h].astype(float),
+        "children_at_school": facts.with_pupils[pop.household[h]].astype(float),
+        "meeting_places": service[k],
+        "attitude": attitude[k],
+    }
+    out[imm] = sum(float(c[name]) * _centred(v) for name, v in parts.items())
+    return out
+
+
+def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
+                  facts: HouseholdFacts, params: ParameterSet,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Households and young adults who move this year, as (rows, unit); rows sharing a unit
+    move together, negative units are young adults leaving home."""
+    rate = params.by_age("migration.household_move_rate", pop.age[heads])
+    rate = np.where(facts.with_children[pop.household[heads]],
+                    rate * params.value("migration.family_move_factor"), rate)
+    # push and stay factors shift who considers a move, not how many: the expected number
+    # stays that of the calibrated age profile
+    scaled = rate * multiplier
+    if scaled.sum() > 0:
+        scaled *= rate.sum() / scaled.sum()
+    moving_hh = heads[chance(rng, scaled)]
+    lo, hi = params.value("migration.leave_home_ages")
+    is_head = np.zeros(len(pop), dtype=bool)
+    is_head[heads] = True
+    young = np.flatnonzero(~is_head & (pop.age >= lo) & (pop.age <= hi))
+    leaving = young[rng.random(len(young)) <
+                    params.by_age("migration.leave_home_rate", pop.age[young])]
+    flag = np.zeros(pop.next_household, dtype=bool)
+    flag[pop.household[moving_hh]] = True
+    stay_behind = np.zeros(len(pop), dtype=bool)
+    stay_behind[leaving] = True
+    hh_rows = np.flatnonzero(flag[pop.household] & ~stay_behind)
+    rows = np.concatenate([hh_rows, leaving])
+    unit = np.concatenate([pop.household[hh_rows], -1 - np.arange(len(leaving))])
+    return rows, unit
+
+
+def unit_types(pop: Population, deciders: np.ndarray, leaving: np.ndarray,
+               facts: HouseholdFacts, year: int, params: ParameterSet,
+               rng: np.random.Generator) -> np.ndarray:
+    """Mover type (origin x life stage x tenure x employment) from each unit's deciding
+    person; young movers are students by chance (``sim.processes.students``)."""
+    age = pop.age[deciders]
+    family = facts.with_children[pop.household[deciders]] & ~leaving
+    stage = choice.life_stage(age, family, students.is_student(age, family, year, params,
+                                                                rng))
+    owner = np.where(leaving, 0, pop.owner[deciders])
+    immigrant = pop.kind[deciders] == Kind.IMMIGRANT
+    return choice.type_index(stage, owner, pop.employed[deciders], immigrant)
+
+
+def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
+             distance_km: np.ndarray, region: np.ndarray, housing: HousingMarket,
+             wage: np.ndarray, places: Places, centrality: np.ndarray,
+             move_factor: np.ndarray | None, year: int, params: ParameterSet,
+             rng: np.random.Generator) -> Moves:
+    """Step 3 of the year: who considers a move (push and stay factors, newcomers' onward
+    moves, ``move_factor`` per person row from policies, None = all ones), where they go,
+    and why."""
+    terms = choice.dense_terms(view, params)
+    cum = choice.base_cumulative(terms, choice.distance_cost(distance_km, params),
+                                 params.value("migration.stay_utility"),
+                                 choice.availability_term(view.vacancy, params))
+    heads = np.flatnonzero(pop.household_heads())
+    multiplier = stay_multiplier(pop, heads, facts, housing.rent, places.service_level,
+                                 places.attitude, params)
+    multiplier = multiplier * newcomers.move_factor(pop, heads, year, params, centrality)
+    if move_factor is not None:
+        multiplier = multiplier * move_factor[heads]
+    inputs = MoveInputs(terms=terms, cum=cum, facts=facts, heads=heads, multiplier=multiplier,
+                        region=region, price=housing.price, wage=wage, year=year)
+    return move(pop, inputs, params, rng)
+
+
+def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Generator
+         ) -> Moves:
+    """Run one year of domestic moves and update the person columns (remote workers,
+    ``pop.remote``, keep their job when they change commuting region)."""
+    rows, unit = select_movers(pop, v.multiplier, v.heads, v.facts, params, rng)
+    _, first, inverse = np.unique(unit, return_index=True, return_inverse=True)
+    deciders = rows[first]
+    leaving = unit[first] < 0
+    origin_u = pop.kommune[deciders].astype(np.int64)
+    types = unit_types(pop, deciders, leaving, v.facts, v.year, params, rng)
+    home = np.where(pop.kind[deciders] == Kind.IMMIGRANT, -1, pop.home[deciders]).astype(
+        np.int64)
+    sparse = choice.sparse_pulls(network.tie_kommune_runs(pop, deciders), home, params)
+    dest_u = choice.draw(v.cum, types, origin_u, sparse, rng)
+    reason_u = choice.reasons(v.terms, types, origin_u, dest_u, sparse, home, params)
+    # young adults leave home whether or not they leave the kommune
+    solo = np.flatnonzero(leaving)
+    network.keep_family_tie(pop, deciders[solo])
+    old_households = pop.household[deciders[solo]]
+    pop.household[deciders[solo]] = pop.new_household_ids(len(solo))
+    pop.owner[deciders[solo]] = 0
+    pop.regrouped(np.concatenate([old_households, pop.household[deciders[solo]]]))
+    moved_u = dest_u != origin_u
+    moved = moved_u[inverse]
+    rows, origin, dest = rows[moved], origin_u[inverse][moved], dest_u[inverse][moved]
+    _settle_in(pop, rows, origin, dest, v, params)
+    return Moves(rows, origin, dest, reason_u[inverse][moved])
+
+
+def _settle_in(pop: Population, rows: np.ndarray, origin: np.ndarray, dest: np.ndarray,
+               v: MoveInputs, params: ParameterSet) -> None:
+    """Apply moves: kommune, tenure, jobs, Returnee status."""
+    pop.set_kommune(rows, dest)
+    hh = pop.household[rows]
+    known = hh < len(v.facts.income)          # young adults who just left home are not
+    own = pop.employed[rows] * v.wage[origin]
+    income = np.where(known, v.facts.income[np.minimum(hh, len(v.facts.income) - 1)], own)
+    pop.owner[rows] = (pop.owner[rows] == 1) & housing.can_borrow(v.price[dest], income, params)
+    new_region = v.region[dest] != v.region[origin]
+    lose_job = new_region & (pop.employed[rows] == 1) & ~pop.remote[rows]
+    pop.employed[rows[lose_job]] = 0
+    pop.sector[rows[lose_job]] = -1
+    update_returnees(pop, rows)
+
+
+def update_returnees(pop: Population, rows: np.ndarray) -> None:
+    """Norwegian-born movers back in their home kommune are Returnees; others Residents."""
+    native = pop.kind[rows] != Kind.IMMIGRANT
+    home = (pop.home[rows] == pop.kommune[rows]) & (pop.home[rows] != NO_KOMMUNE)
+    pop.kind[rows[native & home]] = Kind.RETURNEE
+    pop.kind[rows[native & ~home]] = Kind.RESIDENT
+

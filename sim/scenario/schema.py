@@ -1,0 +1,579 @@
+"""Scenarios: the schema of a scenario file, loading it, and refusing bad ones clearly.
+
+A scenario is a YAML file validated by pydantic before anything runs. A bad file raises one
+``ScenarioError`` whose message names the file, the field path and what is allowed; this is
+the only exception type a user error produces.
+
+A file may ``extends: other.yaml`` (a path relative to the extending file): the parent's
+fields are read first and the child's override them recursively (mappings merge, lists and
+scalars are replaced, and a mapping whose ``kind`` differs from the parent's replaces it
+whole). The resolved scenario has no ``extends`` left.
+
+The area simulated is ``geography``: all of embedded Norway (the default), a subset of it by
+kommune, fylke or commuting region, or an inline landscape of made-up kommuner (classrooms,
+tests). ``sim.world.landscape`` turns it into the model's geography and start population.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from sim import parameters
+
+# Years a scenario can start: population by age in the embedded data on 1 January (the data
+# also holds 2015 and 2025, for the validation only)
+START_YEARS = (2006, 2016, 2026)
+LAST_END_YEAR = 2100
+MIN_KOMMUNER = 2   # domestic moves need somewhere else to go
+FIRST_PATH_YEAR = 1900  # a parameter whose keys are all years from here is a yearly path
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot run. The message is meant for the user, as it is."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def refuse(at: str | tuple, message: str) -> PydanticCustomError:
+    """A validation error at ``at``, a dotted path or a tuple of keys, relative to the model
+    raising it; the message goes to the user as it is."""
+    if isinstance(at, str):
+        at = tuple(int(p) if p.isdigit() else p for p in at.split(".")) if at else ()
+    path = at
+    return PydanticCustomError("refused", message, {"at": path})
+
+
+# ----- the national flows -------------------------------------------------------------------
+class Immigration(Strict):
+    """National immigration per year (persons)."""
+
+    alternative: Literal["main", "low", "high", "zero", "observed"] = Field(
+        "main", description="SSB-style path (parameters immigration.total_<alternative>), "
+        "'zero', or 'observed' (SSB, 2006–2025, for backcasts)")
+    yearly: dict[int, NonNegativeInt] | None = Field(
+        None, description="explicit immigration per calendar year; overrides 'alternative'")
+
+
+class Emigration(Strict):
+    """National emigration: age- and origin-specific rates, or fixed yearly totals."""
+
+    alternative: Literal["rates", "observed"] = Field(
+        "rates", description="'rates' (parameters emigration.*) or 'observed' totals (SSB)")
+    yearly: dict[int, NonNegativeInt] | None = Field(
+        None, description="explicit emigration per calendar year; rates are scaled to it")
+
+
+class Fertility(Strict):
+    """Total fertility rate (children per woman); default: parameter demography.fertility_tfr."""
+
+    tfr: PositiveFloat | dict[int, PositiveFloat] | None = None
+
+
+# ----- geography: which kommuner are simulated ----------------------------------------------
+def closest(query: str, options: dict[str, str], n: int = 3) -> list[str]:
+    """The ``n`` options closest to ``query`` as "code name", matching code or name."""
+    q = str(query).strip().lower()
+
+    def score(code: str) -> float:
+        return max(difflib.SequenceMatcher(None, q, code.lower()).ratio(),
+                   difflib.SequenceMatcher(None, q, options[code].lower()).ratio())
+
+    ranked = sorted(options, key=score, reverse=True)
+    return [f"{c} {options[c]}" for c in ranked[:n] if score(c) >= 0.4]
+
+
+def _known(column: str, name_column: str) -> dict:
+    from sim import data
+
+    df = data.kommuner()[[column, name_column]].drop_duplicates(column).sort_values(column)
+    return dict(zip(df[column], df[name_column], strict=True))
+
+
+def _quoted(what: str, digits: int, example: str):
+    def check(v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, str | int):
+            raise ValueError(f"must be a {what} as a quoted {digits}-digit string, e.g. "
+                             f"'{example}'; got {v!r}")
+        if isinstance(v, int):
+            raise ValueError(f"write the {what} in quotes as a {digits}-digit string, e.g. "
+                             f"'{v:0{digits}d}' (YAML reads an unquoted number as a number, "
+                             "and one with a leading 0 as octal)")
+        return v
+    return check
+
+
+def _kommune_exists(code: str) -> str:
+    known = _known("kommunenummer", "name")
+    if code not in known:
+        hint = closest(code, known)
+        raise ValueError(f"no kommune '{code}' among the 357 kommuner of 2024"
+                         + (f"; closest: {', '.join(hint)}" if hint else ""))
+    return code
+
+
+def _fylke_exists(code: str) -> str:
+    known = _known("fylkesnummer", "fylke_name")
+    if code not in known:
+        raise ValueError(f"no fylke '{code}'; fylker: "
+                         + ", ".join(f"{c} {n}" for c, n in known.items()))
+    return code
+
+
+def _region_exists(code: int) -> int:
+    known = _known("baregion_code", "baregion_name")
+    if code not in known:
+        hint = closest(str(code), {str(c): n for c, n in known.items()})
+        raise ValueError(f"no commuting (BA) region {code}; regions are numbered "
+                         f"{min(known)}–{max(known)}" + (f"; closest: {', '.join(hint)}"
+                                                         if hint else ""))
+    return code
+
+
+KommuneNumber = Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5001")),
+                          AfterValidator(_kommune_exists)]
+FylkeNumber = Annotated[str, BeforeValidator(_quoted("fylkesnummer", 2, "50")),
+                        AfterValidator(_fylke_exists)]
+RegionCode = Annotated[int, AfterValidator(_region_exists)]
+
+
+class NorwayArea(Strict):
+    """Embedded Norway: all 357 kommuner, or the union of the kommuner, fylker and
+    commuting regions given."""
+
+    kind: Literal["norway"] = "norway"
+    kommuner: list[KommuneNumber] | None = Field(
+        None, description="kommunenummer (quoted 4-digit strings, 2024 borders)")
+    fylker: list[FylkeNumber] | None = Field(
+        None, description="fylkesnummer (quoted 2-digit strings)")
+    regions: list[RegionCode] | None = Field(
+        None, description="commuting (BA) region codes (integers, SSB 2020 regions)")
+
+    @model_validator(mode="after")
+    def _selects_enough(self) -> NorwayArea:
+        from sim.world.landscape import selected_kommuner
+
+        if all(x is None for x in (self.kommuner, self.fylker, self.regions)):
+            return self
+        chosen = selected_kommuner(self)
+        if len(chosen) == 0:
+            raise refuse("", "the area selects no kommune: give at least one kommunenummer, "
+                         "fylkesnummer or region, or leave all three out for all of Norway")
+        if len(chosen) < MIN_KOMMUNER:
+            k = chosen.iloc[0]
+            raise refuse("", f"the area selects only {k['kommunenummer']} {k['name']}; "
+                         f"domestic moves need at least {MIN_KOMMUNER} kommuner, so add its "
+                         f"neighbours, e.g. regions: [{k['baregion_code']}] or "
+                         f"fylker: ['{k['fylkesnummer']}']")
+        return self
+
+
+def _free_code(v: Any) -> Any:
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError(f"must be a non-empty string (in quotes if it looks like a number), "
+                         f"got {v!r}")
+    return v
+
+
+class LandscapeKommune(Strict):
+    """One made-up kommune of an inline landscape."""
+
+    kommunenummer: Annotated[str, BeforeValidator(_free_code)] = Field(
+        description="any unique label, e.g. 'K01'")
+    name: str = Field(min_length=1)
+    population: PositiveInt = Field(description="persons on 1 January of start_year")
+    lat: float = Field(ge=-90, le=90, description="latitude of the centre, degrees north")
+    lon: float = Field(ge=-180, le=180, description="longitude of the centre, degrees east")
+    centrality: int = Field(ge=1, le=6, description="SSB centrality class, 1 most central")
+    region: NonNegativeInt = Field(description="commuting region: kommuner sharing a number "
+                                   "form one labour market")
+    area_km2: PositiveFloat
+    age_profile: Literal["young", "balanced", "old"] = Field(
+        "balanced", description="tilt of the national age structure (parameter "
+        "geography.age_profile_tilt)")
+
+
+class Landscape(Strict):
+    """An inline landscape of made-up kommuner, for classrooms and tests."""
+
+    kind: Literal["landscape"]
+    kommuner: list[LandscapeKommune] = Field(description=f"at least {MIN_KOMMUNER} made-up "
+                                             "kommuner")
+
+    @model_validator(mode="after")
+    def _enough_unique_kommuner(self) -> Landscape:
+        if len(self.kommuner) < MIN_KOMMUNER:
+            raise refuse("kommuner", f"a landscape needs at least {MIN_KOMMUNER} kommuner "
+                         f"(domestic moves need somewhere to go), got {len(self.kommuner)}")
+        seen: dict[str, int] = {}
+        for i, k in enumerate(self.kommuner):
+            if k.kommunenummer in seen:
+                raise refuse(f"kommuner.{i}.kommunenummer",
+                             f"'{k.kommunenummer}' is already used by kommuner"
+                             f"[{seen[k.kommunenummer]}]; each kommunenummer must be unique")
+            seen[k.kommunenummer] = i
+        return self
+
+
+def _geography_kind(v: Any) -> str | None:
+    if isinstance(v, dict):
+        return v.get("kind", "norway")
+    return getattr(v, "kind", None)
+
+
+GeographySpec = Annotated[
+    Annotated[NorwayArea, Tag("norway")] | Annotated[Landscape, Tag("landscape")],
+    Discriminator(_geography_kind, custom_error_type="geography_kind",
+                  custom_error_message="must be a mapping with kind: norway (the default; "
+                  "optionally kommuner, fylker, regions) or kind: landscape (with kommuner)"),
+]
+
+
+# ----- policies and shocks ------------------------------------------------------------------
+SHOCK_FIRMS = ("cornerstone", "largest", "primary", "manufacturing", "construction", "visitor",
+               "household_services", "knowledge", "public")
+
+
+def _policy_types() -> dict:
+    from sim.policies import REGISTRY
+
+    return REGISTRY
+
+
+def _known_policy_type(v: str) -> str:
+    types = _policy_types()
+    if v not in types:
+        close = difflib.get_close_matches(str(v), list(types), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(f"unknown policy type '{v}'{hint}; allowed: {', '.join(types)}")
+    return v
+
+
+class Where(Strict):
+    """The kommuner a policy touches: the union of those given (at least one)."""
+
+    kommuner: list[Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5014"))]] | None \
+        = Field(None, description="kommunenummer (quoted), or a landscape's kommune labels")
+    fylker: list[FylkeNumber] | None = Field(None, description="fylkesnummer (quoted)")
+    zone: Literal["finnmark-nord-troms"] | None = Field(
+        None, description="a named zone: finnmark-nord-troms (the tiltakssone)")
+    centrality: list[Annotated[int, Field(ge=1, le=6)]] | None = Field(
+        None, description="SSB centrality classes 1 (most central) to 6")
+
+
+class PolicySpec(Strict):
+    """One policy: its type, where and when it is in force, and its parameters."""
+
+    type: Annotated[str, AfterValidator(_known_policy_type)] = Field(
+        description="the policy (see sim/params/policies for each type's parameters)")
+    where: Where = Field(description="kommuner, fylker, zone or centrality classes")
+    from_year: int | None = Field(None, description="first year in force (default start_year)")
+    to_year: int | None = Field(None, description="last year in force (default end_year - 1)")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="overrides of the type's default parameters")
+
+    @model_validator(mode="after")
+    def _known_policy_parameters(self) -> PolicySpec:
+        from sim.policies.base import defaults, units
+
+        known, unit = defaults(self.type), units(self.type)
+        for name, value in self.parameters.items():
+            if name not in known:
+                close = difflib.get_close_matches(name, list(known), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise refuse(("parameters", name), f"unknown parameter of {self.type}{hint}; "
+                             "allowed: " + ", ".join(f"{k} ({unit.get(k, '')})" for k in known))
+            if not (_is_number(value) or isinstance(value, bool)):   # yes/no counts as 1/0
+                raise refuse(("parameters", name), f"must be a number ({unit.get(name, '')}); "
+                             f"got {value!r}")
+            if value < 0:
+                raise refuse(("parameters", name), f"must not be negative ({unit.get(name, '')})"
+                             f"; got {value!r}")
+            if unit.get(name, "").startswith("share") and value > 1:
+                raise refuse(("parameters", name), f"must be a share between 0 and 1; got "
+                             f"{value!r}")
+        return self
+
+
+class ShockSpec(Strict):
+    """A firm in a kommune closes (jobs < 0) or opens (jobs > 0) jobs in one year."""
+
+    kommune: Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "1836"))] = Field(
+        description="kommunenummer (quoted), or a landscape's kommune label")
+    year: int = Field(description="the calendar year it happens")
+    jobs: int = Field(description="jobs (persons) opened, negative = closed")
+    firm: Literal[SHOCK_FIRMS] = Field(  # type: ignore[valid-type]
+        "cornerstone", description="the cornerstone firm (else the largest basic-sector firm), "
+        "the largest basic-sector firm, or a sector's firm")
+    description: str = ""
+
+
+# ----- the scenario -------------------------------------------------------------------------
+class Scenario(Strict):
+    """One simulation experiment."""
+
+    extends: str | None = Field(None, exclude=True, description="another scenario file this "
+                                "one builds on (path relative to this file); its fields are "
+                                "overridden by this file's")
+    name: str = Field(description="short name, used in outputs")
+    description: str = ""
+    start_year: int = Field(2026, description="1 January the run starts from")
+    end_year: int = Field(2050, description="1 January the run ends at")
+    seed: int = Field(1, ge=0, description="seed of the model's random generator")
+    persons_per_agent: PositiveInt = Field(1, description="persons one agent stands for")
+    geography: GeographySpec = Field(default_factory=NorwayArea,
+                                     description="the area simulated")
+    immigration: Immigration = Immigration()
+    emigration: Emigration = Emigration()
+    fertility: Fertility = Fertility()
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="overrides of the parameter tree by dotted name")
+    policies: list[PolicySpec] = Field(default_factory=list, description="policies in force")
+    shocks: list[ShockSpec] = Field(default_factory=list, description="firm closures and "
+                                    "openings")
+
+    @field_validator("start_year")
+    @classmethod
+    def _start_year(cls, v: int) -> int:
+        if v not in START_YEARS:
+            raise ValueError(f"must be one of {list(START_YEARS)} (years with population by "
+                             f"age in the embedded data), got {v}")
+        return v
+
+    @field_validator("parameters")
+    @classmethod
+    def _known_parameters(cls, v: dict[str, Any]) -> dict[str, Any]:
+        known = parameters.default_names()
+        for name, value in v.items():
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=3)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise refuse((name,), f"unknown parameter{hint} (the names are the files under "
+                             "sim/params, with dots)")
+            problem = _parameter_value_problem(name, value)
+            if problem:
+                raise refuse((name,), problem)
+        return v
+
+    @model_validator(mode="after")
+    def _years(self) -> Scenario:
+        if not self.start_year < self.end_year <= LAST_END_YEAR:
+            raise refuse("end_year", f"must be after start_year ({self.start_year}) and at "
+                         f"most {LAST_END_YEAR}, got {self.end_year}")
+        first, last = self.start_year, self.end_year - 1
+        for label, spec in (("immigration", self.immigration), ("emigration", self.emigration)):
+            if spec.alternative == "observed" and self.end_year > 2026:
+                raise refuse(f"{label}.alternative", "'observed' covers 2006–2025 only; "
+                             f"end_year must be at most 2026, got {self.end_year}")
+            for year in spec.yearly or {}:
+                if not first <= year <= last:
+                    raise refuse(f"{label}.yearly.{year}", f"year {year} is outside the run: "
+                                 f"allowed {first}–{last} (start_year to end_year − 1)")
+        self._check_policies()
+        return self
+
+    def _check_policies(self) -> None:
+        """Policies and shocks: places in the simulated area, years in the run, no twins."""
+        from sim.world.landscape import area_table
+        from sim.policies.base import area_mask
+
+        if not self.policies and not self.shocks:
+            return
+        first, last = self.start_year, self.end_year - 1
+        table = area_table(self.geography)
+        codes = table["kommunenummer"].astype(str).tolist()
+        names = dict(zip(codes, table["name"].astype(str), strict=True))
+        fylker = table["fylkesnummer"].astype(str).tolist()
+        centrality = table["sentralitetsklasse"].to_numpy()
+
+        def in_area(code: str, at: tuple) -> None:
+            if code not in names:
+                hint = closest(code, names)
+                raise refuse(at, f"no kommune '{code}' in the simulated area"
+                             + (f"; closest: {', '.join(hint)}" if hint else ""))
+
+        def in_run(year: int, at: tuple) -> None:
+            if not first <= year <= last:
+                raise refuse(at, f"year {year} is outside the run: allowed {first}–{last} "
+                             "(start_year to end_year − 1)")
+
+        placed = []
+        for i, p in enumerate(self.policies):
+            w = p.where
+            for j, code in enumerate(w.kommuner or []):
+                in_area(code, ("policies", i, "where", "kommuner", j))
+            p_first = first if p.from_year is None else p.from_year
+            p_last = last if p.to_year is None else p.to_year
+            for label, year in (("from_year", p.from_year), ("to_year", p.to_year)):
+                if year is not None:
+                    in_run(year, ("policies", i, label))
+            if p_first > p_last:
+                raise refuse(("policies", i, "to_year"), f"must not be before from_year "
+                             f"({p_first}); got {p_last}")
+            mask = area_mask(w, codes, fylker, centrality)
+            if not mask.any():
+                given = all(x is None for x in (w.kommuner, w.fylker, w.zone, w.centrality))
+                raise refuse(("policies", i, "where"), "the area is empty: " + (
+                    "give kommuner, fylker, zone or centrality" if given else
+                    "it selects no kommune of the simulated area"))
+            for j, (q, q_mask, q_first, q_last) in enumerate(placed):
+                if q == p.type and (q_mask & mask).any() and q_first <= p_last \
+                        and p_first <= q_last:
+                    raise refuse(("policies", i), f"{p.type} is already listed at "
+                                 f"policies[{j}] for some of the same kommuner and years; "
+                                 "merge the two entries or make their places or years apart")
+            placed.append((p.type, mask, p_first, p_last))
+        for i, sh in enumerate(self.shocks):
+            in_area(sh.kommune, ("shocks", i, "kommune"))
+            in_run(sh.year, ("shocks", i, "year"))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _parameter_value_problem(name: str, value: Any) -> str | None:
+    """Why an override cannot stand in for the default of parameter ``name`` (None if it can)."""
+    p = parameters._defaults()[name]
+    default, unit = p.values, p.unit
+    yearly = isinstance(default, dict) and all(
+        isinstance(y, int) and y >= FIRST_PATH_YEAR for y in default)
+    if _is_number(default) or yearly:
+        ok = _is_number(value) or (isinstance(value, dict) and value
+                                   and all(_is_number(x) for x in value.values()))
+        want = f"a number ({unit}) or a yearly path {{year: number}}"
+    elif isinstance(default, dict):
+        numeric = all(_is_number(x) for x in default.values())
+        ok = isinstance(value, dict) and bool(value) and (
+            not numeric or all(_is_number(x) for x in value.values()))
+        want = f"a mapping like the default ({unit}), e.g. {dict(list(default.items())[:2])}"
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and len(value) > 0
+        want = f"a list like the default ({unit}), e.g. {default[:3]}"
+    else:
+        ok = type(value) is type(default)
+        want = f"a {type(default).__name__} ({unit})"
+    return None if ok else f"must be {want}; got {value!r}"
+
+
+# ----- loading, extends and error messages --------------------------------------------------
+def _read(path: Path, source: str) -> dict:
+    """One file's raw mapping; ScenarioError for a missing, unreadable or malformed file."""
+    if not path.exists():
+        raise ScenarioError(f"{source}: no such scenario file")
+    if not path.is_file():
+        raise ScenarioError(f"{source}: not a file (give a scenario .yaml file)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{source}: cannot read the file: {err}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(f"{source}: not valid YAML{where}: "
+                            f"{getattr(err, 'problem', None) or err}") from None
+    if raw is None:
+        raise ScenarioError(f"{source}: the file is empty; a scenario needs at least name:")
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: the file must be a YAML mapping of scenario fields "
+                            "(key: value lines)")
+    return raw
+
+
+def _chain(raw: dict, source: str, base: Path, seen: tuple[Path, ...] = ()
+           ) -> list[tuple[str, dict]]:
+    """``[(source, raw)]`` from the file itself up through every file it extends."""
+    chain = [(source, raw)]
+    target = raw.get("extends")
+    if target is None:
+        return chain
+    if not isinstance(target, str) or not target.strip():
+        raise ScenarioError(f"{source}: extends: must be the path of another scenario file "
+                            f"(relative to this file), got {target!r}")
+    path = (base / target).resolve()
+    if path in seen:
+        cycle = " → ".join(str(p) for p in (*seen, path))
+        raise ScenarioError(f"{source}: extends: '{target}' makes a cycle ({cycle}); a "
+                            "scenario cannot extend itself, directly or through others")
+    if not path.is_file():
+        raise ScenarioError(f"{source}: extends: no scenario file '{target}' (looked for "
+                            f"{path})")
+    parent_source = str(Path(source).parent / target) if source else str(path)
+    parent = _read(path, parent_source)
+    return chain + _chain(parent, parent_source, path.parent, (*seen, path))
+
+
+# the kind a mapping has when it does not say (for merging a child over a parent)
+DEFAULT_KIND = {"geography": "norway"}
+
+
+def merge(parent: dict, child: dict) -> dict:
+    """``child`` over ``parent``: mappings merge recursively, everything else is replaced,
+    and a mapping of a different ``kind`` (e.g. a landscape over Norway) replaces the parent's
+    whole."""
+    out = dict(parent)
+    for key, value in child.items():
+        old = out.get(key)
+        if (isinstance(old, dict) and isinstance(value, dict)
+                and old.get("kind", DEFAULT_KIND.get(key))
+                == value.get("kind", DEFAULT_KIND.get(key))):
+            out[key] = merge(old, value)
+        else:
+            out[key] = value
+    return out
+
+
+def parse_scenario(raw: Any, source: str = "<scenario>", base: Path | None = None) -> Scenario:
+    """Validate a mapping as a scenario (resolving ``extends`` relative to ``base``, default
+    the working directory); raise ScenarioError with a user-facing message."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: the file must be a YAML mapping of scenario fields")
+    seen = (Path(source).resolve(),) if base is not None else ()
+    chain = _chain(raw, source, base or Path.cwd(), seen)
+    merged: dict = {}
+    for _, layer in reversed(chain):
+        merged = merge(merged, layer)
+    merged.pop("extends", None)
+    try:
+        return Scenario.model_validate(merged)
+    except ValidationError as err:
+        from sim.scenario.errors import format_errors
+
+        raise ScenarioError(format_errors(err, chain, Scenario)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (and any files it extends)."""
+    path = Path(path)
+    return parse_scenario(_read(path, str(path)), str(path), path.resolve().parent)
+
+
+def resolved_yaml(scenario: Scenario) -> str:
+    """The scenario with every default filled in and ``extends`` resolved, as YAML."""
+    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a scenario file."""
+    return Scenario.model_json_schema()
