@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from sim.model import SettlementModel
-from sim.scenario.schema import load_scenario, parse_scenario
+from sim.scenario.files import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

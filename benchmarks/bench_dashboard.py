@@ -42,7 +42,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 BARE = """
 import time
 from sim.output.run_folder import simulate
-from sim.scenario.schema import load_scenario
+from sim.scenario.files import load_scenario
 spec = load_scenario("scenarios/classroom-sentralisering.yaml")
 simulate(spec.model_copy(update={"seed": spec.seed + 100, "end_year": spec.start_year + 1}))
 t0 = time.perf_counter()

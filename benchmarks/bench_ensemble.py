@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from sim.experiments.ensemble import run_ensemble
-from sim.scenario.schema import load_scenario, parse_scenario
+from sim.scenario.files import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -29,14 +29,14 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim.processes import choice
-from sim.processes.moves import household_facts
 from sim.model import SettlementModel
+from sim.processes import choice, destinations, housing, jobs, moves
+from sim.processes.moves import household_facts
+from sim.scenario.files import load_scenario, parse_scenario
 from sim.world.population import TIE_SLOTS
-from sim.scenario.schema import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKING_AGE = (20, 66)   # the jobless push applies in these ages (as sim.processes.moves)
+WORKING_AGE = choice.WORKING_AGES   # the jobless push applies in these ages
 
 
 class Household(mesa.Agent):
@@ -156,7 +156,7 @@ class IdiomaticModel(mesa.Model):
     def step(self) -> None:
         """One year of moves: model-level place terms, then two passes over the agents."""
         src, params = self.source, self.params
-        view = src.place_view()
+        view = _place_view(src)
         self.terms = choice.dense_terms(view, params)
         self.total = sum(self.terms.values())
         self.distance = choice.distance_cost(src.geo.distance_km, params)
@@ -178,8 +178,26 @@ def _model(persons_per_agent: int) -> SettlementModel:
     raw = spec.model_dump()
     raw["persons_per_agent"] = persons_per_agent
     model = SettlementModel(parse_scenario(raw, "benchmark"))
-    model._labour_and_housing()      # the year's jobs and housing, as before moves
+    # the year's policies, jobs and housing, as before moves (steps 1-2 of model.step)
+    hooks = model.policy_set.apply(model)
+    pop, params, rng = model.population, model.params, model.rng
+    jobs.run_year(model.labour, pop, model.year, hooks.aga_rate, hooks.seeker_boost, params, rng)
+    housing.run_year(model.housing, pop, model.labour.wage, hooks.extra_construction,
+                     hooks.credit_relief, rng)
     return model
+
+
+def _place_view(m: SettlementModel) -> choice.PlaceView:
+    return destinations.place_view(m.population, m.labour, m.housing, m.places, m.hooks.terms,
+                                   m.reach, m.geo.codes, m.persons_per_agent, m.params)
+
+
+def _vectorised_moves(m: SettlementModel):
+    """Step 3 of model.step: the year's domestic moves, vectorised."""
+    facts = moves.household_facts(m.population, m.labour.wage, m.params)
+    return moves.run_year(m.population, _place_view(m), facts, m.geo.distance_km,
+                          m.labour.region, m.housing, m.labour.wage, m.places,
+                          m.geo.centrality, m.hooks.move_factor, m.year, m.params, m.rng)
 
 
 def main() -> None:
@@ -193,7 +211,7 @@ def main() -> None:
     full = _model(args.persons_per_agent)
     persons_v = len(full.population)
     t = time.perf_counter()
-    moves = full._domestic_moves()
+    moved = _vectorised_moves(full)
     vector_s = time.perf_counter() - t
 
     sample = _model(args.sample_persons_per_agent)
@@ -208,7 +226,7 @@ def main() -> None:
     per_v, per_m = vector_s / persons_v, mesa_s / persons_m
     print(f"vectorised          {persons_v:,} person agents ({args.persons_per_agent} persons "
           f"per agent): {vector_s:.2f} s for the year, {per_v * 1e6:.2f} µs per agent-year; "
-          f"moved {len(moves.rows) / persons_v:.2%} of persons")
+          f"moved {len(moved.rows) / persons_v:.2%} of persons")
     print(f"idiomatic Mesa      {persons_m:,} person agents in {len(idiomatic.agents):,} "
           f"household agents ({args.sample_persons_per_agent} persons per agent): "
           f"{mesa_s:.2f} s for the year, {per_m * 1e6:.2f} µs per agent-year; moved "

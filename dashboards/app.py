@@ -28,7 +28,8 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:   # `solara run 
 
 from dashboards import logic, plots, serving
 from dashboards.workers import WorkerDied
-from sim.scenario.schema import ScenarioError
+from sim.experiments.seeds import BAND
+from sim.scenario.errors import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
 PROGRESS_EVERY_S = 0.5
@@ -369,7 +370,7 @@ def CompareView(bundle):
         f"**Målområdet / target area**: {', '.join(s['target_kommuner'][:10])}"
         + (" …" if len(s["target_kommuner"]) > 10 else ""),
         f"**Forskjell 1. januar / difference on 1 January {s['effect_year']}**: "
-        f"{s['target_diff_median']:+,.0f} persons (band {logic.BAND[0]}–{logic.BAND[1]} %: "
+        f"{s['target_diff_median']:+,.0f} persons (band {BAND[0]}–{BAND[1]} %: "
         f"{s['target_diff_p05']:+,.0f} to {s['target_diff_p95']:+,.0f}), {len(s['seeds'])} seeds",
         f"**Kostnad / cost**: {s['total_cost_nok'] / 1e6:,.1f} million NOK",
         f"**Ekstra innbyggerår / extra resident-years**: {s['extra_resident_years']:,.0f}",

@@ -20,13 +20,14 @@ import numpy as np
 import pandas as pd
 
 from dashboards.workers import Cancelled, WorkerPool
-from sim.experiments.compare import target_codes
-from sim.scenario.schema import Scenario, ScenarioError, load_scenario, parse_scenario
+from sim.experiments.compare import compare_results
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario, parse_scenario
+from sim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = REPO / "scenarios"
 CLASSROOM = "classroom-sentralisering.yaml"
-BAND = (5, 95)               # percentiles of the bands over seeds
 AREAS = {                    # area choices for scenarios on real Norway
     "scenario": "as in the scenario file / som i scenariofilen",
     "region": "the kommune's commuting region / kommunens bo- og arbeidsmarkedsregion",
@@ -242,13 +243,6 @@ def _run_here(specs: list[Scenario], on_year: Callable[[int, int], None],
 
 
 # ----- tables over seeds ------------------------------------------------------------------------
-def band(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Median and the BAND percentiles over the first axis (seeds)."""
-    values = np.asarray(values, dtype=float)
-    return (np.median(values, axis=0), np.percentile(values, BAND[0], axis=0),
-            np.percentile(values, BAND[1], axis=0))
-
-
 def population_cube(results: list) -> tuple[list[str], list[int], np.ndarray]:
     """kommuner, years and population [seed, kommune, year] (persons)."""
     first = results[0].kommuner
@@ -301,52 +295,15 @@ def population_groups(bundle: Bundle) -> dict[str, dict[str, np.ndarray]]:
     }
 
 
-def _cost(result) -> float:
-    costs = result.policy_costs
-    return 0.0 if costs is None or costs.empty else float(costs["nok"].sum())
-
-
 def comparison(bundle: Bundle) -> tuple[pd.DataFrame, dict] | None:
-    """Scenario minus baseline with the same seeds, as in ``livskraft compare``: a table of
-    area (``area`` = all simulated kommuner, ``target`` = the kommuner the policies name),
-    year, baseline and scenario medians and the difference's median and band; and a summary
-    with the cost (scenario's policy costs minus the baseline's, NOK), the extra resident-years
-    in the target area (its population difference summed over the 1 January counts after the
-    start) and the cost per extra resident-year (medians over seeds)."""
+    """Scenario minus baseline with the same seeds, exactly as ``livskraft compare`` computes
+    it (``sim.experiments.compare``): the table of compare.csv (areas ``norway``, ``target``
+    and each kommune) and the summary of compare.json."""
     if not bundle.baseline:
         return None
-    codes, years, s = population_cube(bundle.results)
-    _, _, b = population_cube(bundle.baseline)
-    target = np.isin(codes, target_codes(bundle.scenario))   # as livskraft compare
-    rows = []
-    diffs = {}
-    for area, mask in (("area", np.ones(len(codes), bool)), ("target", target)):
-        sa, ba = s[:, mask].sum(axis=1), b[:, mask].sum(axis=1)
-        d = sa - ba
-        diffs[area] = d
-        med, lo, hi = band(d)
-        rows.append(pd.DataFrame({
-            "area": area, "year": years, "baseline_median": np.median(ba, axis=0),
-            "scenario_median": np.median(sa, axis=0), "diff_median": med, "diff_p05": lo,
-            "diff_p95": hi}))
-    table = pd.concat(rows, ignore_index=True)
-    extra = diffs["target"][:, 1:].sum(axis=1)
-    cost = np.array([_cost(sr) - _cost(br)
-                     for sr, br in zip(bundle.results, bundle.baseline, strict=True)])
-    total, extra_years = float(np.median(cost)), float(np.median(extra))
-    summary = {
-        "seeds": bundle.seeds,
-        "target_kommuner": [c for c, t in zip(codes, target, strict=True) if t],
-        "effect_year": years[-1],
-        "target_diff_median": float(np.median(diffs["target"][:, -1])),
-        "target_diff_p05": float(np.percentile(diffs["target"][:, -1], BAND[0])),
-        "target_diff_p95": float(np.percentile(diffs["target"][:, -1], BAND[1])),
-        "total_cost_nok": round(total),
-        "extra_resident_years": round(extra_years, 1),
-        "cost_per_extra_resident_year": (round(total / extra_years) if extra_years > 0
-                                         else None),
-    }
-    return table, summary
+    found = compare_results(without_policies(bundle.scenario), bundle.scenario,
+                            bundle.baseline, bundle.results)
+    return found.table, found.summary
 
 
 def mean_over_seeds(results: list, name: str, keys: list[str]) -> pd.DataFrame:
@@ -411,5 +368,5 @@ def compare_csv_bytes(bundle: Bundle) -> bytes:
     if found is None:
         return b""
     buf = io.StringIO()
-    found[0].round(1).to_csv(buf, index=False)
+    found[0].to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8")

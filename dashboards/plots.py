@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 
 from dashboards import logic
-from dashboards.svg import Chart, ColourScale, Panel, nice_ticks, tick_label
+from dashboards.svg import Chart, Panel
+from dashboards.svg_scales import ColourScale, nice_ticks, tick_label
+from sim.experiments.seeds import BAND, NORWAY, band
 
 COLOURS = ["#1f5f8b", "#b5452b", "#3b8b4b", "#8b6f1f", "#6b3b8b", "#2b8b8b", "#8b2b5f"]
 CENTRALITY = {1: "#08306b", 2: "#2171b5", 3: "#6baed6", 4: "#bdd7a7", 5: "#e3c770",
@@ -20,7 +22,7 @@ ATTRIBUTION = "Kart / map: Kartverket, CC BY 4.0"
 
 
 def _band(panel: Panel, years, values, colour: str, label: str) -> None:
-    med, lo, hi = logic.band(values)
+    med, lo, hi = band(values)
     if len(values) > 1:
         panel.band(years, lo, hi, colour)
     panel.line(years, med, colour, label=label)
@@ -32,7 +34,7 @@ def population_chart(bundle: logic.Bundle) -> bytes:
     years = groups["years"]
     n = len(bundle.results)
     chart = Chart(1200, 360, f"{bundle.scenario.name}: " + (
-        f"median and {logic.BAND[0]}–{logic.BAND[1]} % band over {n} seeds" if n > 1
+        f"median and {BAND[0]}–{BAND[1]} % band over {n} seeds" if n > 1
         else "one seed"))
     titles = {"area": "Folketall / Population", "centrality": "Sentralitet / Centrality class",
               "cities": "Største byer / largest cities vs rest"}
@@ -152,12 +154,12 @@ def comparison_chart(bundle: logic.Bundle) -> bytes | None:
         return None
     table, _ = found
     chart = Chart(1100, 360)
-    for panel, area, title in zip(chart.grid(1, 2), ("target", "area"),
+    for panel, area, title in zip(chart.grid(1, 2), ("target", NORWAY),
                                   ("Målområdet / target area", "Hele området / whole area"),
                                   strict=True):
         t = table[table["area"] == area]
         panel.band(t["year"], t["diff_p05"], t["diff_p95"], COLOURS[1],
-                   label=f"{logic.BAND[0]}–{logic.BAND[1]} %")
+                   label=f"{BAND[0]}–{BAND[1]} %")
         panel.line(t["year"], t["diff_median"], COLOURS[1], label="median")
         panel.hline(0)
         panel.title = f"{title}: scenario − baseline"

@@ -10,7 +10,7 @@ import sys
 from dashboards import logic, plots
 from dashboards.workers import WorkerPool
 from sim.experiments.pool import default_workers
-from sim.scenario.schema import ScenarioError
+from sim.scenario.errors import ScenarioError
 
 _POOL: WorkerPool | None = None      # the server's worker processes, started by warm_up
 

@@ -24,7 +24,7 @@ import numpy as np
 from mesa.datacollection import DataCollector
 
 from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_accounts
-from sim.output.records import Records
+from sim.records import Records
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
 from sim.processes import (

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from sim.output.run_folder import simulate
-from sim.scenario.schema import Scenario, load_scenario
+from sim.scenario.files import load_scenario
+from sim.scenario.schema import Scenario
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom-sentralisering.yaml"
 

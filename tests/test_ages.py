@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from sim.validation import age_structure
 from sim import data
+from sim.validation import age_structure
 
 
 def _observed_as_runs(scale: float = 1.0) -> list:
@@ -23,7 +23,8 @@ def test_the_observed_ages_fit_themselves_exactly():
 
 def test_shares_not_counts_are_compared():
     """Simulated counts at another scale (persons per agent) give the same shares."""
-    assert age_structure.summary(_observed_as_runs(0.5)) == age_structure.summary(_observed_as_runs())
+    assert (age_structure.summary(_observed_as_runs(0.5))
+            == age_structure.summary(_observed_as_runs()))
 
 
 def test_a_young_town_that_turns_old_is_seen():

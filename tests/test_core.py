@@ -8,8 +8,7 @@ import pandas as pd
 from conftest import coarse_norway
 
 from sim import data
-from sim.agents import Immigrant, Resident
-from sim.agents import Kommune
+from sim.agents import Immigrant, Kommune, Resident
 from sim.model import SettlementModel
 from sim.output.run_folder import simulate
 

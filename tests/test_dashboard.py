@@ -296,7 +296,7 @@ def _bare_classroom() -> dict:
     """The bare model's 30-year classroom run, timed here (wall and CPU seconds, and how
     much other processes stretched it)."""
     from sim.output.run_folder import simulate
-    from sim.scenario.schema import load_scenario
+    from sim.scenario.files import load_scenario
 
     spec = load_scenario(REPO / "scenarios" / "classroom-sentralisering.yaml")
     t0, c0 = time.perf_counter(), time.process_time()

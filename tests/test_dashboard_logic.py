@@ -7,12 +7,14 @@ import sys
 import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboards import logic
-from sim.scenario.schema import ScenarioError
+from sim.experiments.compare import compare
+from sim.scenario.errors import ScenarioError
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -72,8 +74,12 @@ def test_run_compare_plot_and_download_a_short_classroom_run():
                               on_progress=lambda d, t, label: seen.append((d, t)))
     assert seen[-1] == (12, 12) and bundle.seeds == [1, 2]
     table, summary = logic.comparison(bundle)
-    assert set(table["area"]) == {"area", "target"}
+    assert set(table["area"]) == {"norway", "target", *bundle.table["kommunenummer"]}
     assert summary["target_kommuner"] == ["K05"] and summary["total_cost_nok"] > 0
+    # the page's comparison is the command's, figure for figure (one implementation)
+    cli = compare(logic.without_policies(spec), spec, seeds=2)
+    assert {k: v for k, v in cli.summary.items() if k != "wall_time_s"} == summary
+    pd.testing.assert_frame_equal(cli.table, table)
     charts = {"population": plots.population_chart(bundle), "map": plots.map_chart(bundle),
               "comparison": plots.comparison_chart(bundle),
               "pyramid": plots.pyramid_chart(bundle, "K05", 2029),
@@ -112,7 +118,7 @@ def test_start_maps_show_the_area_before_a_run():
 
 
 def test_svg_ticks_are_round_and_cover_the_data():
-    from dashboards.svg import nice_ticks, tick_label
+    from dashboards.svg_scales import nice_ticks, tick_label
 
     assert nice_ticks(0, 76_321).tolist() == [0, 20_000, 40_000, 60_000, 80_000]
     assert nice_ticks(2026, 2056).tolist()[0] <= 2026 <= 2056 <= nice_ticks(2026, 2056)[-1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.processes import students
 from sim.parameters import ParameterSet
+from sim.processes import students
 
 
 def test_students_are_young_movers_without_children_in_ssbs_shares():

@@ -14,10 +14,10 @@ from conftest import CLASSROOM, short_classroom
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.experiments.pool import run_jobs
 from sim.experiments.ensemble import population_bands, run_ensemble
-from sim.scenario.schema import load_scenario, parse_scenario
+from sim.experiments.pool import run_jobs
 from sim.output.store import Store, store_root
+from sim.scenario.files import load_scenario, parse_scenario
 
 SEEDS = 4
 RUN_FOLDER = {"national.csv", "kommuner.csv", "kommuner.parquet", "policy_costs.csv",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim import data
+from sim.parameters import ParameterSet
 from sim.processes import arriving
 from sim.world.geography import Geography
-from sim.parameters import ParameterSet
 from sim.world.population import Population, immigrant_factors
 
 REFUGEES_ONLY = {"labour": 0.0, "refugee": 1.0, "family": 0.0}

@@ -23,18 +23,23 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from sim.processes import choice
-from sim.processes import moves
-from sim.processes import newcomers
-from sim.processes.jobs import BASIC, S
 from sim.model import SettlementModel
-from sim.world.population import Kind, Subtype
+from sim.processes import choice, destinations, moves, newcomers
+from sim.processes.jobs import BASIC, S
 from sim.scenario.schema import Scenario
+from sim.world.population import Kind, Subtype
 
 SEEDS = (1, 2, 3)
 MORE_SEEDS = tuple(range(1, 19))   # for the immigrants' stay-factors: small groups, rare events
 YEARS = 4
 START = 2026
+
+
+def _place_view(model: SettlementModel) -> choice.PlaceView:
+    """What movers see of every kommune in the model's current year (no policy in force)."""
+    return destinations.place_view(model.population, model.labour, model.housing, model.places,
+                                   model.hooks.terms, model.reach, model.geo.codes,
+                                   model.persons_per_agent, model.params)
 
 
 def _kommune(code: str, name: str, population: int, centrality: int, region: int,
@@ -393,7 +398,7 @@ def test_builders_pay_for_land_what_the_place_is_worth():
     assert h.cost[dear] > h.cost[plain]
     h.price[[dear, plain]] = 1.3 * h.cost[plain]
     h.price0[[dear, plain]] = h.price[[dear, plain]]
-    h.update_prices_and_build(pop)
+    h.update_prices_and_build(pop, extra_construction=np.zeros(len(h.price)))
     built = h.built / h.dwellings
     assert built[plain] > 0
     assert built[dear] < 0.6 * built[plain], built[[dear, plain]]
@@ -481,9 +486,9 @@ def test_a_school_closure_lowers_the_pull_of_a_place_for_families():
     model = SettlementModel(scenario(SEEDS[0]))
     k = model.geo.index(TOWN)
     assert model.places.schools0[k] >= 4
-    place0 = choice.dense_terms(model.place_view(), model.params)["place"].copy()
+    place0 = choice.dense_terms(_place_view(model), model.params)["place"].copy()
     close_schools(model, pd.DataFrame())
-    place1 = choice.dense_terms(model.place_view(), model.params)["place"]
+    place1 = choice.dense_terms(_place_view(model), model.params)["place"]
     family = choice.type_parts(np.arange(choice.N_TYPES))[0] == choice.STAGES.index("family")
     assert (place1[family, k] < place0[family, k] - 0.2).all()
     assert np.allclose(np.delete(place1, k, axis=1), np.delete(place0, k, axis=1))
@@ -590,7 +595,7 @@ def test_an_immigrant_family_counts_the_community_within_reach():
     while a young mover counts only a kommune's own immigrants: the family's community gap
     between the city and the kommune nearest to it is smaller than the young mover's."""
     model = SettlementModel(scenario(SEEDS[0]))
-    community = model._immigrant_community()
+    community = destinations.immigrant_community(model.population, model.reach)
     young, family = (community[choice.STAGES.index(s)] for s in ("young", "family"))
     city = model.geo.index("C1")
     near = int(np.argsort(model.geo.distance_km[city])[1])

@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.model import SettlementModel
 from sim.policies import REGISTRY
+from sim.scenario.files import parse_scenario
 from sim.world.population import Kind, Subtype
-from sim.scenario.schema import parse_scenario
 
 SEEDS = (1, 2, 3)
 AREA = {"fylker": ["50"]}
@@ -146,7 +146,7 @@ def test_remote_work_hubs_draw_employed_movers():
     diffs, models = paired(policy, population)
     assert_moves_up(diffs, "population")
     assert_cost(models, "kommune")
-    assert all(m.remote.any() for m in models)
+    assert all(m.population.remote.any() for m in models)
 
 
 def test_refugee_settlement_key_sends_refugees_to_the_area():
@@ -204,7 +204,7 @@ def test_policy_ends_when_its_years_end():
     m.run()
     years = set(costs_of(m)["year"])
     assert years == {2027, 2028}
-    assert not m.policy_terms.any()          # hooks reset after the policy ended
+    assert not m.hooks.terms.any()           # hooks are neutral after the policy ended
 
 
 def test_shock_closes_jobs_at_the_cornerstone():

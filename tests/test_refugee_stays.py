@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from conftest import coarse_norway
 
-from sim.validation import refugee_stays
 from sim.output.run_folder import simulate
+from sim.validation import refugee_stays
 
 
 def _cohort_2026(move_factor: float) -> pd.DataFrame:

@@ -15,14 +15,10 @@ from typer.testing import CliRunner
 
 from sim import data
 from sim.cli import app
-from sim.world.landscape import build_world, national_share
 from sim.model import SettlementModel
-from sim.scenario.schema import (
-    ScenarioError,
-    load_scenario,
-    parse_scenario,
-    resolved_yaml,
-)
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario, parse_scenario, resolved_yaml
+from sim.world.landscape import build_world, national_share
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 CLASSROOM = SCENARIOS / "classroom-sentralisering.yaml"

@@ -12,10 +12,16 @@ from conftest import short_classroom
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.parameters import ParameterSet
-from sim.scenario.schema import ScenarioError, load_scenario
-from sim.experiments.sensitivity import default_factor_names, parse_factor, run_sensitivity, with_factors
+from sim.experiments.sensitivity import (
+    default_factor_names,
+    parse_factor,
+    run_sensitivity,
+    with_factors,
+)
 from sim.output.store import Store, store_root
+from sim.parameters import ParameterSet
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import load_scenario
 
 runner = CliRunner()
 PREMIUM = {"type": "flyttepremie", "where": {"kommuner": ["K05", "K06"]},

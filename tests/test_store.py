@@ -17,9 +17,9 @@ from conftest import short_classroom
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.scenario.schema import load_scenario
-from sim.output.store import DATA, Store, store_root
 from sim.experiments.store_entries import recording
+from sim.output.store import DATA, Store, store_root
+from sim.scenario.files import load_scenario
 
 runner = CliRunner()
 LIVSKRAFT = Path(sys.executable).parent / "livskraft"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim import data
-from sim.validation import backcast
+from sim.validation import backcast, metrics, observed, report
 
 
 def _result(kommuner: pd.DataFrame, movers_by_age: pd.DataFrame | None = None):
@@ -34,15 +34,15 @@ def flat():
 
 
 def test_naive_references_reproduce_the_issue():
-    ref = backcast.naive_references()
+    ref = observed.naive_references()
     assert round(ref["trend_r"], 2) == 0.76
     assert round(ref["centrality_class_r"], 2) == 0.70
     assert ref["observed_share_declining"] == pytest.approx(0.41, abs=0.01)
-    assert len(backcast.observed_growth(2015, 2025)) == 357
+    assert len(observed.observed_growth(2015, 2025)) == 357
 
 
 def test_perfect_result_passes(perfect):
-    m = backcast.metrics(perfect)
+    m = metrics.metrics(perfect)
     for per in m["periods"].values():
         assert per["growth_r"] == pytest.approx(1.0)
         assert per["share_declining_simulated"] == per["share_declining_observed"]
@@ -55,8 +55,8 @@ def test_perfect_result_passes(perfect):
 
 
 def test_flat_result_fails(flat):
-    m = backcast.metrics(flat)
-    assert m["national"]["max_abs_error_pct"] > backcast.NATIONAL_TOLERANCE_PCT
+    m = metrics.metrics(flat)
+    assert m["national"]["max_abs_error_pct"] > observed.NATIONAL_TOLERANCE_PCT
     assert not m["all_passed"]
     by_name = {t["name"]: t["passed"] for t in m["targets"]}
     assert not by_name["National population"]
@@ -68,11 +68,11 @@ def _movers_like_ssb(pop: int = 100_000) -> pd.DataFrame:
     return pd.DataFrame([{"year": year, "age_group": group, "movers": pop * per_1000 / 1000,
                           "population": pop}
                          for year in range(2006, 2026)
-                         for group, per_1000 in backcast.SSB_MOVERS_PER_1000_BY_AGE_2008.items()])
+                         for group, per_1000 in observed.SSB_MOVERS_PER_1000_BY_AGE_2008.items()])
 
 
 def test_write_report(tmp_path, perfect, flat):
-    path = backcast.write_report(perfect, tmp_path / "ok")
+    path = report.write_report(perfect, tmp_path / "ok")
     text = path.read_text(encoding="utf-8")
     assert path.name == "validation.md"
     assert "out of sample" in text and text.count("**PASS**") == 3 and "FAIL" not in text
@@ -84,7 +84,7 @@ def test_write_report(tmp_path, perfect, flat):
     assert saved["all_passed"] is True
 
     with_movers = _result(flat.kommuner, _movers_like_ssb())
-    path = backcast.write_report(with_movers, tmp_path / "bad", calibration_note="Note X.")
+    path = report.write_report(with_movers, tmp_path / "bad", calibration_note="Note X.")
     text = path.read_text(encoding="utf-8")
     assert "Note X." in text and "**FAIL** — National population" in text
     assert (tmp_path / "bad" / "movers_by_age.png").exists()
@@ -99,7 +99,7 @@ def test_ensemble_mean_averages_runs(perfect, flat):
     """Several backcast runs are compared through their mean: two copies of the observed
     history are the observed history; the observed and a flat one meet halfway."""
     twice = backcast.ensemble_mean([perfect, perfect])
-    assert backcast.metrics(twice)["periods"]["2015-2025"]["growth_r"] == pytest.approx(1.0)
+    assert metrics.metrics(twice)["periods"]["2015-2025"]["growth_r"] == pytest.approx(1.0)
     half = backcast.ensemble_mean([perfect, flat])
     obs = perfect.kommuner.set_index(["kommunenummer", "year"])["population"]
     low = flat.kommuner.set_index(["kommunenummer", "year"])["population"]

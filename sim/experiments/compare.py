@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.pool import run_jobs
-from sim.experiments.ensemble import seed_numbers, variant
-from sim.scenario.schema import Scenario, ScenarioError
+from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
 
 EFFECT_YEAR = 2040   # the year the summary reports, if the run reaches it
-BAND = (5, 95)       # percentiles of the band over seeds
 
 
 @dataclass
@@ -46,8 +46,8 @@ class Comparison:
 def target_codes(scenario: Scenario) -> list[str]:
     """Kommunenummer of the places the scenario's policies and shocks name (all kommuner of
     the area when it names none)."""
-    from sim.world.landscape import area_table
     from sim.policies.base import area_mask
+    from sim.world.landscape import area_table
 
     table = area_table(scenario.geography)
     codes = table["kommunenummer"].astype(str).tolist()
@@ -79,12 +79,16 @@ RunSummary = tuple[pd.DataFrame, float, dict[str, float], dict[str, float]]
 
 
 def _one_run(job: tuple[Scenario, list[str]]) -> RunSummary:
-    """Population by kommune and year (persons), the total policy cost, the cost by
-    ``payer:policy`` (NOK) and the target area's net domestic moves by reason of one run."""
+    """Simulate one scenario and summarise it (a job for the process pool)."""
     from sim.output.run_folder import simulate
 
     scenario, target = job
-    result = simulate(scenario)
+    return summarize(simulate(scenario), target)
+
+
+def summarize(result, target: list[str]) -> RunSummary:
+    """Population by kommune and year (persons), the total policy cost, the cost by
+    ``payer:policy`` (NOK) and the target area's net domestic moves by reason of one run."""
     pop = result.kommuner[["kommunenummer", "year", "population"]].copy()
     pop["population"] = pop["population"].astype(float)
     costs = result.policy_costs
@@ -152,7 +156,7 @@ def _pair(base: list[RunSummary], scen: list[RunSummary], target_list: list[str]
 
 def _band_table(p: _Paired) -> pd.DataFrame:
     """compare.csv: medians of both and the difference with its band, by area and year."""
-    areas = ["norway", "target", *p.codes]
+    areas = [NORWAY, "target", *p.codes]
     diff = p.diff
     lo, hi = BAND
     table = pd.DataFrame({
@@ -243,13 +247,32 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
     target_list = target_codes(scenario)
     base, scen = _run_both(baseline, scenario, seed_list, persons_per_agent, target_list,
                            on_run, engine=engine, workers=workers, address=address)
-    paired = _pair(base, scen, target_list)
-    summary = _summary(paired, baseline, scenario, seed_list, persons_per_agent)
-    summary["wall_time_s"] = round(time.perf_counter() - t0, 1)
-    result = Comparison(_band_table(paired), summary)
+    result = _comparison(base, scen, target_list, baseline, scenario, seed_list,
+                         persons_per_agent)
+    result.summary["wall_time_s"] = round(time.perf_counter() - t0, 1)
     if out_dir is not None:
         result.out_dir = write_comparison(result, Path(out_dir))
     return result
+
+
+def _comparison(base: list[RunSummary], scen: list[RunSummary], target_list: list[str],
+                baseline: Scenario, scenario: Scenario, seed_list: list[int],
+                persons_per_agent: int | None) -> Comparison:
+    paired = _pair(base, scen, target_list)
+    return Comparison(_band_table(paired),
+                      _summary(paired, baseline, scenario, seed_list, persons_per_agent))
+
+
+def compare_results(baseline: Scenario, scenario: Scenario, baseline_results: list,
+                    scenario_results: list) -> Comparison:
+    """The comparison of runs already made (one run result per seed, in the same seed order
+    for both), as ``compare`` would write it: what the dashboard shows."""
+    target_list = target_codes(scenario)
+    base = [summarize(r, target_list) for r in baseline_results]
+    scen = [summarize(r, target_list) for r in scenario_results]
+    seed_list = [r.scenario.seed for r in scenario_results]
+    return _comparison(base, scen, target_list, baseline, scenario, seed_list,
+                       scenario.persons_per_agent)
 
 
 def write_comparison(result: Comparison, out_dir: Path) -> Path:

@@ -1,4 +1,5 @@
-"""Ensembles: one scenario over many seeds, run in parallel by the engine (``sim.experiments.pool``).
+"""Ensembles: one scenario over many seeds, run in parallel by the process pool
+(``sim.experiments.pool``).
 
 ``run_ensemble`` runs the seeds ``scenario.seed, seed + 1, …`` and, given ``out_dir``, writes
 
@@ -10,8 +11,6 @@
 The folder is built under a hidden temporary name beside ``out_dir`` and renamed when every
 seed is written, so an interrupted ensemble leaves no partial folder. Each worker writes its
 seed's folder (on a remote Dask cluster, the calling process writes them as they arrive).
-
-Also here: the seed numbers and per-seed scenario variants that compare and sensitivity share.
 """
 
 from __future__ import annotations
@@ -28,24 +27,10 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.pool import run_jobs
+from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
 from sim.scenario.schema import Scenario
 
-BAND = (5, 95)          # percentiles of the band over seeds
 DECIMALS = 1            # bands.csv is rounded to a tenth of a person
-NORWAY = "norway"       # the area label of the whole simulated area
-
-
-def seed_numbers(first: int, n: int) -> list[int]:
-    """The ``n`` seeds of an ensemble starting at the scenario's seed ``first``."""
-    return [first + i for i in range(n)]
-
-
-def variant(spec: Scenario, seed: int, persons_per_agent: int | None = None) -> Scenario:
-    """``spec`` with another seed (and persons per agent, if given)."""
-    update: dict = {"seed": seed}
-    if persons_per_agent is not None:
-        update["persons_per_agent"] = persons_per_agent
-    return spec.model_copy(update=update)
 
 
 def _seed_run(job: tuple[Scenario, Path | None, bool]):

@@ -37,13 +37,15 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from pathlib import Path
 from typing import Any
+
+from sim.output.liveness import process_alive
 
 ENGINES = ("local", "dask")
 FORK_WARNING = r".*is multi-threaded, use of fork\(\) may lead to deadlocks"
 SAFE_START = "forkserver"     # a clean process to start workers from (safe with threads)
-PRELOAD = ["sim.output.run_folder", "sim.output.plots", "sim.experiments.ensemble", "sim.experiments.compare", "sim.experiments.sensitivity"]
+PRELOAD = ["sim.output.run_folder", "sim.output.plots", "sim.experiments.ensemble",
+           "sim.experiments.compare", "sim.experiments.sensitivity"]
 STOP_WAIT_S = 10.0            # how long to wait for a stopped worker to end
 WATCH_INTERVAL_S = 0.5        # how often a pool worker checks that its owner still runs
 CTRL_C_CHECK_S = 0.2          # how often the calling process looks for a Ctrl-C while it waits
@@ -89,22 +91,6 @@ def run_jobs(fn: Callable[[Any], Any], jobs: Sequence[Any], *, engine: str = "lo
 
 
 # ----- local process pool --------------------------------------------------------------------
-def process_alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and has not exited (a zombie, exited but not yet
-    reaped by its parent, counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
-    except (OSError, IndexError):       # no /proc: existing is alive
-        return True
-    return state != "Z"
-
-
 def _watch(owner: int) -> None:
     """End this worker as soon as the process that started the pool is gone."""
     while process_alive(owner):

@@ -45,9 +45,11 @@ import numpy as np
 import pandas as pd
 
 from sim import parameters
-from sim.experiments.pool import run_jobs
 from sim.experiments.ensemble import publish, temp_dir_beside
-from sim.scenario.schema import FIRST_PATH_YEAR, Scenario, ScenarioError, parse_scenario
+from sim.experiments.pool import run_jobs
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import parse_scenario
+from sim.scenario.schema import FIRST_PATH_YEAR, Scenario
 
 METHODS = ("morris", "sobol")
 DEFAULT_SAMPLES = {"morris": 4, "sobol": 8}   # trajectories (morris) or base samples (sobol)
@@ -210,8 +212,8 @@ def check_factors(scenario: Scenario, factors: list[Factor]) -> None:
 def output_codes(scenario: Scenario, output: str) -> list[str] | None:
     """The kommuner whose population is the output (None: the whole simulated area)."""
     from sim.experiments.compare import target_codes
-    from sim.world.landscape import area_table
     from sim.scenario.schema import closest
+    from sim.world.landscape import area_table
 
     if output == OUTPUT_WHOLE:
         return None

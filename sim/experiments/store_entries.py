@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments.ensemble import NORWAY
-from sim.scenario.schema import Scenario
+from sim.experiments.seeds import NORWAY
 from sim.output.store import Store, StoreError, store_root
+from sim.scenario.schema import Scenario
 
 TOP_FACTORS = 3         # factors named in a sensitivity headline
 DIFF_TOP = 10           # kommuner listed by runs diff

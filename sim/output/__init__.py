@@ -1,2 +1,3 @@
-"""What a run leaves behind: the yearly tables (``records``), the run folder and its output
-contract (``run_folder``), its plots (``plots``) and the run store (``store``)."""
+"""What a run leaves behind: the run folder and its output contract (``run_folder``, which
+lines up the model's yearly records, ``sim.records``, by calendar year), its plots (``plots``)
+and the run store (``store``)."""

@@ -40,7 +40,8 @@ from sim import __version__
 from sim.agents import COMPONENTS
 from sim.model import NATIONAL_COLUMNS, SettlementModel
 from sim.policies import COST_COLUMNS
-from sim.scenario.schema import Scenario, resolved_yaml
+from sim.scenario.files import resolved_yaml
+from sim.scenario.schema import Scenario
 
 KOMMUNE_COLUMNS = ("kommunenummer", "year", "population", *COMPONENTS)
 

@@ -44,7 +44,7 @@ import duckdb
 import pandas as pd
 
 from sim import __version__
-from sim.experiments.pool import process_alive
+from sim.output.liveness import process_alive
 
 STORE_ENV = "LIVSKRAFT_RUNS"
 DEFAULT_ROOT = Path("runs")

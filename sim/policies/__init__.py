@@ -16,11 +16,11 @@ import pandas as pd
 
 from sim.policies.base import Policy, aga_zones
 from sim.policies.hooks import PolicyHooks
-from sim.processes import choice
-from sim.processes.jobs import BASIC, SECTORS, S
 from sim.policies.housing import HousingConstruction, Startlan
 from sim.policies.income import Arbeidsgiveravgift, Flyttepremie, IncomeTaxRelief
 from sim.policies.people import Mentoring, RefugeeSettlement, RemoteWork, ServiceInvestment
+from sim.processes import choice
+from sim.processes.jobs import BASIC, SECTORS, S
 
 REGISTRY: dict[str, type[Policy]] = {cls.kind: cls for cls in (
     Startlan, Mentoring, IncomeTaxRelief, Arbeidsgiveravgift, Flyttepremie,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.policies.base import Policy, persons
 from sim.processes import choice
 from sim.processes.jobs import BASIC, S
-from sim.policies.base import Policy, persons
 
 # the working-age stages: not seniors, and not students (who move for their studies)
 WORKING_STAGES = tuple(choice.STAGES.index(s) for s in ("young", "family", "adult"))

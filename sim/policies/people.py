@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.policies.base import Policy, persons
 from sim.processes import choice
 from sim.processes.jobs import S
-from sim.policies.base import Policy, persons
 from sim.world.population import Kind, Subtype
 
 WEEKS_PER_YEAR = 52

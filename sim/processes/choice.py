@@ -44,6 +44,9 @@ STAGES = ("young", "family", "adult", "senior", "student")
 WEIGHS_AS = {"student": "young"}   # students weigh places as other young movers do
 YOUNG_MAX_AGE = 29    # years: a mover without children is young up to this age (DESIGN.md)
 SENIOR_MIN_AGE = 67   # years: and a senior from this one (the general retirement age, NAV)
+# years: the working ages, from the end of most education to retirement (being without work
+# pushes a move at these ages)
+WORKING_AGES = (20, SENIOR_MIN_AGE - 1)
 REASONS = ("job", "housing", "ties", "place", "home", "policy", "study", "other")
 # origin (Norwegian-born, immigrant) x stage x tenure (renter, owner) x employment (no, yes)
 N_TYPES = 2 * len(STAGES) * 2 * 2

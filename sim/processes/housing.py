@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.parameters import ParameterSet
 from sim.world import kernels
 from sim.world.geography import Geography
-from sim.parameters import ParameterSet
 from sim.world.population import Kind, Population, chance, stochastic_round
 
 

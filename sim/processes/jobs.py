@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.world.geography import Geography
 from sim.parameters import ParameterSet
+from sim.world.geography import Geography
 from sim.world.population import Kind, Population, chance
 
 SECTORS = ("primary", "manufacturing", "construction", "visitor", "household_services",

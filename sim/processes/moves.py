@@ -102,7 +102,8 @@ def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
     k = pop.kommune[heads]
     owner = pop.owner[heads].astype(float)
     ties = network.ties_here(pop, heads) / pop.ties.shape[1]
-    working_age = (pop.age[heads] >= 20) & (pop.age[heads] <= 66)
+    lo, hi = choice.WORKING_AGES
+    working_age = (pop.age[heads] >= lo) & (pop.age[heads] <= hi)
     jobless = (working_age & (pop.employed[heads] == 0)).astype(float)
     floor = params.value("migration.income_floor")
     burden = np.where(owner == 0, rent[k] / np.maximum(facts.income[hh], floor), 0.0)

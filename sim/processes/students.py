@@ -33,7 +33,8 @@ def study_pull(codes: list[str], dwellings: np.ndarray, persons_per_agent: int,
 
     For a student a study town holds more alternatives than its dwellings: each student
     living there counts as ``education.study_place_weight`` dwellings more in the size
-    measure (``migration.size_coefficient`` times log dwellings, ``sim.processes.choice``). So a small
+    measure (``migration.size_coefficient`` times log dwellings,
+    ``sim.processes.choice``). So a small
     college town draws students in proportion to its students, not its size."""
     students = params.by_kommune("education.study_places", codes, 0.0) / persons_per_agent
     extra = params.value("education.study_place_weight") * students

@@ -18,6 +18,10 @@ from pydantic import BaseModel, Tag, ValidationError
 MAX_SHOWN = 60  # characters of a bad input value quoted back
 
 
+class ScenarioError(Exception):
+    """A scenario that cannot run. The message is meant for the user, as it is."""
+
+
 def _unwrap(ann: Any) -> Any:
     """Strip Annotated and Optional (pydantic treats ``X | None`` as X, nullable)."""
     while True:

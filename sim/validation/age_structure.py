@@ -2,7 +2,8 @@
 
 Total growth can come out right for the wrong people: a kommune that draws young adults
 instead of families grows as much, but has other births, other movers and other needs
-(schools, care) later. So the validation (``sim.validation.backcast``) also compares who lives where.
+(schools, care) later. So the validation (``sim.validation.backcast``) also compares who
+lives where.
 For broad age groups it compares each kommune's share of its population in the group,
 simulated (the mean of the runs) against observed (SSB, the data pack's age groups):
 
@@ -19,12 +20,13 @@ from __future__ import annotations
 import pandas as pd
 
 from sim import data
+from sim.validation.observed import IN_SAMPLE, OUT_OF_SAMPLE
 from sim.validation.uncertainty import pearson
 
 # broad groups of the data pack's age groups; the young and the 30–39 are the main movers
 GROUPS = {"0–15": ["0-5", "6-15"], "16–19": ["16-19"], "20–29": ["20-24", "25-29"],
           "30–39": ["30-39"], "40–66": ["40-49", "50-59", "60-66"], "67+": ["67-79", "80+"]}
-YEARS = (2015, 2025)          # end of the calibration window, end of the out-of-sample check
+YEARS = (IN_SAMPLE[1], OUT_OF_SAMPLE[1])   # end of the calibration window, of the check
 POINTS = 100.0                # a share as percentage points
 
 

@@ -38,15 +38,15 @@ import pandas as pd
 import yaml
 
 from sim.experiments.pool import run_jobs
-from sim.parameters import ParameterSet
 from sim.output.run_folder import simulate
-from sim.scenario.schema import load_scenario, parse_scenario
-from sim.validation.backcast import centrality_classes, observed_wide
+from sim.parameters import ParameterSet
+from sim.scenario.files import load_scenario, parse_scenario
+from sim.validation.backcast import BACKCAST_PATH
+from sim.validation.observed import IN_SAMPLE, centrality_classes, observed_wide
 
-ROOT = Path(__file__).resolve().parents[2]
-BACKCAST = ROOT / "scenarios" / "backcast-2006.yaml"
+BACKCAST = BACKCAST_PATH
 OUTPUT = Path(__file__).resolve().parents[1] / "params" / "kommune" / "place_effect.yaml"
-CALIBRATION_YEARS = (2006, 2015)
+CALIBRATION_YEARS = IN_SAMPLE
 TARGET_YEARS = CALIBRATION_YEARS        # growth matched over the whole calibration window
 SPLIT_YEAR = 2010                       # halves for the lasting/passing split
 # Change in log population over the target years per unit of place utility. About 4.5 % of

@@ -11,19 +11,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.validation.backcast import (
+from sim.validation.metrics import fmt, period_key, simulated_wide
+from sim.validation.observed import (
     IN_SAMPLE,
     NATIONAL_TOLERANCE_PCT,
     PERCENT,
     PERIODS,
-    PLOT_DPI,
-    PLOTS,
-    _fmt,
-    _growth,
-    _key,
-    _sim_wide,
+    growth_between,
     observed_growth,
 )
+
+PLOT_DPI = 110
+
+
+PLOTS = {"national": "national_population.png", "scatter": "growth_scatter.png",
+         "centrality": "growth_by_centrality.png", "movers": "movers_by_age.png"}
 
 
 def _plot_national(m: dict, path: Path, plt) -> None:
@@ -53,17 +55,17 @@ def _plot_national(m: dict, path: Path, plt) -> None:
 
 
 def _plot_scatter(result, m: dict, path: Path, plt) -> None:
-    sim_wide = _sim_wide(result)
+    sim_wide = simulated_wide(result)
     fig, axes = plt.subplots(1, len(PERIODS), figsize=(10, 4.6), constrained_layout=True)
     for ax, (y0, y1) in zip(axes, PERIODS, strict=True):
-        sim, obs = _growth(sim_wide, y0, y1).align(observed_growth(y0, y1), join="inner")
+        sim, obs = growth_between(sim_wide, y0, y1).align(observed_growth(y0, y1), join="inner")
         ax.scatter(PERCENT * obs, PERCENT * sim, s=8, alpha=0.6, color="#1f5f8b")
         both = pd.concat([sim, obs]).dropna()
         lo, hi = (PERCENT * both.min(), PERCENT * both.max()) if len(both) else (-1, 1)
         ax.plot([lo, hi], [lo, hi], color="grey", lw=1, label="y = x")
-        r = m["periods"][_key((y0, y1))].get("growth_r")
+        r = m["periods"][period_key((y0, y1))].get("growth_r")
         sample = "in sample" if (y0, y1) == IN_SAMPLE else "out of sample"
-        ax.set_title(f"{y0}→{y1} ({sample}), r = {_fmt(r, '.2f')}")
+        ax.set_title(f"{y0}→{y1} ({sample}), r = {fmt(r, '.2f')}")
         ax.set_xlabel("observed growth (%)")
         ax.set_ylabel("simulated growth (%)")
         ax.grid(alpha=0.3)
@@ -77,7 +79,7 @@ def _plot_centrality(m: dict, path: Path, plt) -> None:
                              sharey=True)
     width = 0.4
     for ax, p in zip(axes, PERIODS, strict=True):
-        per = m["periods"][_key(p)]
+        per = m["periods"][period_key(p)]
         ax.set_title(f"{p[0]}→{p[1]}")
         ax.set_xlabel("centrality class (1 = most central)")
         ax.grid(alpha=0.3, axis="y")

@@ -2,7 +2,7 @@
 
 This module owns the validation of refugees' secondary migration. A run records, for each
 yearly cohort of refugees, how many still live in Norway and how many still live in the
-kommune they lived in on their first 1 January (``sim.output.records``, ``refugee_stays``). Here the
+kommune they lived in on their first 1 January (``sim.records``, ``refugee_stays``). Here the
 backcast's cohorts are compared with SSB's secondary-migration figures:
 
 * in sample: refugees settled in 2005, 74 % in their first kommune after five years (SSB,
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.records import STAY_YEARS
 from sim.world.geography import CENTRALITY_CLASSES
-from sim.output.records import STAY_YEARS
 
 YEARS_ON = STAY_YEARS   # years after the first 1 January (SSB counts five years on)
 REFERENCES = (  # (label, first cohort, last cohort, SSB share, source)

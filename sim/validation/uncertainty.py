@@ -1,6 +1,7 @@
 """How sure the backcast's verdict is: chance in the runs, and chance in which kommuner boomed.
 
-The validation (``sim.validation.backcast``) judges the model by one number, the correlation r between
+The validation (``sim.validation.backcast``) judges the model by one number, the correlation r
+between
 simulated and observed kommune growth out of sample, against the trend reference's r. Two
 kinds of chance sit in that comparison, and this module measures both:
 

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from sim import data
-from sim.world.geography import Geography
 from sim.parameters import ParameterSet
+from sim.world.geography import Geography
 from sim.world.population import age_sex_counts
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def national_structure(year: int) -> np.ndarray:
     df = data.population_by_age()
     df = df[df["year"] == year]
     if df.empty:
-        from sim.scenario.schema import ScenarioError
+        from sim.scenario.errors import ScenarioError
 
         raise ScenarioError(f"no population by age for {year} in the embedded data")
     table = df.groupby(["age_group", "sex"])["population"].sum().unstack("sex")
@@ -91,7 +91,7 @@ def tilt_factors(profile: str, params: ParameterSet) -> np.ndarray:
         factors = table[profile]
         return np.array([float(factors[g]) for g in data.AGE_GROUPS])
     except (KeyError, TypeError, ValueError) as err:
-        from sim.scenario.schema import ScenarioError
+        from sim.scenario.errors import ScenarioError
 
         raise ScenarioError(
             f"parameter geography.age_profile_tilt: needs a number for every age group "

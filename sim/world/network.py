@@ -18,8 +18,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from sim.world import kernels
 from sim.parameters import ParameterSet
+from sim.world import kernels
 from sim.world.population import TIE_SLOTS, Kind, Population, chance
 
 

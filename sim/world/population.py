@@ -17,6 +17,7 @@ import numpy as np
 
 from sim import data
 from sim.world import kernels
+from sim.world.geography import CENTRALITY_CLASSES
 
 
 class Kind(IntEnum):
@@ -339,7 +340,7 @@ def immigrant_factors(codes: list[str], centrality: np.ndarray, year: int,
     class factor between 2002 and 2024.
     """
     table = params.value("population.immigrant_factor_by_centrality")
-    factor = np.array([float(table[c]) for c in range(1, 7)])[np.asarray(centrality) - 1]
+    factor = np.array([float(table[c]) for c in CENTRALITY_CLASSES])[np.asarray(centrality) - 1]
     own = params.by_kommune("population.immigrant_factor_by_kommune", codes, np.nan)
     weight = np.clip((CLASS_FACTOR_YEAR - year) / (CLASS_FACTOR_YEAR - KOMMUNE_FACTOR_YEAR),
                      0.0, 1.0)

@@ -9,7 +9,7 @@ Reads the runs of a ``livskraft validate`` report folder (``backcast*/age_struct
   sample), and the mean share in the study towns (``education.study_places``) and elsewhere;
 * how many moves each year gave "study" as their reason.
 
-    .venv/bin/python benchmarks/check_study_towns.py runs/validation
+    .venv/bin/python diagnostics/check_study_towns.py runs/validation
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.validation.age_structure import YEARS, observed_shares, simulated_shares
 from sim.parameters import ParameterSet
+from sim.validation.age_structure import YEARS, observed_shares, simulated_shares
 from sim.validation.uncertainty import pearson
 
 AGE_GROUPS = {g: [g] for g in ("16-19", "20-24", "25-29")}   # the data pack's own groups

@@ -10,7 +10,7 @@ reach if that component had kept its in-sample pattern (the change between the p
 taken out). A component whose "kept" r is well above the model's r is where the model's
 dynamics after 2015 go wrong; one below it is where they help.
 
-    .venv/bin/python benchmarks/check_growth_components.py runs/validation
+    .venv/bin/python diagnostics/check_growth_components.py runs/validation
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.validation.observed import IN_SAMPLE, OUT_OF_SAMPLE, growth_between, observed_growth
 from sim.validation.uncertainty import pearson
-from sim.validation.backcast import IN_SAMPLE, OUT_OF_SAMPLE, _growth, observed_growth
 
 DECADE = 10   # years: components are per person and per ten years
 COMPONENTS = {
@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     k = mean_run(args.folder)
     obs = observed_growth(*OUT_OF_SAMPLE)           # growth, as the validation report's r
-    sim = _growth(k["population"].unstack("year"), *OUT_OF_SAMPLE).reindex(obs.index)
+    sim = growth_between(k["population"].unstack("year"), *OUT_OF_SAMPLE).reindex(obs.index)
     inside = components(k, *IN_SAMPLE).reindex(obs.index)
     outside = components(k, *OUT_OF_SAMPLE).reindex(obs.index)
     print(f"out-of-sample r of the model: {pearson(sim, obs):.3f}")

@@ -8,7 +8,7 @@ life stage they moved in (family: a household with children; else young up to 29
 senior from 67, as the move decision's stages). It backs the
 community terms' references (``sim/params/migration/community_*.yaml``).
 
-    .venv/bin/python benchmarks/check_onward_moves.py [--persons-per-agent 5]
+    .venv/bin/python diagnostics/check_onward_moves.py [--persons-per-agent 5]
         [--parameters '{"migration.community_coefficient": 0.6}']
 """
 
@@ -19,11 +19,12 @@ import json
 
 import numpy as np
 
-from sim.validation.calibrate import BACKCAST
-from sim.processes.choice import STAGES, life_stage
 from sim.model import SettlementModel
+from sim.processes import moves as moves_process
+from sim.processes.choice import STAGES, life_stage
+from sim.scenario.files import load_scenario, parse_scenario
+from sim.validation.calibrate import BACKCAST
 from sim.world.population import Kind, Subtype
-from sim.scenario.schema import load_scenario, parse_scenario
 
 COHORT = (2006, 2009)       # arrival years of the refugees followed
 WITHIN_YEARS = 5            # a move counts if it comes this soon after arrival
@@ -45,10 +46,10 @@ def follow(model: SettlementModel) -> tuple[list, dict]:
     akershus = np.array([c.startswith("32") for c in codes])
     ppa = model.persons_per_agent
     flows, first, left, stage_of = [], {}, {}, {}
-    moves = model._domestic_moves
+    run_year = moves_process.run_year
     child_max = model.params.value("households.child_max_age")
 
-    def recorded():
+    def recorded(*args, **kwargs):
         pop = model.population
         new = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.subtype == Subtype.REFUGEE)
                              & (pop.arrival_year >= COHORT[0]) & (pop.arrival_year <= COHORT[1]))
@@ -58,7 +59,7 @@ def follow(model: SettlementModel) -> tuple[list, dict]:
         with_children[pop.household[pop.age <= child_max]] = True
         # each person's stage before the moves regroup anyone (by own age, not the decider's)
         stage = life_stage(pop.age, with_children[pop.household])
-        mv = moves()
+        mv = run_year(*args, **kwargs)
         o, d = mv.origin, mv.destination
         flows.append((model.year, int(((o == oslo) & akershus[d]).sum()) * ppa,
                       int((akershus[o] & (d == oslo)).sum()) * ppa))
@@ -70,8 +71,11 @@ def follow(model: SettlementModel) -> tuple[list, dict]:
                 stage_of[pid] = STAGES[stage[row]]
         return mv
 
-    model._domestic_moves = recorded
-    model.run()
+    moves_process.run_year = recorded
+    try:
+        model.run()
+    finally:
+        moves_process.run_year = run_year
     return flows, {"oslo": oslo, "akershus": akershus, "destinations": list(left.values()),
                    "stages": [stage_of[pid] for pid in left]}
 

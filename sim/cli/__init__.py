@@ -20,39 +20,30 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.scenario.schema import ScenarioError, json_schema, load_scenario, parse_scenario
+from sim.cli.common import (
+    INTERRUPTED,
+    AddressOption,
+    EngineOption,
+    StoreOption,
+    console,
+    err_console,
+    fail,
+)
+from sim.cli.runs import runs_app
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import json_schema, load_scenario, parse_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Livskraft: an agent-based settlement simulation of Norway.")
-console = Console(width=120) if not Console().is_terminal else Console()
-err_console = Console(stderr=True)
-
-USER_ERROR = 2
-INTERRUPTED = 130          # the shell's status for a command stopped by Ctrl-C
-
-StoreOption = Annotated[Path | None, typer.Option(
-    help="run store folder (default $LIVSKRAFT_RUNS, else runs/)")]
-EngineOption = Annotated[str, typer.Option(
-    help="local (a process pool on this machine) or dask (a Dask cluster)")]
-AddressOption = Annotated[str | None, typer.Option(
-    help="address of a running Dask scheduler, e.g. tcp://host:8786 (with --engine dask; "
-         "default: a local cluster of --workers processes)")]
+app.add_typer(runs_app, name="runs")
 
 
 @app.callback()
 def _root() -> None:
     """Livskraft: an agent-based settlement simulation of Norway."""
-
-
-def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False,
-                      soft_wrap=True, emoji=False)
-    raise typer.Exit(USER_ERROR)
 
 
 def _load(path: Path, **overrides):
@@ -65,33 +56,33 @@ def _load(path: Path, **overrides):
                                       f"{path} (with command-line options)")
         return scenario
     except ScenarioError as err:
-        _fail(str(err))
+        fail(str(err))
 
 
 def _check_engine(engine: str, address: str | None, workers: int | None) -> None:
     from sim.experiments.pool import ENGINES
 
     if engine not in ENGINES:
-        _fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if address is not None and engine != "dask":
-        _fail("--address is the address of a Dask scheduler; use it with --engine dask")
+        fail("--address is the address of a Dask scheduler; use it with --engine dask")
     if workers is not None and workers < 1:
-        _fail(f"--workers must be at least 1, got {workers}")
+        fail(f"--workers must be at least 1, got {workers}")
 
 
 @contextmanager
 def _recorded(kind: str, spec, seeds: list[int], out_dir: Path, store: Path | None,
               persons_per_agent: int | None = None):
     """Register the command in the run store for its duration (see ``sim.output.store``)."""
-    from sim.output.store import StoreError
     from sim.experiments.store_entries import recording
+    from sim.output.store import StoreError
 
     try:
         with recording(kind, spec, seeds, out_dir=out_dir, store=store,
                        persons_per_agent=persons_per_agent) as rec:
             yield rec
     except StoreError as err:
-        _fail(f"run store: {err}")
+        fail(f"run store: {err}")
     except KeyboardInterrupt:
         err_console.print(f"[bold]interrupted[/]: no {kind} result was written")
         raise typer.Exit(INTERRUPTED) from None
@@ -117,8 +108,8 @@ class _RunProgress(Progress):
 
 
 def _summary_table(result) -> Table:
-    from sim.world.landscape import describe_area
     from sim.output.plots import summary_rows
+    from sim.world.landscape import describe_area
 
     area, _ = describe_area(result.scenario.geography)
     table = Table(title=f"{result.scenario.name}: {area}, persons (row = 1 January stock and "
@@ -165,8 +156,8 @@ def run(
 ) -> None:
     """Run one scenario and write its run folder (and register it in the run store)."""
     spec = _load(scenario, seed=seed, persons_per_agent=persons_per_agent)
-    from sim.output.run_folder import run_scenario
     from sim.experiments.store_entries import run_entry
+    from sim.output.run_folder import run_scenario
 
     out_dir = out or Path("runs") / spec.name
     progress, on_year = _year_progress(spec.name, spec.end_year - spec.start_year)
@@ -176,7 +167,7 @@ def run(
                 result = run_scenario(spec, out_dir, on_year=on_year)
             except ScenarioError as err:  # e.g. a parameter override the model cannot use
                 progress.stop()
-                _fail(str(err))
+                fail(str(err))
         rec.save(*run_entry(result), result.meta)
     console.print(_summary_table(result))
     console.print(f"wall time {result.meta['wall_time_s']:.1f} s "
@@ -225,9 +216,9 @@ def calibrate(
         help="backcast runs in parallel (processes; default: the machine's cores)")] = None,
 ) -> None:
     """Fit each kommune's place effect on the 2006–2015 backcast (rewrites the parameter)."""
+    from sim.experiments.pool import default_workers
     from sim.validation.calibrate import calibrate as fit
     from sim.validation.calibrate import write_effects
-    from sim.experiments.pool import default_workers
 
     _check_engine("local", None, workers)
     workers = min(workers or default_workers(), seeds)
@@ -252,13 +243,13 @@ def compare(
     """Run a baseline and a scenario over the same seeds; write and print the effect on
     population (with a band over seeds), the cost and the cost per extra resident-year."""
     if seeds < 1:
-        _fail(f"--seeds must be at least 1, got {seeds}")
+        fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
     base = _load(baseline, persons_per_agent=persons_per_agent)
     spec = _load(scenario, persons_per_agent=persons_per_agent)
     from sim.experiments.compare import compare as run_compare
     from sim.experiments.compare import describe
-    from sim.experiments.ensemble import seed_numbers
+    from sim.experiments.seeds import seed_numbers
     from sim.experiments.store_entries import compare_entry
 
     out_dir = out or Path("runs") / f"compare-{spec.name}"
@@ -271,7 +262,7 @@ def compare(
                                      on_run=progress.advance_run)
             except ScenarioError as err:
                 progress.stop()
-                _fail(str(err))
+                fail(str(err))
         rec.save(*compare_entry(result, spec), result.summary)
     for line in describe(result):
         console.print(line, highlight=False)
@@ -300,10 +291,11 @@ def ensemble(
     """Run a scenario over several seeds in parallel; write each seed's run folder and the
     median and 5–95 % band of population by kommune and year (bands.csv)."""
     if seeds < 1:
-        _fail(f"--seeds must be at least 1, got {seeds}")
+        fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
     spec = _load(scenario, persons_per_agent=persons_per_agent)
-    from sim.experiments.ensemble import NORWAY, run_ensemble, seed_numbers
+    from sim.experiments.ensemble import run_ensemble
+    from sim.experiments.seeds import NORWAY, seed_numbers
     from sim.experiments.store_entries import ensemble_entry
 
     out_dir = out or Path("runs") / f"ensemble-{spec.name}"
@@ -316,7 +308,7 @@ def ensemble(
                                       on_run=progress.advance_run)
             except ScenarioError as err:
                 progress.stop()
-                _fail(str(err))
+                fail(str(err))
         rec.save(*ensemble_entry(result), result.meta)
     whole = result.bands[result.bands["area"] == NORWAY]
     years = whole["year"].tolist()
@@ -373,7 +365,7 @@ def sensitivity(
         sa.check_factors(spec, factors)
         sa.output_codes(spec, output)
     except ScenarioError as err:
-        _fail(str(err))
+        fail(str(err))
     out_dir = out or Path("runs") / f"sensitivity-{spec.name}"
     progress = _RunProgress(f"{spec.name}: {method}, {len(factors)} factors", None)
     with _recorded("sensitivity", spec, [spec.seed], out_dir, store) as rec:
@@ -399,118 +391,6 @@ def _indices_table(result) -> Table:
     return table
 
 
-# ----- the run store -------------------------------------------------------------------------
-runs_app = typer.Typer(add_completion=False, no_args_is_help=True,
-                       help="The run store: list, show and compare earlier runs.")
-app.add_typer(runs_app, name="runs")
-
-
-def _store(store: Path | None):
-    from sim.output.store import Store, store_root
-
-    return Store(store_root(store))
-
-
-def _seeds_label(seeds) -> str:
-    seeds = list(seeds)
-    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[0] + len(seeds))):
-        return f"{seeds[0]}–{seeds[-1]}"
-    return ",".join(map(str, seeds))
-
-
-def _when(stamp) -> str:
-    return "" if stamp is None or stamp != stamp else f"{stamp:%Y-%m-%d %H:%M:%S}"
-
-
-@runs_app.command("list")
-def runs_list(
-    kind: Annotated[str | None, typer.Option(
-        help="only this kind: run, compare, ensemble or sensitivity")] = None,
-    limit: Annotated[int, typer.Option(help="newest this many")] = 50,
-    store: StoreOption = None,
-) -> None:
-    """List the runs in the store, newest first."""
-    from sim.output.store import KINDS, StoreError
-
-    if kind is not None and kind not in KINDS:
-        _fail(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    st = _store(store)
-    try:
-        entries = st.entries(kind, limit)
-    except StoreError as err:
-        _fail(str(err))
-    table = Table(title=f"run store {st.root} ({len(entries)} shown)")
-    for c in ("id", "kind", "scenario", "seeds", "created (UTC)", "status", "path"):
-        table.add_column(c, overflow="fold", no_wrap=c not in ("scenario", "path"))
-    for e in entries.itertuples():
-        table.add_row(e.id, e.kind, e.scenario, _seeds_label(e.seeds), _when(e.created),
-                      e.status, (e.out_dir or "") if e.status == "complete" else "")
-    console.print(table)
-
-
-@runs_app.command("show")
-def runs_show(
-    run_id: Annotated[str, typer.Argument(help="id (or its unique beginning)")],
-    store: StoreOption = None,
-) -> None:
-    """Show a run's metadata and headline figures."""
-    from sim.output.store import StoreError
-
-    st = _store(store)
-    try:
-        e = st.entry(run_id)
-    except StoreError as err:
-        _fail(str(err))
-    table = Table(title=f"{e['kind']} {e['id']}: {e['scenario']}", show_header=False)
-    table.add_column("", style="bold")
-    table.add_column("")
-    rows = {"status": e["status"], "seeds": _seeds_label(e["seeds"]),
-            "persons per agent": e["persons_per_agent"],
-            "years": f"{e['start_year']}–{e['end_year']}",
-            "created (UTC)": _when(e["created"]), "finished (UTC)": _when(e["finished"]),
-            "output folder": e["out_dir"],
-            "stored data": (st.root / e["data"]) if e["data"] else "none",
-            "tables": ", ".join(e["files"] or []), "version": e["version"],
-            **e["headline"]}
-    for key, value in rows.items():
-        shown = f"{value:,}" if isinstance(value, int | float) and key != "version" else value
-        table.add_row(key, escape(str(shown)))
-    console.print(table)
-
-
-@runs_app.command("diff")
-def runs_diff(
-    a: Annotated[str, typer.Argument(help="id of run A")],
-    b: Annotated[str, typer.Argument(help="id of run B")],
-    top: Annotated[int, typer.Option(help="kommuner to list")] = 10,
-    store: StoreOption = None,
-) -> None:
-    """B minus A: population of the whole area and of the kommuner that changed most, in
-    the last year both have."""
-    from sim.output.store import StoreError
-    from sim.experiments.store_entries import diff
-
-    try:
-        d = diff(_store(store), a, b, top)
-    except StoreError as err:
-        _fail(str(err))
-    n = d.national
-    console.print(f"A = {d.a['kind']} {d.a['id']} ({d.a['scenario']}), B = {d.b['kind']} "
-                  f"{d.b['id']} ({d.b['scenario']}); population on 1 January {d.year}",
-                  highlight=False)
-    console.print(f"whole area: A {n['a']:,.0f}, B {n['b']:,.0f}, B − A {n['diff']:+,.0f} "
-                  f"persons ({n['percent']:+.2f} %)", highlight=False)
-    table = Table(title=f"kommuner with the largest changes (B − A, persons, {d.year})")
-    for c in ("kommune", "name", "A", "B", "B − A", "%"):
-        table.add_column(c, justify="left" if c in ("kommune", "name") else "right")
-    for r in d.kommuner.itertuples():
-        table.add_row(r.area, r.name, f"{r.a:,.0f}", f"{r.b:,.0f}", f"{r.diff:+,.0f}",
-                      f"{r.percent:+.2f}")
-    console.print(table)
-    if d.only_in_one:
-        console.print(f"{d.only_in_one} kommuner are in only one of the two runs")
-
-
 @app.command()
 def dashboard(
     host: Annotated[str, typer.Option(help="address to listen on (127.0.0.1 = this machine "
@@ -521,9 +401,9 @@ def dashboard(
     import os
     import sys
 
-    app_file = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    app_file = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
     if not app_file.exists():
-        _fail(f"the dashboard app is not here: {app_file} (install from a clone of the "
+        fail(f"the dashboard app is not here: {app_file} (install from a clone of the "
               "repository, e.g. pip install -e .)")
     console.print(f"Livskraft dashboard: http://{host}:{port}/  (Ctrl+C stops it)",
                   highlight=False)

@@ -9,7 +9,7 @@ growing at one pace carries its 2006–2015 pattern too far forward. It also pri
 class, the slope of 2015→2025 growth on 2006→2015 growth across the class's kommuner,
 simulated and observed (how much of the old pattern lasts).
 
-    .venv/bin/python benchmarks/check_growth_cycle.py <validate --out folder> [class]
+    .venv/bin/python diagnostics/check_growth_cycle.py <validate --out folder> [class]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pandas as pd
 from check_growth_components import mean_run
 
 from sim import data
-from sim.validation.backcast import observed_wide
+from sim.validation.observed import observed_wide
 
 YEARS = (2007, 2010, 2013, 2016, 2019, 2022, 2025)   # centres of the three-year means
 LAST_FLOW_YEAR = 2024   # the last year with a full year of simulated flows in the mean

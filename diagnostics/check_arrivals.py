@@ -10,7 +10,7 @@ Hordaland and Sogn og Fjordane as Vestland, and Sør- and Nord-Trøndelag as Tr�
 Today's Akershus, Buskerud and Østfold differ a little from those of 2011 and 2017 (Asker
 took in Røyken and Hurum, Akershus Jevnaker and Lunner).
 
-    .venv/bin/python benchmarks/check_arrivals.py runs/validation
+    .venv/bin/python diagnostics/check_arrivals.py runs/validation
 """
 
 from __future__ import annotations

@@ -1,0 +1,33 @@
+"""What every ``livskraft`` command shares: the consoles, the exit codes, the common options
+and the one way a user error ends a command (``fail``: one message, exit status 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+console = Console(width=120) if not Console().is_terminal else Console()
+err_console = Console(stderr=True)
+
+USER_ERROR = 2
+INTERRUPTED = 130          # the shell's status for a command stopped by Ctrl-C
+
+StoreOption = Annotated[Path | None, typer.Option(
+    help="run store folder (default $LIVSKRAFT_RUNS, else runs/)")]
+EngineOption = Annotated[str, typer.Option(
+    help="local (a process pool on this machine) or dask (a Dask cluster)")]
+AddressOption = Annotated[str | None, typer.Option(
+    help="address of a running Dask scheduler, e.g. tcp://host:8786 (with --engine dask; "
+         "default: a local cluster of --workers processes)")]
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                      soft_wrap=True, emoji=False)
+    raise typer.Exit(USER_ERROR)
+
+
