@@ -24,7 +24,6 @@ import numpy as np
 from mesa.datacollection import DataCollector
 
 from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_accounts
-from sim.records import Records
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
 from sim.processes import (
@@ -37,6 +36,7 @@ from sim.processes import (
     moves,
     spinup,
 )
+from sim.records import Records
 from sim.scenario.schema import Scenario
 from sim.world import network
 from sim.world.landscape import build_world, national_share
