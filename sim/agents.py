@@ -3,8 +3,9 @@ arrays), and person views (Resident, Immigrant, Returnee) over the person column
 
 Person state lives in ``sim.population.Population`` (one row per person). Making 5.6 million
 eager Mesa agent objects would cost ~43 s and ~2 GB before the first simulated year
-(DESIGN.md), so person agents are made on demand: ``model.persons(...)`` returns a
-``PersonSet`` (a Mesa ``AgentSet``) of view objects that read and write their row.
+(docs/source-material.md#performance), so person agents are made on demand:
+``model.persons(...)`` returns a ``PersonSet`` (a Mesa ``AgentSet``) of view objects that
+read and write their row.
 Views are not registered in ``model.agents``; the Kommune agents are.
 """
 

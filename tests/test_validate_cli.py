@@ -13,12 +13,19 @@ def test_validate_writes_the_report(tmp_path):
                                       "--persons-per-agent", "50"])
     assert result.exit_code == 0, result.output
     report = (out / "validation.md").read_text(encoding="utf-8")
-    assert "2015→2025" in report and ("PASS" in report or "FAIL" in report)
+    m = json.loads((out / "validation_metrics.json").read_text("utf-8"))
+    # the report states each target's verdict as the metrics computed it
+    assert len(m["targets"]) == 3
+    for t in m["targets"]:
+        assert f"**{'PASS' if t['passed'] else 'FAIL'}** — {t['name']}" in report
+    # even at 50 persons per agent the backcast keeps Norway's total within the 1 % target
+    assert m["national"]["max_abs_error_pct"] < 1.0 and m["national"]["years_compared"] == 21
     assert (out / "backcast" / "moves_by_reason.csv").exists()
     assert (out / "growth_scatter.png").exists() and (out / "movers_by_age.png").exists()
     assert "Age structure by kommune" in report
-    ages = json.loads((out / "validation_metrics.json").read_text("utf-8"))["age_structure"]
-    assert -1 <= ages["20–29"]["2025"]["r"] <= 1 and ages["67+"]["2015"]["mae_points"] >= 0
+    # the old of 2015 mostly lived where they live in 2006: their share by kommune follows
+    # the observed one even in a coarse run
+    assert m["age_structure"]["67+"]["2015"]["r"] > 0.3
 
 
 def test_seeds_in_parallel_give_the_sequential_results(tmp_path):

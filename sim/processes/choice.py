@@ -42,7 +42,8 @@ from sim.parameters import ParameterSet
 
 STAGES = ("young", "family", "adult", "senior", "student")
 WEIGHS_AS = {"student": "young"}   # students weigh places as other young movers do
-YOUNG_MAX_AGE = 29    # years: a mover without children is young up to this age (DESIGN.md)
+# years: a mover without children is young up to this age (docs/source-material.md#model-shape)
+YOUNG_MAX_AGE = 29
 SENIOR_MIN_AGE = 67   # years: and a senior from this one (the general retirement age, NAV)
 # years: the working ages, from the end of most education to retirement (being without work
 # pushes a move at these ages)

@@ -247,8 +247,9 @@ def run_year(market: LabourMarket, pop: Population, year: int, aga_rate: np.ndar
 
 def seeker_weights(pop: Population, params: ParameterSet) -> np.ndarray:
     """How actively each person looks for work: participation by age; immigrants search with
-    a lower success weight, raised by ties to Norwegian-born residents (DESIGN.md). Only the
-    weights of people without a job are used (``LabourMarket.match``)."""
+    a lower success weight, raised by ties to Norwegian-born residents
+    (docs/source-material.md#stay-factors). Only the weights of people without a job are used
+    (``LabourMarket.match``)."""
     w = params.by_age("labour.search_weight_by_age", pop.age)
     # only those without a job search, so only their ties are looked up
     imm = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.employed == 0))

@@ -4,9 +4,10 @@ This module owns moves between kommuner. Each year
 
 1. households consider a move with a chance set by the age of their oldest member (families
    less), raised or lowered by push and stay factors: owning, ties where one lives, being
-   without work, the rent burden, and for immigrants the stay-factors of DESIGN.md (work,
-   owning, children at school, meeting places, the kommune's attitude). The factors shift
-   who considers a move, not how many: the calibrated age profile sets the number;
+   without work, the rent burden, and for immigrants the stay-factors
+   (docs/source-material.md#stay-factors: work, owning, children at school, meeting places,
+   the kommune's attitude). The factors shift who considers a move, not how many: the
+   calibrated age profile sets the number;
 2. young adults living in someone else's household consider leaving home on their own;
 3. each mover chooses a destination by random utility (``sim.processes.choice``; young movers of
    19–23 may be students, drawn also to study towns: ``sim.processes.students``), and the move
