@@ -5,6 +5,7 @@ machine. ``dashboards/app.py`` calls ``warm_up()`` when Solara loads it at start
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 from dashboards import logic, plots
@@ -85,5 +86,8 @@ def warm_up() -> None:
         except ScenarioError:
             pass                     # a broken file shows its message when it is chosen
     logic.policy_fields()
+    # the server unpickles each run's RunResult: load its module (and the model's) now, not
+    # when the first result arrives
+    importlib.import_module("sim.output.run_folder")
     _POOL.wait_ready()
     light_compression()
