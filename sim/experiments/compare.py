@@ -12,7 +12,9 @@ a paired difference. The results are
   over seeds, all payers), extra_resident_years (the target area's population difference
   summed over the 1 January counts after the start, median over seeds),
   cost_per_extra_resident_year, seeds, and the detail behind them: cost by policy and payer,
-  and why people moved (the extra net domestic moves into the target area by reason).
+  and why people moved (the extra net domestic moves into the target area by reason); and
+  per policy the evidence behind its lever, the parameters that are assumed rather than
+  measured, and values beyond what was ever in force (``sim.policies.evidence``).
 
 Figures are persons and NOK, never agents.
 """
@@ -30,6 +32,7 @@ import pandas as pd
 
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
+from sim.policies.evidence import scenario_evidence
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
@@ -231,6 +234,7 @@ def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list
         "total_cost_nok_by_payer": {k: round(v) for k, v in costs["by_payer"].items()},
         "total_cost_nok_by_policy": costs["by_policy"],
         "extra_net_moves_into_target_by_reason": why,
+        "evidence": scenario_evidence(scenario.policies),
     }
 
 
@@ -312,4 +316,20 @@ def describe(result: Comparison) -> list[str]:
         "why: extra net domestic moves into the target area over the run, by reason: "
         + ", ".join(f"{r} {v:+,.0f}" for r, v in sorted(
             s["extra_net_moves_into_target_by_reason"].items(), key=lambda x: -abs(x[1]))),
+        *_evidence_lines(s.get("evidence", [])),
     ]
+
+
+def _evidence_lines(evidence: list[dict]) -> list[str]:
+    """Per policy: what backs its lever, what is assumed, and where it extrapolates."""
+    lines = []
+    for e in evidence:
+        size = {"none": "no evaluation measured an effect"}.get(e["effect_size"],
+                                                                e["effect_size"])
+        line = (f"evidence for {e['policy']}: {size}"
+                + (f" ({'; '.join(e['studies'])})" if e["studies"] else ""))
+        if e["approximations"]:
+            line += f"; assumed, not measured: {', '.join(e['approximations'])}"
+        lines.append(line)
+        lines += [f"  EXTRAPOLATION: {x}" for x in e["extrapolation"]]
+    return lines

@@ -49,12 +49,13 @@ class Arbeidsgiveravgift(Policy):
     """A new arbeidsgiveravgift ``rate`` in the area (0 = removed), against each kommune's
     zone rate (``policies.aga_zone_rates``, zones by ``policies.aga_zone_by_kommune``).
 
-    The cut in labour cost, ``(zone rate - rate) / (1 + zone rate)``, is split: the share
-    ``wage_pass_through`` becomes higher wages, which draws working-age movers (utility
-    ``b * log(1 + wage gain)``); the rest lowers labour cost, and firms in the basic sectors
-    grow their jobs by ``labour_demand_elasticity`` times that, reached over
-    ``adjustment_years``. Cost (payer state): the contribution not collected on the area's
-    wage bill (all employers, public ones included)."""
+    The change in labour cost, ``(zone rate - rate) / (1 + zone rate)`` (negative when the new
+    rate is higher, as in 2004), is split: the share ``wage_pass_through`` changes wages,
+    which draws or repels working-age movers (utility ``b * log(1 + wage change)``); the rest
+    changes labour cost, and firms in the basic sectors change their jobs by
+    ``labour_demand_elasticity`` times that, reached over ``adjustment_years``. Cost (payer
+    state): the contribution not collected on the area's wage bill (all employers, public ones
+    included; negative, a revenue, for a higher rate)."""
 
     kind = "arbeidsgiveravgift"
 
@@ -63,7 +64,8 @@ class Arbeidsgiveravgift(Policy):
         self.years_applied = 0
 
     def saving(self) -> np.ndarray:
-        cut = np.maximum(self.zone_rate - self.p["rate"], 0.0)
+        """Per kommune: the fall in labour cost (share of it; negative for a rise)."""
+        cut = self.zone_rate - self.p["rate"]
         return np.where(self.mask, cut / (1.0 + self.zone_rate), 0.0)
 
     def apply(self, model, year: int) -> None:
@@ -84,7 +86,7 @@ class Arbeidsgiveravgift(Policy):
         lab = model.labour
         wage = lab.wage * (1.0 + self.p["wage_pass_through"] * self.saving())
         bill = persons(model, lab.jobs_by_kommune()) * wage
-        cut = np.maximum(self.zone_rate - self.p["rate"], 0.0)
+        cut = self.zone_rate - self.p["rate"]
         return [(self.payer, float((bill * cut)[self.mask].sum()))]
 
 
