@@ -227,6 +227,35 @@ def calibrate(
 
 
 @app.command()
+def evidence(
+    out: Annotated[Path, typer.Option(help="report folder")] = Path("runs/evidence"),
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="coarse and few seeds (a minute or two; wide bands)")] = False,
+    persons_per_agent: Annotated[int | None, typer.Option(
+        help="persons per agent (default: 10, or 50 with --quick)")] = None,
+    seeds: Annotated[int | None, typer.Option(
+        help="seeds per replay (default: 6, or 2 with --quick)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="runs in parallel (processes; default: the machine's cores)")] = None,
+) -> None:
+    """Replay Norway's evaluated policies in the model and judge it against the studies:
+    write evidence.md and evidence.json."""
+    from sim.experiments.pool import default_workers
+    from sim.validation.evidence import FULL, QUICK, REPLAYS, Profile, run_evidence, write_evidence
+
+    base = QUICK if quick else FULL
+    profile = Profile(persons_per_agent or base.persons_per_agent, seeds or base.seeds)
+    if profile.persons_per_agent < 1 or profile.seeds < 1:
+        fail("--persons-per-agent and --seeds must be at least 1")
+    _check_engine("local", None, workers)
+    with _RunProgress("replays", len(REPLAYS) * profile.seeds) as progress:
+        report = run_evidence(profile, workers or default_workers(), progress.advance_run)
+    for r in report["replays"]:
+        console.print(f"{r['lever']}: {r['verdict']}", highlight=False)
+    console.print(f"evidence report: {write_evidence(report, out)}", highlight=False)
+
+
+@app.command()
 def compare(
     baseline: Annotated[Path, typer.Argument(help="baseline scenario YAML file")],
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file to compare with it")],
