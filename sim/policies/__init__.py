@@ -1,15 +1,19 @@
 """Policies and shocks: one class per policy, the registry, and the set in force in a model.
 
-``REGISTRY`` maps a scenario's ``type:`` to its class. ``PolicySet`` is built by the model from
-the scenario's ``policies:`` and ``shocks:``; at the start of every year it builds a neutral
-set of hooks (``sim.policies.hooks.PolicyHooks``, the model's ``hooks``), lets each policy in
-force set them (``apply``) and applies the year's shocks; after the year it books what each
-policy cost (``account``). ``table()`` gives the costs as rows of year, policy, payer (state
-or kommune) and NOK. Besides the hooks, a policy may change firms' jobs (arbeidsgiveravgift,
+``REGISTRY`` maps a scenario's ``type:`` to its class. ``PolicySet`` is built by the model
+from the policies really in force (``policies.regime`` in the parameter tree: the status quo
+every scenario, the backcast included, starts from) and the scenario's ``policies:`` and
+``shocks:``; at the start of every year it builds a neutral set of hooks
+(``sim.policies.hooks.PolicyHooks``, the model's ``hooks``), lets each policy in force set
+them (``apply``) and applies the year's shocks; after the year it books what each policy
+cost (``account``). ``table()`` gives the costs as rows of year, policy, payer (state or
+kommune) and NOK. Besides the hooks, a policy may change firms' jobs (arbeidsgiveravgift,
 shocks) and the person column ``remote`` (remote work) directly.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +31,33 @@ REGISTRY: dict[str, type[Policy]] = {cls.kind: cls for cls in (
     HousingConstruction, RemoteWork, RefugeeSettlement, ServiceInvestment)}
 
 COST_COLUMNS = ["year", "policy", "payer", "nok"]
+
+
+@dataclass(frozen=True)
+class RegimeWhere:
+    """Where a policy of the regime is in force (as a scenario's ``where``)."""
+
+    kommuner: list[str] | None = None
+    fylker: list[str] | None = None
+    zone: str | None = None
+    centrality: list[int] | None = None
+
+
+@dataclass(frozen=True)
+class RegimeEntry:
+    """A policy really in force (``policies.regime``), shaped like a scenario's entry."""
+
+    type: str
+    where: RegimeWhere
+    from_year: int | None
+    to_year: int | None
+    parameters: dict
+
+    @classmethod
+    def of(cls, entry: dict) -> RegimeEntry:
+        return cls(entry["type"], RegimeWhere(**entry.get("where", {})),
+                   entry.get("from_year"), entry.get("to_year"),
+                   dict(entry.get("parameters") or {}))
 
 
 def find_firm(labour, kommune: int, which: str) -> list[int]:
@@ -54,7 +85,14 @@ class PolicySet:
         self.zones = aga_zones(geo.codes, geo.fylke, geo.centrality, params)
         self.zone_rate = np.array([float(rates[z]) for z in self.zones])
         model.labour.aga_rate[:] = self.zone_rate
-        self.policies: list[Policy] = []
+        self.regime: list[Policy] = []        # the policies really in force
+        self.policies: list[Policy] = []      # the scenario's
+        model.policy_set = self               # policies may read zone rates in setup
+        for entry in params.value("policies.regime"):
+            policy = REGISTRY[entry["type"]](model, RegimeEntry.of(entry), 0)
+            policy.name = f"regime:{entry['name']}"
+            if policy.mask.any():             # in force somewhere in the simulated area
+                self.regime.append(policy)
         seen: dict[str, int] = {}
         for entry in spec.policies:
             n = seen.get(entry.type, 0)
@@ -65,6 +103,10 @@ class PolicySet:
         self.rows: list[tuple[int, str, str, float]] = []
         self.shock_log: list[dict] = []
 
+    def in_order(self) -> list[Policy]:
+        """The regime's policies, then the scenario's: the order they act in each year."""
+        return [*self.regime, *self.policies]
+
     def neutral_hooks(self) -> PolicyHooks:
         """The hooks with no policy in force (the zone rates of arbeidsgiveravgift)."""
         return PolicyHooks.neutral(choice.N_TYPES, self.zone_rate)
@@ -73,7 +115,7 @@ class PolicySet:
         """This year's hooks: neutral, then set by every policy in force; and the shocks."""
         year = model.year
         model.hooks = self.neutral_hooks()
-        for p in self.policies:
+        for p in self.in_order():
             if p.active(year):
                 p.apply(model, year)
         for shock in self.shocks:
@@ -114,12 +156,12 @@ class PolicySet:
         pop.sector[out] = -1
 
     def after_moves(self, model, moves) -> None:
-        for p in self.policies:
+        for p in self.in_order():
             p.after_moves(model, moves)
 
     def account(self, model) -> None:
         """Book what the year ``model.year`` cost (called before the year advances)."""
-        for p in self.policies:
+        for p in self.in_order():
             if p.active(model.year):
                 for payer, nok in p.cost(model, model.year):
                     self.rows.append((model.year, p.name, payer, float(nok)))

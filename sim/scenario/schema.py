@@ -441,6 +441,23 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+REGIME = "policies.regime"      # the policies really in force: a list, possibly empty
+
+
+def _regime_problem(value: Any) -> str | None:
+    """Why an override of the regime is not a list of policies (None if it is)."""
+    if not isinstance(value, list):
+        return "must be a list of policies in force (each: name, type, where, parameters)"
+    known = _policy_types()
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict) or entry.get("type") not in known:
+            return (f"entry {i} must be a mapping with a type: one of "
+                    f"{', '.join(sorted(known))}")
+        if not isinstance(entry.get("where", {}), dict):
+            return f"entry {i}: where must be a mapping (kommuner, fylker, zone, centrality)"
+    return None
+
+
 def _parameter_value_problem(name: str, value: Any) -> str | None:
     """Why an override cannot stand in for the default of parameter ``name`` (None if it can)."""
     p = parameters._defaults()[name]
@@ -456,6 +473,8 @@ def _parameter_value_problem(name: str, value: Any) -> str | None:
         ok = isinstance(value, dict) and bool(value) and (
             not numeric or all(_is_number(x) for x in value.values()))
         want = f"a mapping like the default ({unit}), e.g. {dict(list(default.items())[:2])}"
+    elif name == REGIME:
+        return _regime_problem(value)
     elif isinstance(default, list):
         ok = isinstance(value, list) and len(value) > 0
         want = f"a list like the default ({unit}), e.g. {default[:3]}"

@@ -11,9 +11,10 @@ verdict is on the sign.
   share of the labour-cost change that reaches wages, and the sign of the change in jobs there
   after three years (Ku, Schönberg and Schreiner 2020; Stokke 2021; Samfunnsøkonomisk
   analyse 2018);
-* ``tiltakssone``: the zone's 3.5 points lower income tax, and the sign of the change in the
-  zone's 20–39-year-olds after six years (Norut Alta 2012:2), and whether the effect fades
-  within ten years (Vista Analyse 2022);
+* ``tiltakssone``: the zone's 3.5 points lower income tax (part of the regime in force,
+  ``policies.regime``) taken away and brought back as a new measure, and the sign of the
+  change in the zone's 20–39-year-olds after six years (Norut Alta 2012:2), and whether the
+  effect fades within ten years (Vista Analyse 2022);
 * ``jobs``: 100 jobs opened in a small kommune, and the extra net in-migration within three
   years against the Telemarksforsking fit (0.2857 × job growth);
 * ``mentoring``: mentees' employment after a year against arrivals of the same year without a
@@ -126,10 +127,16 @@ def _aga(ppa: int, seed: int):
 
 def _zone(ppa: int, seed: int):
     codes = _kommuner_in_zones(("V",))
-    control = _norway("zone-control", ZONE_YEARS, ppa, seed)
-    treated = _norway("tiltakssone", ZONE_YEARS, ppa, seed, policies=[{
-        "type": "income_tax_relief", "where": {"zone": "finnmark-nord-troms"},
-        "from_year": START, "parameters": {"percentage_points": 3.5}}])
+    # the regime in force includes the zone's tax relief: the control removes it, and the
+    # treatment brings it back from the start, as a newly introduced measure
+    without = [e for e in ParameterSet().value("policies.regime")
+               if e["name"] != "tiltakssone"]
+    control = _norway("zone-control", ZONE_YEARS, ppa, seed,
+                      parameters={"policies.regime": without})
+    treated = _norway("tiltakssone", ZONE_YEARS, ppa, seed,
+                      parameters={"policies.regime": without}, policies=[{
+                          "type": "income_tax_relief", "where": {"zone": "finnmark-nord-troms"},
+                          "from_year": START, "parameters": {"percentage_points": 3.5}}])
 
     def young(r) -> dict[int, float]:
         a = r.age_structure
