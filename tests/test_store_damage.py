@@ -33,6 +33,7 @@ BLOCK_BYTES = 4096          # bytes zeroed in the catalogue
 JUNK = b"this is not a parquet file nor a duckdb catalogue\n" * 3
 FULL_TRIALS = 60            # random damages in the full profile
 MAX_JUNK_BYTES = 5000       # longest random junk or zeroed stretch
+CATALOGUE_SHARE = 0.5       # of the random damages, this share hits the catalogue
 
 
 # ----- the store every test damages a copy of --------------------------------------------------
@@ -282,8 +283,8 @@ def test_random_damage_never_loses_a_run(pristine, tmp_path):
         folder = tmp_path / f"t{trial}"
         store, scenario, ids = _copy(pristine, folder)
         before = _files(store)
-        files = [store / CATALOGUE, *sorted((store / DATA).rglob("*.*"))]
-        target = rng.choice(files)
+        run_files = sorted((store / DATA).rglob("*.*"))
+        target = store / CATALOGUE if rng.random() < CATALOGUE_SHARE else rng.choice(run_files)
         how = rng.choice(["delete", "truncate", "zero", "garble", "junk"])
         damage(target, how, rng)
         command = rng.choice(["list", "show", "diff", "run"])

@@ -409,7 +409,8 @@ class Store:
     def _damage_message(self, entry: dict, found: list[str]) -> str:
         return (f"run {entry['id']} in the run store {self.root}: " + "; ".join(found)
                 + f" (in {self.root / entry['data']}). Its other files are kept; run its "
-                "command again to store it anew (runs show gives its scenario and seeds).")
+                f"command again to store it anew (livskraft runs show {entry['id']} gives its "
+                "scenario and seeds).")
 
     def check_entry(self, entry: dict) -> None:
         """``StoreError`` naming what is wrong with a complete entry's files, if anything."""
