@@ -101,9 +101,10 @@ def test_a_dead_writers_entry_and_leftovers_are_cleaned(tmp_path):
     con = duckdb.connect(str(store.catalogue))
     con.execute("UPDATE runs SET pid = ? WHERE id = ?", [dead.pid, rid])
     con.close()
-    leftovers = [out.parent / f".x.{dead.pid}.abc", tmp_path / "s" / DATA / rid,
+    leftovers = [out.parent / f".x.{dead.pid}.abc",
                  tmp_path / "s" / DATA / f".tmp-{rid}-{dead.pid}"]
-    for folder in leftovers:
+    stored = tmp_path / "s" / DATA / rid        # a stored folder without its record: kept
+    for folder in [*leftovers, stored]:
         folder.mkdir(parents=True)
         (folder / "national.parquet").write_bytes(b"half")
     keep = out.parent / ".other.1.abc"          # another run's temporary folder (pid 1 lives)
@@ -111,7 +112,9 @@ def test_a_dead_writers_entry_and_leftovers_are_cleaned(tmp_path):
     assert store.reconcile() == [rid]
     assert store.entry(rid)["status"] == "killed" and store.entry(rid)["data"] is None
     assert not any(f.exists() for f in leftovers) and keep.exists()
-    assert store.problems() == []
+    assert (stored / "national.parquet").read_bytes() == b"half"    # a read never deletes it
+    assert store.problems() == [f"{stored}: not a complete entry (kept; remove it if it is "
+                                "not needed)"]
 
 
 def test_concurrent_writers_share_the_catalogue(tmp_path):

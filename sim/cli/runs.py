@@ -44,6 +44,8 @@ def runs_list(
 
     if kind is not None and kind not in KINDS:
         fail(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    if limit < 1:
+        fail(f"--limit must be at least 1 (the number of newest runs to list), got {limit}")
     st = _store(store)
     try:
         entries = st.entries(kind, limit)
@@ -54,7 +56,8 @@ def runs_list(
         table.add_column(c, overflow="fold", no_wrap=c not in ("scenario", "path"))
     for e in entries.itertuples():
         table.add_row(e.id, e.kind, e.scenario, _seeds_label(e.seeds), _when(e.created),
-                      e.status, (e.out_dir or "") if e.status == "complete" else "")
+                      e.status, e.out_dir if e.status == "complete" and isinstance(
+                          e.out_dir, str) else "")
     console.print(table)
 
 
@@ -86,6 +89,10 @@ def runs_show(
         shown = f"{value:,}" if isinstance(value, int | float) and key != "version" else value
         table.add_row(key, escape(str(shown)))
     console.print(table)
+    try:
+        st.check_entry(e)
+    except StoreError as err:
+        fail(str(err))
 
 
 @runs_app.command("diff")
@@ -100,6 +107,8 @@ def runs_diff(
     from sim.experiments.store_entries import diff
     from sim.output.store import StoreError
 
+    if top < 1:
+        fail(f"--top must be at least 1 (the number of kommuner to list), got {top}")
     try:
         d = diff(_store(store), a, b, top)
     except StoreError as err:
