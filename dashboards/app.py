@@ -118,7 +118,7 @@ def PolicyEditor(kind: str, fields: list, policies: solara.Reactive):
 
 
 @solara.component
-def ScenarioChooser(settings: dict, error: solara.Reactive):
+def ScenarioChooser(settings: dict, session):
     """The scenario file (with its description) and the kommune search box."""
     s = settings
     base = logic.base_scenario(s["scenario"].value)
@@ -126,12 +126,14 @@ def ScenarioChooser(settings: dict, error: solara.Reactive):
     code, candidates = logic.find_kommune(s["query"].value, options)
 
     def choose(name: str) -> None:
+        session.runs += 1
         try:                      # a broken file or a forged name keeps the current one
             years, ppa = _defaults(name)
         except Exception as err:
-            error.set(logic.failure_message(err, "choosing a scenario"))
+            session.error.set(logic.failure_message(err, "choosing a scenario"))
+            session.status.set(Status(f"Ugyldig / invalid scenario (#{session.runs})"))
             return
-        error.set(None)
+        session.error.set(None)
         s["scenario"].set(name)
         s["years"].set(years)
         s["ppa"].set(ppa)
@@ -185,7 +187,7 @@ def RunSettings(settings: dict):
 @solara.component
 def StartPanel(settings: dict, session, runner):
     with solara.Card("Start", classes=["lk-start"]):
-        ScenarioChooser(settings, session.error)
+        ScenarioChooser(settings, session)
         RunSettings(settings)
         RunButtons(runner)
         RunStatus(session.status, session.error)
@@ -221,7 +223,7 @@ class Session:
     error: solara.Reactive           # str or None
     frame: solara.Reactive           # the classroom year shown, or None
     event: threading.Event = field(default_factory=threading.Event)   # cancels the run
-    runs: int = 0
+    runs: int = 0                    # clicks and choices so far (the status line numbers them)
 
 
 def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> None:
@@ -248,13 +250,13 @@ def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> N
         return
     except Exception as err:            # a user error's message, else the plain one (logged)
         session.error.set(logic.failure_message(err, "a run"))
-        session.status.set(Status("Feil / error"))
+        session.status.set(Status(f"Feil / error (#{session.runs})"))
         return
     try:
         show(session, result, spec, baseline, animate, event, t0)
     except Exception as err:
         session.error.set(logic.failure_message(err, "showing a run"))
-        session.status.set(Status("Feil / error"))
+        session.status.set(Status(f"Feil / error (#{session.runs})"))
 
 
 def show(session: Session, result, spec, baseline: bool, animate: bool, event: threading.Event,
@@ -305,7 +307,6 @@ def use_runner(settings: dict, session: Session) -> Runner:
     def on_run():
         s = current_settings(settings)
         spec = logic.build_scenario(s)
-        session.runs += 1
         start(spec, int(logic._number(s.seeds)), bool(s.baseline), False)
 
     def on_play():
@@ -314,7 +315,6 @@ def use_runner(settings: dict, session: Session) -> Runner:
         if b is not None and b.scenario.geography.kind == "landscape":
             start(None, 1, False, True)     # animate what is shown
             return
-        session.runs += 1
         start(logic.build_scenario(logic.Settings(scenario=logic.CLASSROOM)), 1, False, True)
 
     return Runner(task, guarded(session, on_run), lambda: session.event.set(),
@@ -323,18 +323,20 @@ def use_runner(settings: dict, session: Session) -> Runner:
 
 def guarded(session: Session, action: Callable[[], None]) -> Callable[[], None]:
     """A button's action that shows a user error's message (invalid settings) or, for
-    anything unexpected, the plain failure message (logged), instead of raising."""
+    anything unexpected, the plain failure message (logged), instead of raising. Each click
+    counts in ``session.runs``, which the status line shows, so each answer is a new one."""
 
     def run() -> None:
         session.error.set(None)
+        session.runs += 1
         try:
             action()
         except ScenarioError as err:
             session.error.set(logic.user_message(err))
-            session.status.set(Status("Ugyldig / invalid settings"))
+            session.status.set(Status(f"Ugyldig / invalid settings (#{session.runs})"))
         except Exception as err:
             session.error.set(logic.failure_message(err, "a button's action"))
-            session.status.set(Status("Feil / error"))
+            session.status.set(Status(f"Feil / error (#{session.runs})"))
 
     return run
 
