@@ -9,6 +9,11 @@ Speed: the server prepares what a first page and a first run need before it answ
 (``dashboards.serving``), charts are SVG drawn by the browser (``dashboards.svg``), a run
 updates the page at most twice a second, and ``Page`` reads no state itself, so progress
 redraws only the status line and a finished run only the views.
+
+Robustness: every value a browser sends is checked on the server (``dashboards.logic``); a
+user error shows its message, and anything unexpected, in a run, a button's action or a view,
+shows a plain message (``logic.RUN_FAILED``, ``logic.VIEW_FAILED``) and goes to the server log
+with its traceback; the session keeps working.
 """
 
 from __future__ import annotations
@@ -26,14 +31,12 @@ import solara.lab
 if str(Path(__file__).resolve().parent.parent) not in sys.path:   # `solara run app.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboards import logic, plots, serving
-from dashboards.workers import WorkerDied
-from sim.experiments.seeds import BAND
+from dashboards import logic, serving
+from dashboards import views as v
 from sim.scenario.errors import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
 PROGRESS_EVERY_S = 0.5
-BIG = {"font-size": "1.3em"}
 TABS = ("Befolkning / Population", "Kart / Map", "Sammenligning / Comparison", "Kommune",
         "Klasserom / Classroom", "Last ned / Downloads")
 
@@ -115,7 +118,7 @@ def PolicyEditor(kind: str, fields: list, policies: solara.Reactive):
 
 
 @solara.component
-def ScenarioChooser(settings: dict, error: solara.Reactive):
+def ScenarioChooser(settings: dict, session):
     """The scenario file (with its description) and the kommune search box."""
     s = settings
     base = logic.base_scenario(s["scenario"].value)
@@ -123,15 +126,21 @@ def ScenarioChooser(settings: dict, error: solara.Reactive):
     code, candidates = logic.find_kommune(s["query"].value, options)
 
     def choose(name: str) -> None:
-        try:                      # a broken file keeps the current one and says why
+        session.runs += 1
+        try:                      # a broken file or a forged name keeps the current one
             years, ppa = _defaults(name)
-        except ScenarioError as err:
-            error.set(str(err))
+        except Exception as err:
+            session.error.set(logic.failure_message(err, "choosing a scenario"))
+            session.status.set(Status(f"Ugyldig / invalid scenario (#{session.runs})"))
             return
-        error.set(None)
+        session.error.set(None)
         s["scenario"].set(name)
         s["years"].set(years)
         s["ppa"].set(ppa)
+
+    def choose_area(area: str) -> None:
+        if isinstance(area, str) and area in logic.AREAS:
+            s["area"].set(area)
 
     solara.Select("Scenario", values=logic.scenario_files(), value=s["scenario"].value,
                   on_value=choose, classes=["lk-scenario"])
@@ -145,9 +154,9 @@ def ScenarioChooser(settings: dict, error: solara.Reactive):
     else:
         solara.Text("–")
     if base.geography.kind == "norway":
-        solara.Select("Område / area", values=list(logic.AREAS), value=s["area"],
-                      classes=["lk-area"])
-        solara.Text(logic.AREAS[s["area"].value], style={"font-size": "0.8em"})
+        solara.Select("Område / area", values=list(logic.AREAS), value=s["area"].value,
+                      on_value=choose_area, classes=["lk-area"])
+        solara.Text(logic.AREAS.get(s["area"].value, ""), style={"font-size": "0.8em"})
 
 
 @solara.component
@@ -178,7 +187,7 @@ def RunSettings(settings: dict):
 @solara.component
 def StartPanel(settings: dict, session, runner):
     with solara.Card("Start", classes=["lk-start"]):
-        ScenarioChooser(settings, session.error)
+        ScenarioChooser(settings, session)
         RunSettings(settings)
         RunButtons(runner)
         RunStatus(session.status, session.error)
@@ -214,7 +223,7 @@ class Session:
     error: solara.Reactive           # str or None
     frame: solara.Reactive           # the classroom year shown, or None
     event: threading.Event = field(default_factory=threading.Event)   # cancels the run
-    runs: int = 0
+    runs: int = 0                    # clicks and choices so far (the status line numbers them)
 
 
 def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> None:
@@ -239,10 +248,21 @@ def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> N
     except logic.Cancelled:
         session.status.set(Status("Avbrutt / cancelled"))
         return
-    except (ScenarioError, WorkerDied) as err:
-        session.error.set(str(err))
-        session.status.set(Status("Feil / error"))
+    except Exception as err:            # a user error's message, else the plain one (logged)
+        session.error.set(logic.failure_message(err, "a run"))
+        session.status.set(Status(f"Feil / error (#{session.runs})"))
         return
+    try:
+        show(session, result, spec, baseline, animate, event, t0)
+    except Exception as err:
+        session.error.set(logic.failure_message(err, "showing a run"))
+        session.status.set(Status(f"Feil / error (#{session.runs})"))
+
+
+def show(session: Session, result, spec, baseline: bool, animate: bool, event: threading.Event,
+         t0: float) -> None:
+    """A finished run on the page (the views redraw), then the classroom animation if
+    asked."""
     if result is not session.bundle.value:
         session.bundle.set(result)      # draws the open view's chart, in this thread
         session.status.set(Status(
@@ -285,165 +305,40 @@ def use_runner(settings: dict, session: Session) -> Runner:
         task(spec, seeds, baseline, animate)
 
     def on_run():
-        session.error.set(None)
-        try:
-            s = current_settings(settings)
-            spec = logic.build_scenario(s)
-        except ScenarioError as err:
-            session.error.set(str(err))
-            session.status.set(Status("Ugyldig / invalid settings"))
-            return
-        session.runs += 1
-        start(spec, int(logic._number(s.seeds)), s.baseline, False)
+        s = current_settings(settings)
+        spec = logic.build_scenario(s)
+        start(spec, int(logic._number(s.seeds)), bool(s.baseline), False)
 
     def on_play():
         """One click: run the classroom landscape (unless shown already) and animate it."""
-        session.error.set(None)
         b = session.bundle.value
         if b is not None and b.scenario.geography.kind == "landscape":
             start(None, 1, False, True)     # animate what is shown
             return
-        session.runs += 1
         start(logic.build_scenario(logic.Settings(scenario=logic.CLASSROOM)), 1, False, True)
 
-    return Runner(task, on_run, lambda: session.event.set(), on_play)
+    return Runner(task, guarded(session, on_run), lambda: session.event.set(),
+                  guarded(session, on_play))
 
 
-# ----- views ----------------------------------------------------------------------------------
-@solara.component
-def ChartView(svg: bytes | None, cls: str, name: str):
-    """A chart (SVG, drawn by the browser) and its download."""
-    if svg is None:
-        solara.Info("Ingen kjøring ennå / no run yet")
-        return
-    with solara.Column(classes=[cls]):
-        solara.Image(svg, format="svg+xml")
-        solara.FileDownload(svg, filename=f"{name}.svg", label=f"Last ned / download {name}.svg")
+def guarded(session: Session, action: Callable[[], None]) -> Callable[[], None]:
+    """A button's action that shows a user error's message (invalid settings) or, for
+    anything unexpected, the plain failure message (logged), instead of raising. Each click
+    counts in ``session.runs``, which the status line shows, so each answer is a new one."""
 
+    def run() -> None:
+        session.error.set(None)
+        session.runs += 1
+        try:
+            action()
+        except ScenarioError as err:
+            session.error.set(logic.user_message(err))
+            session.status.set(Status(f"Ugyldig / invalid settings (#{session.runs})"))
+        except Exception as err:
+            session.error.set(logic.failure_message(err, "a button's action"))
+            session.status.set(Status(f"Feil / error (#{session.runs})"))
 
-@solara.component
-def AreaPreview(scenario: str):
-    """Before the first run: the chosen scenario's area at its start."""
-    try:
-        svg = plots.area_chart(scenario)
-    except ScenarioError:
-        return
-    with solara.Column(classes=["lk-preview"]):
-        solara.Info("Ingen kjøring ennå: trykk Kjør / no run yet: press Run")
-        solara.Image(svg, format="svg+xml")
-
-
-@solara.component
-def PopulationView(bundle, scenario: str):
-    svg = solara.use_memo(lambda: plots.population_chart(bundle) if bundle else None, [bundle])
-    if bundle is None:
-        AreaPreview(scenario)
-        return
-    ChartView(svg, "lk-population-chart", "population")
-
-
-@solara.component
-def MapView(bundle, scenario: str):
-    column = solara.use_reactive("growth_percent")
-    cols = logic.output_columns(bundle) if bundle else ["growth_percent"]
-    col = column.value if column.value in cols else "growth_percent"
-    svg = solara.use_memo(lambda: plots.map_chart(bundle, col) if bundle else None,
-                          [bundle, col])
-    if bundle is None:
-        AreaPreview(scenario)
-        return
-    solara.Select("Farge etter / colour by", values=cols, value=column, classes=["lk-map-column"])
-    ChartView(svg, "lk-map", f"map-{col}")
-
-
-@solara.component
-def CompareView(bundle):
-    found = solara.use_memo(lambda: logic.comparison(bundle) if bundle else None, [bundle])
-    svg = solara.use_memo(lambda: plots.comparison_chart(bundle) if found else None, [bundle])
-    if found is None:
-        solara.Info("Kryss av «sammenlign med grunnløp» og kjør / tick 'compare with baseline' "
-                    "and run")
-        return
-    _, s = found
-    cpy = s["cost_per_extra_resident_year"]
-    lines = [
-        f"**Målområdet / target area**: {', '.join(s['target_kommuner'][:10])}"
-        + (" …" if len(s["target_kommuner"]) > 10 else ""),
-        f"**Forskjell 1. januar / difference on 1 January {s['effect_year']}**: "
-        f"{s['target_diff_median']:+,.0f} persons (band {BAND[0]}–{BAND[1]} %: "
-        f"{s['target_diff_p05']:+,.0f} to {s['target_diff_p95']:+,.0f}), {len(s['seeds'])} seeds",
-        f"**Kostnad / cost**: {s['total_cost_nok'] / 1e6:,.1f} million NOK",
-        f"**Ekstra innbyggerår / extra resident-years**: {s['extra_resident_years']:,.0f}",
-        "**Kostnad per ekstra innbyggerår / cost per extra resident-year**: "
-        + (f"{cpy:,.0f} NOK" if cpy is not None else "– (no extra resident-years)"),
-    ]
-    with solara.Column(classes=["lk-compare"]):
-        solara.Markdown("\n\n".join(lines))
-        ChartView(svg, "lk-compare-chart", "comparison")
-        solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
-                            label="Last ned / download compare.csv")
-
-
-@solara.component
-def KommuneView(bundle, code: str | None):
-    year = solara.use_reactive(0)
-    codes = bundle.table["kommunenummer"].astype(str).tolist() if bundle else []
-    shown = code if code in codes else (codes[0] if codes else None)
-    years = sorted(bundle.results[0].kommuner["year"].unique().tolist()) if bundle else [0]
-    yr = year.value if year.value in years else years[-1]
-    pyramid = solara.use_memo(lambda: plots.pyramid_chart(bundle, shown, yr) if bundle
-                              else None, [bundle, shown, yr])
-    panels = solara.use_memo(lambda: plots.kommune_chart(bundle, shown) if bundle else None,
-                             [bundle, shown])
-    if bundle is None:
-        solara.Info("Ingen kjøring ennå / no run yet")
-        return
-    if shown != code:
-        solara.Warning("Velg en kommune i området på startsiden / choose a kommune of the area "
-                       f"on the start page; showing {shown}")
-    names = dict(zip(codes, bundle.table["name"], strict=True))
-    solara.Markdown(f"## {shown} {names[shown]}", style=BIG)
-    solara.SliderInt("År / year", value=yr, on_value=year.set, min=years[0], max=years[-1],
-                     thumb_label="always")
-    with solara.Column(classes=["lk-kommune-view"]):
-        ChartView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
-        ChartView(panels, "lk-kommune-panels", f"kommune-{shown}")
-
-
-@solara.component
-def ClassroomView(bundle, frame, runner):
-    is_landscape = bundle is not None and bundle.scenario.geography.kind == "landscape"
-    years = sorted(bundle.results[0].kommuner["year"].unique().tolist()) if is_landscape else [0]
-    year = frame.value if frame.value in years else years[-1]
-    svg = solara.use_memo(lambda: plots.classroom_chart(bundle, year) if is_landscape
-                          else None, [bundle, year])
-    with solara.Column(style={"font-size": "1.4em"}, classes=["lk-classroom"]):
-        solara.Markdown("## Hvorfor flytter de unge? / Why do the young leave?")
-        solara.Markdown("Trykk **Spill av** for å se 30 år i landsbyene / press **Play** to "
-                        "watch thirty years in the villages.")
-        solara.Button("▶ Spill av / Play", on_click=runner.play, disabled=runner.running,
-                      color="primary", classes=["lk-play"], style={"font-size": "1.2em"})
-        if svg is None:
-            return
-        solara.Text(f"År / Year {year}", classes=["lk-classroom-year"],
-                    style={"font-size": "1.6em", "font-weight": "bold"})
-        solara.Image(svg, format="svg+xml", classes=["lk-classroom-chart"])
-
-
-@solara.component
-def DownloadView(bundle):
-    if bundle is None:
-        solara.Info("Ingen kjøring ennå / no run yet")
-        return
-    with solara.Column(classes=["lk-downloads"]):
-        for name in logic.CSV_FILES:
-            solara.FileDownload(lambda name=name: logic.csv_bytes(bundle, name),
-                                filename=f"{name}.csv", label=f"{name}.csv")
-        if bundle.baseline:
-            solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
-                                label="compare.csv")
-        solara.Text("Hvert plott lastes ned under plottet / each plot has its own download "
-                    "(SVG).")
+    return run
 
 
 @solara.component
@@ -455,15 +350,15 @@ def Views(settings: dict, session: Session, runner: Runner):
     options = solara.use_memo(lambda: logic.kommune_options(bundle.scenario) if bundle else {},
                               [bundle])
     code = logic.find_kommune(settings["query"].value, options)[0]
-    views = (lambda: PopulationView(bundle, scenario), lambda: MapView(bundle, scenario),
-             lambda: CompareView(bundle), lambda: KommuneView(bundle, code),
-             lambda: ClassroomView(bundle, session.frame, runner),
-             lambda: DownloadView(bundle))
+    views = (lambda: v.PopulationView(bundle, scenario), lambda: v.MapView(bundle, scenario),
+             lambda: v.CompareView(bundle), lambda: v.KommuneView(bundle, code),
+             lambda: v.ClassroomView(bundle, session.frame, runner),
+             lambda: v.DownloadView(bundle))
     with solara.lab.Tabs(value=tab):
         for i, (label, view) in enumerate(zip(TABS, views, strict=True)):
             with solara.lab.Tab(label):
                 if tab.value == i:
-                    view()
+                    v.Guarded(view, f"the view {label!r}")
 
 
 # ----- the page -------------------------------------------------------------------------------
@@ -479,5 +374,5 @@ def Page():
     with solara.AppBar():
         solara.AppBarTitle("Livskraft — befolkning og bosetting / population and settlement")
     with solara.Sidebar():
-        StartPanel(settings, session, runner)
+        v.Guarded(lambda: StartPanel(settings, session, runner), "the start panel")
     Views(settings, session, runner)

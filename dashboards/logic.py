@@ -3,11 +3,19 @@ page's settings (validated by the same schema as the CLI), runs over seeds in th
 with progress and cancellation, bands over seeds, the baseline comparison, and the CSV files
 to download. Everything here works on plain values and ``RunResult`` objects, so it is tested
 without a browser; the Solara app (``app.py``) only holds the state of one browser session.
+
+Whatever a browser sends is checked here, on the server, not only by the widgets: a scenario
+must be one of the offered files (nothing else is read), texts have a length limit, choices
+must be among the offered ones, numbers are bounded by the scenario schema (or here, for the
+settings that are not scenario fields, such as seeds). A failure that is not the user's shows
+a plain message (``RUN_FAILED``, ``VIEW_FAILED``) on the page and its details in the server
+log only (``log_failure``); no exception text or server path reaches the page.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboards.workers import Cancelled, WorkerPool
+from dashboards.workers import Cancelled, WorkerDied, WorkerPool
 from sim.experiments.compare import compare_results
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario, parse_scenario
@@ -36,6 +44,14 @@ AREAS = {                    # area choices for scenarios on real Norway
 }
 CSV_FILES = ("national", "kommuner", "indicators", "age_structure", "moves_by_reason",
              "movers_by_age", "policy_costs")
+MAX_SEEDS = 50              # seeds one dashboard run may ask for
+MAX_TEXT_CHARS = 64         # the longest text a setting may hold (characters)
+SHOWN_CHARS = 40            # how much of a refused value a message repeats (characters)
+RUN_FAILED = ("Kjøringen feilet / the run failed; nothing was changed — details are in the "
+              "server log")
+VIEW_FAILED = ("Visningen feilet / this view could not be drawn — details are in the server "
+               "log")
+LOG = logging.getLogger("livskraft.dashboard")
 
 
 # ----- scenarios and settings -----------------------------------------------------------------
@@ -45,10 +61,52 @@ def scenario_files() -> list[str]:
     return sorted(names, key=lambda n: n != CLASSROOM)
 
 
-@cache
+def _shown(value: Any) -> str:
+    """A refused value as a message repeats it: its repr, cut to SHOWN_CHARS."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
+def check_scenario(name: Any) -> str:
+    """``name`` if it is one of the offered scenario files (``scenario_files``); anything else
+    (a path, a file elsewhere, a missing file) is refused with the same message, and nothing
+    is read for it."""
+    offered = scenario_files()
+    if isinstance(name, str) and name in offered:
+        return name
+    raise ScenarioError(f"dashboard settings: the scenario must be one of the offered files "
+                        f"({', '.join(offered)}), got {_shown(name)}")
+
+
 def base_scenario(name: str) -> Scenario:
-    """A scenario file as validated by the CLI (cached: scenarios are immutable models)."""
+    """An offered scenario file (``check_scenario``) as validated by the CLI."""
+    return _load_base(check_scenario(name))
+
+
+@cache
+def _load_base(name: str) -> Scenario:
+    """A file of scenarios/ (cached: scenarios are immutable models)."""
     return load_scenario(SCENARIO_DIR / name)
+
+
+def user_message(err: Exception) -> str:
+    """The message of a user error (``ScenarioError``, ``WorkerDied``) as the page shows it:
+    paths inside the repository relative to it, so no server path reaches the page."""
+    return str(err).replace(str(REPO) + "/", "")
+
+
+def log_failure(what: str, err: BaseException) -> None:
+    """Write ``err``, with its traceback, to the server log (never to the page)."""
+    LOG.error("dashboard: %s failed", what, exc_info=err)
+
+
+def failure_message(err: Exception, what: str) -> str:
+    """What the page says about an exception raised by ``what``: a user error's own message
+    (``user_message``), else RUN_FAILED, with the details in the server log only."""
+    if isinstance(err, ScenarioError | WorkerDied):
+        return user_message(err)
+    log_failure(what, err)
+    return RUN_FAILED
 
 
 def kommune_options(scenario: Scenario) -> dict[str, str]:
@@ -65,7 +123,9 @@ def kommune_options(scenario: Scenario) -> dict[str, str]:
 
 def find_kommune(query: str, options: dict[str, str]) -> tuple[str | None, list[str]]:
     """The kommune a search box means (by number or name), or None and the candidates."""
-    q = (query or "").strip()
+    if not isinstance(query, str) or len(query) > MAX_TEXT_CHARS:
+        return None, []
+    q = query.strip()
     if not q:
         return None, []
     if q in options:
@@ -124,12 +184,53 @@ class Settings:
     baseline: bool = False              # also run the scenario without policies
 
 
+def check_settings(s: Settings) -> Scenario:
+    """The settings' scenario file, after the checks the schema cannot make: an offered file,
+    texts of at most MAX_TEXT_CHARS, an offered area, a kommune of the scenario's, known
+    policy types and parameters, and 1 to MAX_SEEDS seeds (ScenarioError if not)."""
+    from sim.policies import REGISTRY
+    from sim.policies.base import defaults
+
+    base = base_scenario(s.scenario)
+    source = f"dashboard settings ({s.scenario})"
+    texts = {"years": s.years, "seeds": s.seeds, "persons per agent": s.persons_per_agent,
+             "kommune": s.kommune, "area": s.area}
+    if not isinstance(s.policies, dict) or not all(
+            isinstance(p, dict) for p in s.policies.values()):
+        raise ScenarioError(f"{source}: the policies are not a set of parameters")
+    for kind, params in s.policies.items():
+        if kind not in REGISTRY:
+            raise ScenarioError(f"{source}: unknown policy type {_shown(kind)} (allowed: "
+                                f"{', '.join(REGISTRY)})")
+        known = defaults(kind)
+        unknown = [name for name in params if name not in known]
+        if unknown:
+            raise ScenarioError(f"{source}: {kind} has no parameter {_shown(unknown[0])} "
+                                f"(allowed: {', '.join(known)})")
+        texts.update({f"{kind}.{name}": value for name, value in params.items()})
+    for name, value in texts.items():
+        if value is not None and len(str(value)) > MAX_TEXT_CHARS:
+            raise ScenarioError(f"{source}: {name} is longer than {MAX_TEXT_CHARS} characters")
+    if not isinstance(s.area, str) or s.area not in AREAS:
+        raise ScenarioError(f"{source}: the area must be one of {', '.join(AREAS)}, got "
+                            f"{_shown(s.area)}")
+    if s.kommune is not None and (not isinstance(s.kommune, str)
+                                  or s.kommune not in kommune_options(base)):
+        raise ScenarioError(f"{source}: {_shown(s.kommune)} is not a kommune of this scenario")
+    seeds = _number(s.seeds)
+    if not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
+        raise ScenarioError(f"{source}: seeds must be a whole number from 1 to {MAX_SEEDS}, "
+                            f"got {_shown(s.seeds)}")
+    return base
+
+
 def build_scenario(s: Settings) -> Scenario:
-    """The scenario the settings describe, validated like a file (ScenarioError if not)."""
+    """The scenario the settings describe, validated like a file (ScenarioError if not);
+    ``check_settings`` first."""
     from sim import data
 
+    base = check_settings(s)
     source = f"dashboard settings ({s.scenario})"
-    base = base_scenario(s.scenario)
     raw = base.model_dump(exclude_none=True)
     if s.years is not None:
         years = _number(s.years)
@@ -164,9 +265,6 @@ def build_scenario(s: Settings) -> Scenario:
             raw["geography"] = ({"kind": "norway", "regions": [int(row["baregion_code"])]}
                                 if s.area == "region" else
                                 {"kind": "norway", "fylker": [row["fylkesnummer"]]})
-    seeds = _number(s.seeds)
-    if not isinstance(seeds, int) or not 1 <= seeds <= 50:
-        raise ScenarioError(f"{source}: seeds must be a whole number from 1 to 50, got {s.seeds!r}")
     return parse_scenario(raw, source)
 
 

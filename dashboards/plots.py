@@ -230,9 +230,8 @@ def kommune_chart(bundle: logic.Bundle, code: str) -> bytes:
             continue
         rows = ind
         if col == "immigrant_retention_5y":
-            # the share of the last five years' arrivals still here is only complete once
-            # the run has five years of arrivals (earlier, immigrants who came before the
-            # start count as "here" but not as "arrived")
+            # the share of the last five years' arrivals still here covers five years of
+            # arrivals only once the run has had five years (earlier, only the run's own)
             rows = ind[ind["year"] >= first + 5]
             if rows.empty:
                 panel.xlim, panel.ylim = (0.0, 1.0), (0.0, 1.0)

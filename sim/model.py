@@ -135,8 +135,6 @@ class SettlementModel(mesa.Model):
 
     def _close_year(self, components: dict[str, np.ndarray], internal_moves: int) -> None:
         """Book the year's costs and components, move to 1 January and collect the data."""
-        self.records.arrivals_by_year[self.year] = (components["immigration"]
-                                                    * self.persons_per_agent)
         self.policy_set.account(self)
         self.year += 1
         self.records.snapshot()

@@ -5,7 +5,12 @@ This module owns what a run records each year besides population and components:
 * ``moves_by_reason``: year, kommunenummer, direction (in/out), reason, persons;
 * ``movers_by_age``: year, age_group, movers, population (national, for validation);
 * ``indicators``: per kommune and 1 January year: jobs, employed, owner share, price, rent,
-  dwellings, immigrants, immigrant retention, schools, service level;
+  dwellings, immigrants, immigrant retention, schools, service level. Immigrant retention
+  (``immigrant_retention_5y``) is, of the persons who immigrated during the last
+  ``RETENTION_YEARS`` years of the run and lived in the kommune on their first 1 January, the
+  share who still live there: the stayers are a subset of those arrivals, so it is at most 1
+  (immigrants who moved in from another kommune are not this kommune's arrivals, and count
+  as having left the kommune they arrived in);
 * ``age_structure``: per kommune, 1 January year, age group and sex: persons;
 * ``refugee_stays``: per yearly cohort of refugees (the year they arrived), 1 January year
   and centrality class of the kommune they lived in on the first 1 January after arrival:
@@ -29,6 +34,7 @@ from sim.world.population import Kind, Subtype
 
 MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
 STAY_YEARS = 5   # years a refugee cohort is followed (SSB's monitor reports five years on)
+RETENTION_YEARS = 5   # years of arrivals immigrant_retention_5y follows
 STAY_COLUMNS = ("cohort", "year", "years_on", "centrality", "in_norway", "in_first_kommune")
 
 
@@ -54,7 +60,7 @@ class Records:
         self.movers: list[dict[str, np.ndarray]] = []
         self.indicator_rows: list[dict[str, np.ndarray]] = []
         self.ages: list[dict[str, np.ndarray]] = []
-        self.arrivals_by_year: dict[int, np.ndarray] = {}
+        self.arrivals: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # year -> pids, kommune
         self.cohorts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # year -> pids, kommune
         self.stays: list[dict[str, np.ndarray]] = []
         self.snapshot()
@@ -62,9 +68,35 @@ class Records:
     def snapshot(self) -> None:
         """Indicators, age structure and the refugee cohorts followed, on 1 January of the
         model's current year."""
+        self._note_arrivals()
         self.indicator_rows.append(self._indicators())
         self.ages.append(self._age_structure())
         self._follow_refugees()
+
+    def _note_arrivals(self) -> None:
+        """Remember last year's immigrants and the kommune each lives in on its first
+        1 January; forget the cohorts that left the retention window."""
+        m, pop = self.model, self.model.population
+        cohort = m.year - 1
+        if cohort >= m.spec.start_year:
+            new = (pop.kind == Kind.IMMIGRANT) & (pop.arrival_year == cohort)
+            self.arrivals[cohort] = (pop.pid[new].copy(), pop.kommune[new].copy())
+        for c in [c for c in self.arrivals if c < m.year - RETENTION_YEARS]:
+            del self.arrivals[c]
+
+    def _retention(self) -> np.ndarray:
+        """Per kommune: the share of the remembered arrivals (``_note_arrivals``) who lived
+        there on their first 1 January and still live there; NaN where none arrived."""
+        pop, k = self.model.population, self.model.geo.size
+        arrived, stayed = np.zeros(k, np.int64), np.zeros(k, np.int64)
+        for pids, first in self.arrivals.values():
+            rows = pop.rows_of(pids)
+            here = rows >= 0
+            still = np.zeros(len(pids), bool)
+            still[here] = pop.kommune[rows[here]] == first[here]
+            arrived += np.bincount(first, minlength=k)
+            stayed += np.bincount(first[still], minlength=k)
+        return np.where(arrived > 0, stayed / np.maximum(arrived, 1), np.nan)
 
     def _follow_refugees(self) -> None:
         """Note where last year's refugees live now, and how many of each cohort followed
@@ -124,13 +156,9 @@ class Records:
         pop, ppa, k = m.population, m.persons_per_agent, m.geo.size
         persons = pop.count_by_kommune(k) * ppa
         imm = pop.kind == Kind.IMMIGRANT
-        # only immigrants who arrived during the run, like the arrivals they are divided by
-        recent = imm & (pop.arrival_year >= max(m.year - 5, m.spec.start_year))
-        arrived = sum((v for y, v in self.arrivals_by_year.items() if y >= m.year - 5),
-                      start=np.zeros(k))
         heads = pop.household_heads()
         n = pop.counts_by_kommune(k, {"employed": pop.employed == 1, "immigrants": imm,
-                                      "recent": recent, "heads": heads,
+                                      "heads": heads,
                                       "owners": heads & (pop.owner == 1)})
         return {
             "kommunenummer": self.codes, "year": np.full(k, m.year), "population": persons,
@@ -140,8 +168,7 @@ class Records:
             "price_nok": np.round(m.housing.price), "rent_nok": np.round(m.housing.rent),
             "dwellings": np.round(m.housing.dwellings * ppa).astype(np.int64),
             "immigrants": n["immigrants"] * ppa,
-            "immigrant_retention_5y": np.where(arrived > 0, n["recent"] * ppa / np.maximum(
-                arrived, 1), np.nan),
+            "immigrant_retention_5y": self._retention(),
             "schools": m.places.schools.astype(np.int64),
             "service_level": np.round(m.places.service_level, 4),
         }

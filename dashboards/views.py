@@ -1,0 +1,166 @@
+"""The dashboard's views, one per tab, each drawn from one finished run (a ``logic.Bundle``)
+or a preview before the first; and ``Guarded``, the error boundary the page puts around each
+view and the start panel: an exception while drawing shows ``logic.VIEW_FAILED`` on the page
+and goes to the server log, never to the page. The page and its state are in ``app.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import solara
+
+from dashboards import logic, plots
+from sim.experiments.seeds import BAND
+from sim.scenario.errors import ScenarioError
+
+BIG = {"font-size": "1.3em"}
+
+
+# ----- views ----------------------------------------------------------------------------------
+@solara.component
+def Guarded(draw: Callable[[], None], what: str):
+    """An error boundary: what ``draw`` draws, or, if drawing it raised, the plain
+    VIEW_FAILED message (the exception goes to the server log) and a button to try again."""
+    exception, clear = solara.use_exception()
+    if exception is None:
+        draw()
+        return
+    logic.log_failure(what, exception)
+    solara.Error(logic.VIEW_FAILED, classes=["lk-view-error"])
+    solara.Button("Prøv igjen / try again", on_click=clear, classes=["lk-retry"])
+
+
+@solara.component
+def ChartView(svg: bytes | None, cls: str, name: str):
+    """A chart (SVG, drawn by the browser) and its download."""
+    if svg is None:
+        solara.Info("Ingen kjøring ennå / no run yet")
+        return
+    with solara.Column(classes=[cls]):
+        solara.Image(svg, format="svg+xml")
+        solara.FileDownload(svg, filename=f"{name}.svg", label=f"Last ned / download {name}.svg")
+
+
+@solara.component
+def AreaPreview(scenario: str):
+    """Before the first run: the chosen scenario's area at its start."""
+    try:
+        svg = plots.area_chart(scenario)
+    except ScenarioError:
+        return
+    with solara.Column(classes=["lk-preview"]):
+        solara.Info("Ingen kjøring ennå: trykk Kjør / no run yet: press Run")
+        solara.Image(svg, format="svg+xml")
+
+
+@solara.component
+def PopulationView(bundle, scenario: str):
+    svg = solara.use_memo(lambda: plots.population_chart(bundle) if bundle else None, [bundle])
+    if bundle is None:
+        AreaPreview(scenario)
+        return
+    ChartView(svg, "lk-population-chart", "population")
+
+
+@solara.component
+def MapView(bundle, scenario: str):
+    column = solara.use_reactive("growth_percent")
+    cols = logic.output_columns(bundle) if bundle else ["growth_percent"]
+    col = column.value if column.value in cols else "growth_percent"
+    svg = solara.use_memo(lambda: plots.map_chart(bundle, col) if bundle else None,
+                          [bundle, col])
+    if bundle is None:
+        AreaPreview(scenario)
+        return
+    solara.Select("Farge etter / colour by", values=cols, value=column, classes=["lk-map-column"])
+    ChartView(svg, "lk-map", f"map-{col}")
+
+
+@solara.component
+def CompareView(bundle):
+    found = solara.use_memo(lambda: logic.comparison(bundle) if bundle else None, [bundle])
+    svg = solara.use_memo(lambda: plots.comparison_chart(bundle) if found else None, [bundle])
+    if found is None:
+        solara.Info("Kryss av «sammenlign med grunnløp» og kjør / tick 'compare with baseline' "
+                    "and run")
+        return
+    _, s = found
+    cpy = s["cost_per_extra_resident_year"]
+    lines = [
+        f"**Målområdet / target area**: {', '.join(s['target_kommuner'][:10])}"
+        + (" …" if len(s["target_kommuner"]) > 10 else ""),
+        f"**Forskjell 1. januar / difference on 1 January {s['effect_year']}**: "
+        f"{s['target_diff_median']:+,.0f} persons (band {BAND[0]}–{BAND[1]} %: "
+        f"{s['target_diff_p05']:+,.0f} to {s['target_diff_p95']:+,.0f}), {len(s['seeds'])} seeds",
+        f"**Kostnad / cost**: {s['total_cost_nok'] / 1e6:,.1f} million NOK",
+        f"**Ekstra innbyggerår / extra resident-years**: {s['extra_resident_years']:,.0f}",
+        "**Kostnad per ekstra innbyggerår / cost per extra resident-year**: "
+        + (f"{cpy:,.0f} NOK" if cpy is not None else "– (no extra resident-years)"),
+    ]
+    with solara.Column(classes=["lk-compare"]):
+        solara.Markdown("\n\n".join(lines))
+        ChartView(svg, "lk-compare-chart", "comparison")
+        solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
+                            label="Last ned / download compare.csv")
+
+
+@solara.component
+def KommuneView(bundle, code: str | None):
+    year = solara.use_reactive(0)
+    codes = bundle.table["kommunenummer"].astype(str).tolist() if bundle else []
+    shown = code if code in codes else (codes[0] if codes else None)
+    years = sorted(bundle.results[0].kommuner["year"].unique().tolist()) if bundle else [0]
+    yr = year.value if year.value in years else years[-1]
+    pyramid = solara.use_memo(lambda: plots.pyramid_chart(bundle, shown, yr) if bundle
+                              else None, [bundle, shown, yr])
+    panels = solara.use_memo(lambda: plots.kommune_chart(bundle, shown) if bundle else None,
+                             [bundle, shown])
+    if bundle is None:
+        solara.Info("Ingen kjøring ennå / no run yet")
+        return
+    if shown != code:
+        solara.Warning("Velg en kommune i området på startsiden / choose a kommune of the area "
+                       f"on the start page; showing {shown}")
+    names = dict(zip(codes, bundle.table["name"], strict=True))
+    solara.Markdown(f"## {shown} {names[shown]}", style=BIG)
+    solara.SliderInt("År / year", value=yr, on_value=year.set, min=years[0], max=years[-1],
+                     thumb_label="always")
+    with solara.Column(classes=["lk-kommune-view"]):
+        ChartView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
+        ChartView(panels, "lk-kommune-panels", f"kommune-{shown}")
+
+
+@solara.component
+def ClassroomView(bundle, frame, runner):
+    is_landscape = bundle is not None and bundle.scenario.geography.kind == "landscape"
+    years = sorted(bundle.results[0].kommuner["year"].unique().tolist()) if is_landscape else [0]
+    year = frame.value if frame.value in years else years[-1]
+    svg = solara.use_memo(lambda: plots.classroom_chart(bundle, year) if is_landscape
+                          else None, [bundle, year])
+    with solara.Column(style={"font-size": "1.4em"}, classes=["lk-classroom"]):
+        solara.Markdown("## Hvorfor flytter de unge? / Why do the young leave?")
+        solara.Markdown("Trykk **Spill av** for å se 30 år i landsbyene / press **Play** to "
+                        "watch thirty years in the villages.")
+        solara.Button("▶ Spill av / Play", on_click=runner.play, disabled=runner.running,
+                      color="primary", classes=["lk-play"], style={"font-size": "1.2em"})
+        if svg is None:
+            return
+        solara.Text(f"År / Year {year}", classes=["lk-classroom-year"],
+                    style={"font-size": "1.6em", "font-weight": "bold"})
+        solara.Image(svg, format="svg+xml", classes=["lk-classroom-chart"])
+
+
+@solara.component
+def DownloadView(bundle):
+    if bundle is None:
+        solara.Info("Ingen kjøring ennå / no run yet")
+        return
+    with solara.Column(classes=["lk-downloads"]):
+        for name in logic.CSV_FILES:
+            solara.FileDownload(lambda name=name: logic.csv_bytes(bundle, name),
+                                filename=f"{name}.csv", label=f"{name}.csv")
+        if bundle.baseline:
+            solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
+                                label="compare.csv")
+        solara.Text("Hvert plott lastes ned under plottet / each plot has its own download "
+                    "(SVG).")
