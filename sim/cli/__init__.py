@@ -14,7 +14,10 @@ half-written and exits with status 130.
 
 from __future__ import annotations
 
+from sim.cli import startup  # isort: skip (first: Ctrl-C while the rest loads exits 130)
+
 import json
+import signal
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -445,7 +448,21 @@ def schema() -> None:
 
 
 def main() -> None:
-    app()
+    """The command; Ctrl-C at any moment ends it with status 130 (and no traceback)."""
+    pressed = []
+
+    def ctrl_c(signum, frame) -> None:
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    if startup.is_the_command():
+        signal.signal(signal.SIGINT, ctrl_c)
+    try:
+        app()
+    except SystemExit as stop:      # typer ends every command so; Ctrl-C as "Aborted!" (1)
+        if pressed and stop.code not in (0, None):
+            raise SystemExit(INTERRUPTED) from None
+        raise
 
 
 if __name__ == "__main__":
