@@ -174,6 +174,7 @@ def test_a_stop_at_any_step_of_a_replacement_keeps_a_complete_result(tmp_path, m
                 assert out.exists()
             _after_cleanup("run", out, names, had_old=True)
         assert step > 3, "the writer never reached a replacement"
+        print(f"{signum.name}: stopped at each of {step - 1} steps")
         assert _complete("run", out, names) and not _leftovers(out)
 
 
