@@ -14,8 +14,11 @@ half-written and exits with status 130.
 
 from __future__ import annotations
 
+from sim.cli import startup  # isort: skip (first: Ctrl-C while the rest loads exits 130)
+
 import ipaddress
 import json
+import signal
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -33,6 +36,7 @@ from sim.cli.common import (
     err_console,
     fail,
 )
+from sim.cli.guards import SEED_MAX, SeedOption, check_seeds, out_folder
 from sim.cli.runs import runs_app
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import json_schema, load_scenario, parse_scenario
@@ -76,6 +80,7 @@ def _recorded(kind: str, spec, seeds: list[int], out_dir: Path, store: Path | No
               persons_per_agent: int | None = None):
     """Register the command in the run store for its duration (see ``sim.output.store``)."""
     from sim.experiments.store_entries import recording
+    from sim.output.out_folder import OutFolderError
     from sim.output.store import StoreError
 
     try:
@@ -84,6 +89,8 @@ def _recorded(kind: str, spec, seeds: list[int], out_dir: Path, store: Path | No
             yield rec
     except StoreError as err:
         fail(f"run store: {err}")
+    except OutFolderError as err:     # the folder changed while the command ran
+        fail(f"--out {err}")
     except KeyboardInterrupt:
         err_console.print(f"[bold]interrupted[/]: no {kind} result was written")
         raise typer.Exit(INTERRUPTED) from None
@@ -150,17 +157,18 @@ def _year_progress(label: str, years: int):
 def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML file")],
     out: Annotated[Path | None, typer.Option(help="run folder (default runs/<name>)")] = None,
-    seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
+    seed: SeedOption = None,
     persons_per_agent: Annotated[int | None, typer.Option(
         help="override persons per agent (1 = one agent per person)")] = None,
     store: StoreOption = None,
 ) -> None:
     """Run one scenario and write its run folder (and register it in the run store)."""
     spec = _load(scenario, seed=seed, persons_per_agent=persons_per_agent)
+    check_seeds(spec.seed, 1, str(scenario))
+    out_dir = out_folder("run", out, spec.name, store)
     from sim.experiments.store_entries import run_entry
     from sim.output.run_folder import run_scenario
 
-    out_dir = out or Path("runs") / spec.name
     progress, on_year = _year_progress(spec.name, spec.end_year - spec.start_year)
     with _recorded("run", spec, [spec.seed], out_dir, store) as rec:
         with progress:
@@ -180,7 +188,8 @@ def validate(
     out: Annotated[Path, typer.Option(help="report folder")] = Path("runs/validation"),
     persons_per_agent: Annotated[int, typer.Option(
         help="persons per agent for the backcast (1 = one agent per person)")] = 10,
-    seed: Annotated[int, typer.Option(help="seed of the (first) backcast")] = 1,
+    seed: Annotated[int, typer.Option(min=0, max=SEED_MAX,
+                                      help="seed of the (first) backcast")] = 1,
     seeds: Annotated[int, typer.Option(
         help="backcast runs (seed, seed+1, …); the report compares their mean")] = 1,
     workers: Annotated[int | None, typer.Option(
@@ -191,6 +200,8 @@ def validate(
     from sim.validation.backcast import validate as run_validation
 
     _check_engine("local", None, workers)
+    check_seeds(seed, seeds, "validate")
+    out = out_folder("validate", out, "validation", None)
     workers = min(workers or default_workers(), seeds)
     if workers > 1:       # a bar over runs, redrawn without a thread, so workers can fork
         progress, on_year = _RunProgress("backcast-2006", seeds), None
@@ -282,7 +293,8 @@ def compare(
     from sim.experiments.seeds import seed_numbers
     from sim.experiments.store_entries import compare_entry
 
-    out_dir = out or Path("runs") / f"compare-{spec.name}"
+    check_seeds(spec.seed, seeds, str(scenario))
+    out_dir = out_folder("compare", out, spec.name, store, prefix="compare-")
     progress = _RunProgress(f"{base.name} and {spec.name}", 2 * seeds)
     with _recorded("compare", spec, seed_numbers(spec.seed, seeds), out_dir, store) as rec:
         with progress:
@@ -328,7 +340,8 @@ def ensemble(
     from sim.experiments.seeds import NORWAY, seed_numbers
     from sim.experiments.store_entries import ensemble_entry
 
-    out_dir = out or Path("runs") / f"ensemble-{spec.name}"
+    check_seeds(spec.seed, seeds, str(scenario))
+    out_dir = out_folder("ensemble", out, spec.name, store, prefix="ensemble-")
     progress = _RunProgress(f"{spec.name}, {seeds} seeds ({engine})", seeds)
     with _recorded("ensemble", spec, seed_numbers(spec.seed, seeds), out_dir, store) as rec:
         with progress:
@@ -396,7 +409,8 @@ def sensitivity(
         sa.output_codes(spec, output)
     except ScenarioError as err:
         fail(str(err))
-    out_dir = out or Path("runs") / f"sensitivity-{spec.name}"
+    check_seeds(spec.seed, 1, str(scenario))
+    out_dir = out_folder("sensitivity", out, spec.name, store, prefix="sensitivity-")
     progress = _RunProgress(f"{spec.name}: {method}, {len(factors)} factors", None)
     with _recorded("sensitivity", spec, [spec.seed], out_dir, store) as rec:
         with progress:
@@ -489,7 +503,21 @@ def schema() -> None:
 
 
 def main() -> None:
-    app()
+    """The command; Ctrl-C at any moment ends it with status 130 (and no traceback)."""
+    pressed = []
+
+    def ctrl_c(signum, frame) -> None:
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    if startup.is_the_command():
+        signal.signal(signal.SIGINT, ctrl_c)
+    try:
+        app()
+    except SystemExit as stop:      # typer ends every command so; Ctrl-C as "Aborted!" (1)
+        if pressed and stop.code not in (0, None):
+            raise SystemExit(INTERRUPTED) from None
+        raise
 
 
 if __name__ == "__main__":

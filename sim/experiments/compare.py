@@ -22,7 +22,7 @@ Figures are persons and NOK, never agents.
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +32,13 @@ import pandas as pd
 
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
+from sim.output.out_folder import check, swap_in, temp_beside
 from sim.policies.evidence import scenario_evidence
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
 EFFECT_YEAR = 2040   # the year the summary reports, if the run reaches it
+COMPARE = "compare"  # the kind of result a comparison folder holds (sim.output.out_folder)
 
 
 @dataclass
@@ -247,6 +249,8 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
     ``workers`` processes (or the Dask cluster at ``address``) run the 2 × ``seeds`` runs;
     ``on_run()`` is called as each finishes."""
     t0 = time.perf_counter()
+    if out_dir is not None:
+        check(out_dir, COMPARE)
     seed_list = seed_numbers(scenario.seed, seeds)
     target_list = target_codes(scenario)
     base, scen = _run_both(baseline, scenario, seed_list, persons_per_agent, target_list,
@@ -280,15 +284,17 @@ def compare_results(baseline: Scenario, scenario: Scenario, baseline_results: li
 
 
 def write_comparison(result: Comparison, out_dir: Path) -> Path:
-    """Write compare.csv and compare.json (each via a temporary file, then renamed)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, write in (("compare.csv", lambda p: result.table.to_csv(p, index=False)),
-                        ("compare.json", lambda p: p.write_text(
-                            json.dumps(result.summary, indent=2), encoding="utf-8"))):
-        tmp = out_dir / f".{name}.{os.getpid()}.tmp"
-        write(tmp)
-        tmp.replace(out_dir / name)
-    return out_dir
+    """Write compare.csv and compare.json into a folder built beside ``out_dir`` and swapped
+    in when complete (``sim.output.out_folder``: it replaces only a previous comparison)."""
+    tmp = temp_beside(out_dir)
+    try:
+        result.table.to_csv(tmp / "compare.csv", index=False)
+        (tmp / "compare.json").write_text(json.dumps(result.summary, indent=2),
+                                          encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return swap_in(tmp, out_dir, COMPARE)
 
 
 def describe(result: Comparison) -> list[str]:

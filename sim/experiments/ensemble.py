@@ -8,17 +8,17 @@
   p05, median, p95 — the population on 1 January of ``year`` over the seeds, in persons;
 * ``ensemble.json``: scenario, seeds, persons per agent, engine, workers and wall time.
 
-The folder is built under a hidden temporary name beside ``out_dir`` and renamed when every
-seed is written, so an interrupted ensemble leaves no partial folder. Each worker writes its
-seed's folder (on a remote Dask cluster, the calling process writes them as they arrive).
+The folder is built under a hidden temporary name beside ``out_dir`` and swapped in when every
+seed is written (``sim.output.out_folder``), so an interrupted ensemble leaves no partial
+folder; it replaces only a previous ensemble folder (one with ``ensemble.json``). Each worker
+writes its seed's folder (on a remote Dask cluster, the calling process writes them as they
+arrive).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +28,11 @@ import pandas as pd
 
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
+from sim.output.out_folder import check, swap_in, temp_beside
 from sim.scenario.schema import Scenario
 
 DECIMALS = 1            # bands.csv is rounded to a tenth of a person
+ENSEMBLE = "ensemble"   # the kind of result an ensemble folder holds (sim.output.out_folder)
 
 
 def _seed_run(job: tuple[Scenario, Path | None, bool]):
@@ -92,7 +94,9 @@ def run_ensemble(scenario: Scenario, seeds: int, *, persons_per_agent: int | Non
     t0 = time.perf_counter()
     seed_list = seed_numbers(scenario.seed, seeds)
     specs = [variant(scenario, s, persons_per_agent) for s in seed_list]
-    tmp = temp_dir_beside(Path(out_dir)) if out_dir is not None else None
+    if out_dir is not None:
+        check(out_dir, ENSEMBLE)
+    tmp = temp_beside(Path(out_dir)) if out_dir is not None else None
     # workers on this machine write their seed's folder themselves; a remote cluster's
     # workers send the whole run back to be written here
     here = tmp is not None and address is None
@@ -128,24 +132,10 @@ def run_ensemble(scenario: Scenario, seeds: int, *, persons_per_agent: int | Non
         if tmp is not None:
             result.bands.to_csv(tmp / "bands.csv", index=False)
             (tmp / "ensemble.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-            result.out_dir = publish(tmp, Path(out_dir))
+            result.out_dir = swap_in(tmp, Path(out_dir), ENSEMBLE)
     except BaseException:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return result
 
-
-def temp_dir_beside(out_dir: Path) -> Path:
-    """A hidden folder beside ``out_dir`` to build it in; its name holds this process's id,
-    so the run store can tell a dead run's leftovers from a live one's."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", dir=out_dir.parent))
-
-
-def publish(tmp: Path, out_dir: Path) -> Path:
-    """Replace ``out_dir`` by the finished ``tmp`` folder."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    tmp.rename(out_dir)
-    return out_dir

@@ -25,7 +25,8 @@ scenario's policies and shocks name, ``sim.compare.target_codes``) or one kommun
 uses the scenario's seed (common random numbers), so the differences between runs come from
 the factors as far as they can. The runs go to the engine of ``sim.experiments.pool``.
 
-Written to the output folder (atomically, like a run folder): ``indices.csv``, ``samples.csv``
+Written to the output folder (atomically, like a run folder; it replaces only a previous
+sensitivity folder, one with ``sensitivity.json``): ``indices.csv``, ``samples.csv``
 (one row per run: the factor values and the output), ``indices.png`` (bar chart) and
 ``sensitivity.json`` (method, N, factors with ranges, output, seed, runs, wall time).
 """
@@ -45,8 +46,8 @@ import numpy as np
 import pandas as pd
 
 from sim import parameters
-from sim.experiments.ensemble import publish, temp_dir_beside
 from sim.experiments.pool import run_jobs
+from sim.output.out_folder import check, swap_in, temp_beside
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import parse_scenario
 from sim.scenario.schema import FIRST_PATH_YEAR, Scenario
@@ -60,6 +61,7 @@ DEFAULT_FACTORS = ("migration.distance_coefficient", "migration.ties_coefficient
 OUTPUT_WHOLE, OUTPUT_TARGET = "norway", "target"
 POLICY_FACTOR = re.compile(r"^policies\[(\d+)\]\.(\w+)$")
 CHART_DPI = 120
+SENSITIVITY = "sensitivity"                   # the kind of result its folder holds (out_folder)
 CHART_ROW_IN = 0.45                            # inches of chart height per factor
 
 
@@ -296,6 +298,8 @@ def run_sensitivity(scenario: Scenario, method: str, factors: list[Factor], *,
     ``address``) and compute the indices; ``on_design(runs)`` is told how many runs there
     will be and ``on_run()`` is called as each finishes."""
     t0 = time.perf_counter()
+    if out_dir is not None:
+        check(out_dir, SENSITIVITY)
     samples = samples or DEFAULT_SAMPLES.get(method, 0)
     check_samples(method, samples)
     if not factors:
@@ -327,17 +331,17 @@ def run_sensitivity(scenario: Scenario, method: str, factors: list[Factor], *,
 # ----- writing -------------------------------------------------------------------------------
 def write_sensitivity(result: Sensitivity, out_dir: Path) -> Path:
     """indices.csv, samples.csv, indices.png and sensitivity.json, written atomically."""
-    tmp = temp_dir_beside(out_dir)
+    tmp = temp_beside(out_dir)
     try:
         result.indices.to_csv(tmp / "indices.csv", index=False)
         result.samples.to_csv(tmp / "samples.csv", index=False)
         (tmp / "sensitivity.json").write_text(json.dumps(result.meta, indent=2),
                                               encoding="utf-8")
         chart(result, tmp / "indices.png")
-        return publish(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return swap_in(tmp, out_dir, SENSITIVITY)
 
 
 def chart(result: Sensitivity, path: Path) -> Path:

@@ -19,16 +19,15 @@ cost each year (only the header when none is).
 
 A row for ``year`` holds the population on 1 January of that year and the components over that
 calendar year; the last year has the population only. Figures are persons, not agents.
-The folder is written under a temporary name and renamed when complete, so an interrupted
-run never leaves a half-written folder behind.
+The folder is written under a temporary name beside it and swapped in when complete
+(``sim.output.out_folder``), so an interrupted run never leaves a half-written folder behind
+and replaces only a previous run folder (one with ``run.json``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,10 +38,12 @@ import pandas as pd
 from sim import __version__
 from sim.agents import COMPONENTS
 from sim.model import NATIONAL_COLUMNS, SettlementModel
+from sim.output.out_folder import check, swap_in, temp_beside
 from sim.policies import COST_COLUMNS
 from sim.scenario.files import resolved_yaml
 from sim.scenario.schema import Scenario
 
+RUN = "run"             # the kind of result a run folder holds (sim.output.out_folder)
 KOMMUNE_COLUMNS = ("kommunenummer", "year", "population", *COMPONENTS)
 
 
@@ -117,10 +118,7 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
     from sim.output import plots  # matplotlib is imported only when a folder is written
 
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    # the temporary name holds this process's id, so the run store can tell a killed run's
-    # leftovers from a live one's
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.{os.getpid()}.", dir=out_dir.parent))
+    tmp = temp_beside(out_dir)
     try:
         result.national.to_csv(tmp / "national.csv", index=False)
         result.kommuner.to_csv(tmp / "kommuner.csv", index=False)
@@ -137,18 +135,19 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
         (tmp / "run.json").write_text(json.dumps(result.meta, indent=2), encoding="utf-8")
         plots.population_plot(result, tmp / "population.png")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    swap_in(tmp, out_dir, RUN)
     result.out_dir = out_dir
     return out_dir
 
 
 def run_scenario(scenario: Scenario, out_dir: Path | None = None, on_year=None) -> RunResult:
-    """Simulate ``scenario`` and, if ``out_dir`` is given, write its run folder."""
+    """Simulate ``scenario`` and, if ``out_dir`` is given, write its run folder (refused,
+    before the simulation, if ``out_dir`` is not a folder a run may write)."""
+    if out_dir is not None:
+        check(out_dir, RUN)
     result = simulate(scenario, on_year=on_year)
     if out_dir is not None:
         write_run(result, out_dir)

@@ -12,13 +12,17 @@ point a command can call.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
+from sim.output.out_folder import check, swap_in, temp_beside
 from sim.validation.report import DEFAULT_CALIBRATION_NOTE, write_report
 
 BACKCAST_PATH = Path(__file__).resolve().parents[2] / "scenarios" / "backcast-2006.yaml"
+VALIDATE = "validate"   # the kind of result a report folder holds (sim.output.out_folder)
+REPORT = "validation.md"
 
 
 def ensemble_mean(results: list):
@@ -55,11 +59,25 @@ def validate(out_dir, persons_per_agent: int = 10, seed: int = 1, on_year=None,
     each run seeds
     its own generator from its scenario, so the results are those of the sequential runs.
     ``on_year(model)`` is called after each simulated year when the runs are sequential,
-    ``on_run()`` after each finished run either way."""
+    ``on_run()`` after each finished run either way. The report folder is built beside
+    ``out_dir`` and swapped in when complete (``sim.output.out_folder``); it replaces only a
+    previous report (a folder with validation_metrics.json)."""
+    out_dir = check(Path(out_dir), VALIDATE)
+    tmp = temp_beside(out_dir)
+    try:
+        _validate_into(tmp, persons_per_agent, seed, on_year, seeds, workers, on_run)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return swap_in(tmp, out_dir, VALIDATE) / REPORT
+
+
+def _validate_into(out_dir: Path, persons_per_agent: int, seed: int, on_year, seeds: int,
+                   workers: int, on_run) -> Path:
+    """``validate``'s runs and report, written into the new folder ``out_dir``."""
     from sim.experiments.pool import run_jobs
     from sim.scenario.files import load_scenario, parse_scenario
 
-    out_dir = Path(out_dir)
     base = load_scenario(BACKCAST_PATH).model_dump()
     jobs = []
     for s in range(seed, seed + seeds):
