@@ -4,22 +4,49 @@ Each error becomes a line ``<file>: <field path>: <what is wrong and what is all
 field path is written as in the file (``geography.kommuner[2].population``), without
 pydantic's internal union labels; the file is the one in an ``extends`` chain that holds the
 offending key.
+
+A message never quotes more than ``MAX_SHOWN`` characters of a value (``shown``), and a file
+reached through ``extends:`` is never quoted at all: its lines name the field, not the value.
+``refuse`` makes the error a validator raises with a message of its own.
 """
 
 from __future__ import annotations
 
 import difflib
+import reprlib
 import types
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
+from pydantic_core import PydanticCustomError
 
-MAX_SHOWN = 60  # characters of a bad input value quoted back
+MAX_SHOWN = 80   # characters of a bad input value (or a key) quoted back
+MAX_LINES = 20   # problems listed in one message; the rest are counted
+# repr of a value without walking all of it (an aliased list may hold millions of items)
+_SHORT = reprlib.Repr(maxlevel=3, maxtuple=6, maxlist=6, maxdict=6, maxset=6, maxstring=MAX_SHOWN,
+                      maxlong=MAX_SHOWN, maxother=MAX_SHOWN)
 
 
 class ScenarioError(Exception):
     """A scenario that cannot run. The message is meant for the user, as it is."""
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut to at most ``MAX_SHOWN`` characters, without building more of it."""
+    try:
+        text = _SHORT.repr(value)
+    except ValueError:           # an int too long for repr (sys.get_int_max_str_digits)
+        text = "(a number with too many digits to show)"
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
+
+
+def refuse(at: str | tuple, message: str) -> PydanticCustomError:
+    """A validation error at ``at``, a dotted path or a tuple of keys, relative to the model
+    raising it; the message goes to the user as it is."""
+    if isinstance(at, str):
+        at = tuple(int(p) if p.isdigit() else p for p in at.split(".")) if at else ()
+    return PydanticCustomError("refused", message, {"at": at})
 
 
 def _unwrap(ann: Any) -> Any:
@@ -98,19 +125,14 @@ def render_path(path: list) -> str:
         if item == "[key]":
             out += " (key)"
         elif isinstance(item, Key):
-            out += f"[{item.value!r}]"
+            out += f"[{shown(item.value)}]"
         elif isinstance(item, int):
             out += f"[{item}]"
         elif isinstance(item, str) and item.isidentifier():
             out += f".{item}" if out else item
         else:
-            out += f"[{item!r}]"
+            out += f"[{shown(item)}]"
     return out or "(top level)"
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
 
 
 def _message(e: dict, path: list, owner: type[BaseModel] | None) -> str:
@@ -160,7 +182,8 @@ def _shallow(path: list, kind: str, paths: list[list]) -> bool:
 
 def format_errors(err: ValidationError, chain: list[tuple[str, dict]],
                   root: type[BaseModel]) -> str:
-    """One line per field: ``file: path: message``. Alternatives of a union are joined."""
+    """One line per field: ``file: path: message``. Alternatives of a union are joined; a
+    field of a file reached through ``extends:`` is named, its value not quoted."""
     errors = []
     for e in err.errors():
         loc = tuple(e["loc"]) + tuple((e.get("ctx") or {}).get("at", ()))
@@ -172,15 +195,24 @@ def format_errors(err: ValidationError, chain: list[tuple[str, dict]],
         if _shallow(path, e["type"], paths):
             continue
         source = _origin(path, chain)
-        if source != chain[0][0]:
+        own = source == chain[0][0]
+        if not own:
             source = f"{source} (extended by {chain[0][0]})"
         msgs, inputs = lines.setdefault((source, render_path(path)), ([], []))
-        msg = _message(e, path, owner)
+        msg = _message(e, path, owner) if own or e["type"] not in _OWN_TEXT else _KIND_ONLY
         if msg not in msgs:
             msgs.append(msg)
-        if _quotes_input(e["type"]) and not inputs:
+        if own and _quotes_input(e["type"]) and not inputs:
             inputs.append(e.get("input"))
-    return "\n".join(
-        f"{source}: {path}: {'; or '.join(msgs)}"
-        + (f"; got {_shown(inputs[0])}" if inputs else "")
-        for (source, path), (msgs, inputs) in lines.items())
+    out = [f"{source}: {path}: {'; or '.join(msgs)}"
+           + (f"; got {shown(inputs[0])}" if inputs else "")
+           for (source, path), (msgs, inputs) in lines.items()]
+    more = len(out) - MAX_LINES
+    return "\n".join(out[:MAX_LINES] + ([f"... and {more} more"] if more > 0 else []))
+
+
+# errors with a message of the schema's own, which may quote the value: a file reached through
+# extends: gets _KIND_ONLY instead (pydantic's own messages never quote the value)
+_OWN_TEXT = ("refused", "value_error")
+_KIND_ONLY = ("not a value this field may hold (check the file it extends; its value is not "
+              "shown)")

@@ -7,6 +7,9 @@ whose message names the file, the field path and what is allowed.
 The area simulated is ``geography``: all of embedded Norway (the default), a subset of it by
 kommune, fylke or commuting region, or an inline landscape of made-up kommuner (classrooms,
 tests). ``sim.world.landscape`` turns it into the model's geography and start population.
+
+Every number has a plausible range with its unit (``sim.scenario.bounds``, ranges of
+parameters as data in their files), checked before anything runs.
 """
 
 from __future__ import annotations
@@ -28,29 +31,23 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from sim import parameters
+from sim.scenario import bounds as rng
+from sim.scenario.bounds import FIRST_PATH_YEAR, LAST_END_YEAR, bounded, problem
+from sim.scenario.errors import refuse, shown
 
 # Years a scenario can start: population by age in the embedded data on 1 January (the data
 # also holds 2015 and 2025, for the validation only)
 START_YEARS = (2006, 2016, 2026)
-LAST_END_YEAR = 2100
 MIN_KOMMUNER = 2   # domestic moves need somewhere else to go
-FIRST_PATH_YEAR = 1900  # a parameter whose keys are all years from here is a yearly path
+MAX_TEXT = 10_000  # characters of a description
+MAX_LABEL = 100    # characters of a made-up kommune's name or label
+__all__ = ["FIRST_PATH_YEAR", "LAST_END_YEAR"]   # imported from here by others
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-def refuse(at: str | tuple, message: str) -> PydanticCustomError:
-    """A validation error at ``at``, a dotted path or a tuple of keys, relative to the model
-    raising it; the message goes to the user as it is."""
-    if isinstance(at, str):
-        at = tuple(int(p) if p.isdigit() else p for p in at.split(".")) if at else ()
-    path = at
-    return PydanticCustomError("refused", message, {"at": path})
 
 
 # ----- the national flows -------------------------------------------------------------------
@@ -73,16 +70,21 @@ class Emigration(Strict):
         None, description="explicit emigration per calendar year; rates are scaled to it")
 
 
+TFR_PARAMETER = "demography.fertility_tfr"   # its file holds the plausible range
+Tfr = Annotated[PositiveFloat, bounded(*rng.tree_range(TFR_PARAMETER))]
+PathYear = Annotated[int, bounded(FIRST_PATH_YEAR, LAST_END_YEAR, "", rng.YEARS_WHY)]
+
+
 class Fertility(Strict):
     """Total fertility rate (children per woman); default: parameter demography.fertility_tfr."""
 
-    tfr: PositiveFloat | dict[int, PositiveFloat] | None = None
+    tfr: Tfr | Annotated[dict[PathYear, Tfr], Field(min_length=1)] | None = None
 
 
 # ----- geography: which kommuner are simulated ----------------------------------------------
 def closest(query: str, options: dict[str, str], n: int = 3) -> list[str]:
     """The ``n`` options closest to ``query`` as "code name", matching code or name."""
-    q = str(query).strip().lower()
+    q = str(query).strip().lower()[:MAX_LABEL]
 
     def score(code: str) -> float:
         return max(difflib.SequenceMatcher(None, q, code.lower()).ratio(),
@@ -103,7 +105,7 @@ def _quoted(what: str, digits: int, example: str):
     def check(v: Any) -> Any:
         if isinstance(v, bool) or not isinstance(v, str | int):
             raise ValueError(f"must be a {what} as a quoted {digits}-digit string, e.g. "
-                             f"'{example}'; got {v!r}")
+                             f"'{example}'; got {shown(v)}")
         if isinstance(v, int):
             raise ValueError(f"write the {what} in quotes as a {digits}-digit string, e.g. "
                              f"'{v:0{digits}d}' (YAML reads an unquoted number as a number, "
@@ -116,7 +118,7 @@ def _kommune_exists(code: str) -> str:
     known = _known("kommunenummer", "name")
     if code not in known:
         hint = closest(code, known)
-        raise ValueError(f"no kommune '{code}' among the 357 kommuner of 2024"
+        raise ValueError(f"no kommune {shown(code)} among the 357 kommuner of 2024"
                          + (f"; closest: {', '.join(hint)}" if hint else ""))
     return code
 
@@ -124,7 +126,7 @@ def _kommune_exists(code: str) -> str:
 def _fylke_exists(code: str) -> str:
     known = _known("fylkesnummer", "fylke_name")
     if code not in known:
-        raise ValueError(f"no fylke '{code}'; fylker: "
+        raise ValueError(f"no fylke {shown(code)}; fylker: "
                          + ", ".join(f"{c} {n}" for c, n in known.items()))
     return code
 
@@ -133,7 +135,7 @@ def _region_exists(code: int) -> int:
     known = _known("baregion_code", "baregion_name")
     if code not in known:
         hint = closest(str(code), {str(c): n for c, n in known.items()})
-        raise ValueError(f"no commuting (BA) region {code}; regions are numbered "
+        raise ValueError(f"no commuting (BA) region {shown(code)}; regions are numbered "
                          f"{min(known)}–{max(known)}" + (f"; closest: {', '.join(hint)}"
                                                          if hint else ""))
     return code
@@ -178,9 +180,9 @@ class NorwayArea(Strict):
 
 
 def _free_code(v: Any) -> Any:
-    if not isinstance(v, str) or not v.strip():
-        raise ValueError(f"must be a non-empty string (in quotes if it looks like a number), "
-                         f"got {v!r}")
+    if not isinstance(v, str) or not v.strip() or len(v) > MAX_LABEL:
+        raise ValueError(f"must be a non-empty string of at most {MAX_LABEL} characters (in "
+                         f"quotes if it looks like a number), got {shown(v)}")
     return v
 
 
@@ -189,14 +191,19 @@ class LandscapeKommune(Strict):
 
     kommunenummer: Annotated[str, BeforeValidator(_free_code)] = Field(
         description="any unique label, e.g. 'K01'")
-    name: str = Field(min_length=1)
-    population: PositiveInt = Field(description="persons on 1 January of start_year")
-    lat: float = Field(ge=-90, le=90, description="latitude of the centre, degrees north")
-    lon: float = Field(ge=-180, le=180, description="longitude of the centre, degrees east")
+    name: str = Field(min_length=1, max_length=MAX_LABEL)
+    population: Annotated[PositiveInt, bounded(1, rng.MAX_KOMMUNE_POPULATION, "persons",
+                                               rng.KOMMUNE_POPULATION_WHY)] = Field(
+        description="persons on 1 January of start_year")
+    lat: Annotated[float, bounded(-90, 90, "degrees north")] = Field(
+        description="latitude of the centre, degrees north")
+    lon: Annotated[float, bounded(-180, 180, "degrees east")] = Field(
+        description="longitude of the centre, degrees east")
     centrality: int = Field(ge=1, le=6, description="SSB centrality class, 1 most central")
-    region: NonNegativeInt = Field(description="commuting region: kommuner sharing a number "
-                                   "form one labour market")
-    area_km2: PositiveFloat
+    region: Annotated[NonNegativeInt, bounded(0, rng.MAX_REGION_LABEL, "",
+                                              rng.REGION_WHY)] = Field(
+        description="commuting region: kommuner sharing a number form one labour market")
+    area_km2: Annotated[PositiveFloat, bounded(*rng.AREA_KM2, "km2", rng.AREA_WHY)]
     age_profile: Literal["young", "balanced", "old"] = Field(
         "balanced", description="tilt of the national age structure (parameter "
         "geography.age_profile_tilt)")
@@ -206,8 +213,9 @@ class Landscape(Strict):
     """An inline landscape of made-up kommuner, for classrooms and tests."""
 
     kind: Literal["landscape"]
-    kommuner: list[LandscapeKommune] = Field(description=f"at least {MIN_KOMMUNER} made-up "
-                                             "kommuner")
+    kommuner: list[LandscapeKommune] = Field(
+        max_length=rng.MAX_LANDSCAPE_KOMMUNER, description=f"at least {MIN_KOMMUNER} made-up "
+        f"kommuner (at most {rng.MAX_LANDSCAPE_KOMMUNER}; Norway has 357)")
 
     @model_validator(mode="after")
     def _enough_unique_kommuner(self) -> Landscape:
@@ -221,6 +229,11 @@ class Landscape(Strict):
                              f"'{k.kommunenummer}' is already used by kommuner"
                              f"[{seen[k.kommunenummer]}]; each kommunenummer must be unique")
             seen[k.kommunenummer] = i
+        total = sum(k.population for k in self.kommuner)
+        bad = problem(total, 0, rng.MAX_LANDSCAPE_POPULATION, "persons",
+                      rng.LANDSCAPE_POPULATION_WHY)
+        if bad:
+            raise refuse("kommuner", f"the landscape's population {bad}")
         return self
 
 
@@ -294,13 +307,10 @@ class PolicySpec(Strict):
                              "allowed: " + ", ".join(f"{k} ({unit.get(k, '')})" for k in known))
             if not (_is_number(value) or isinstance(value, bool)):   # yes/no counts as 1/0
                 raise refuse(("parameters", name), f"must be a number ({unit.get(name, '')}); "
-                             f"got {value!r}")
-            if value < 0:
-                raise refuse(("parameters", name), f"must not be negative ({unit.get(name, '')})"
-                             f"; got {value!r}")
-            if unit.get(name, "").startswith("share") and value > 1:
-                raise refuse(("parameters", name), f"must be a share between 0 and 1; got "
-                             f"{value!r}")
+                             f"got {shown(value)}")
+            bad = rng.policy_problem(self.type, name, value)
+            if bad:
+                raise refuse(("parameters", name), bad)
         return self
 
 
@@ -324,12 +334,16 @@ class Scenario(Strict):
     extends: str | None = Field(None, exclude=True, description="another scenario file this "
                                 "one builds on (path relative to this file); its fields are "
                                 "overridden by this file's")
-    name: str = Field(description="short name, used in outputs")
-    description: str = ""
+    name: str = Field(description="short name, used in outputs and as the default run folder "
+                      "runs/<name>: letters, digits, '.', '_', '-'")
+    description: str = Field("", max_length=MAX_TEXT)
     start_year: int = Field(2026, description="1 January the run starts from")
     end_year: int = Field(2050, description="1 January the run ends at")
-    seed: int = Field(1, ge=0, description="seed of the model's random generator")
-    persons_per_agent: PositiveInt = Field(1, description="persons one agent stands for")
+    seed: Annotated[int, bounded(0, rng.MAX_SEED, "", rng.SEED_WHY)] = Field(
+        1, description="seed of the model's random generator")
+    persons_per_agent: Annotated[PositiveInt, bounded(1, rng.MAX_PERSONS_PER_AGENT,
+                                                      "persons per agent", rng.PPA_WHY)] = Field(
+        1, description="persons one agent stands for")
     geography: GeographySpec = Field(default_factory=NorwayArea,
                                      description="the area simulated")
     immigration: Immigration = Immigration()
@@ -340,6 +354,14 @@ class Scenario(Strict):
     policies: list[PolicySpec] = Field(default_factory=list, description="policies in force")
     shocks: list[ShockSpec] = Field(default_factory=list, description="firm closures and "
                                     "openings")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        bad = rng.name_problem(v)
+        if bad:
+            raise refuse((), bad)
+        return v
 
     @field_validator("start_year")
     @classmethod
@@ -359,9 +381,9 @@ class Scenario(Strict):
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 raise refuse((name,), f"unknown parameter{hint} (the names are the files under "
                              "sim/params, with dots)")
-            problem = _parameter_value_problem(name, value)
-            if problem:
-                raise refuse((name,), problem)
+            bad = _parameter_value_problem(name, value) or rng.parameter_problem(name, value)
+            if bad:
+                raise refuse((name,), bad)
         return v
 
     @model_validator(mode="after")
@@ -379,6 +401,11 @@ class Scenario(Strict):
                     raise refuse(f"{label}.yearly.{year}", f"year {year} is outside the run: "
                                  f"allowed {first}–{last} (start_year to end_year − 1)")
         self._check_policies()
+        from sim.world.landscape import area_table
+
+        bad = rng.area_problem(self, area_table(self.geography))
+        if bad:
+            raise refuse(*bad)
         return self
 
     def _check_policies(self) -> None:
@@ -481,4 +508,4 @@ def _parameter_value_problem(name: str, value: Any) -> str | None:
     else:
         ok = type(value) is type(default)
         want = f"a {type(default).__name__} ({unit})"
-    return None if ok else f"must be {want}; got {value!r}"
+    return None if ok else f"must be {want}; got {shown(value)}"
