@@ -36,6 +36,7 @@ from sim import parameters
 from sim.scenario import bounds as rng
 from sim.scenario.bounds import FIRST_PATH_YEAR, LAST_END_YEAR, bounded, problem
 from sim.scenario.errors import refuse, shown
+from sim.scenario.overrides import _is_number, _parameter_value_problem
 
 # Years a scenario can start: population by age in the embedded data on 1 January (the data
 # also holds 2015 and 2025, for the validation only)
@@ -462,50 +463,3 @@ class Scenario(Strict):
         for i, sh in enumerate(self.shocks):
             in_area(sh.kommune, ("shocks", i, "kommune"))
             in_run(sh.year, ("shocks", i, "year"))
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-REGIME = "policies.regime"      # the policies really in force: a list, possibly empty
-
-
-def _regime_problem(value: Any) -> str | None:
-    """Why an override of the regime is not a list of policies (None if it is)."""
-    if not isinstance(value, list):
-        return "must be a list of policies in force (each: name, type, where, parameters)"
-    known = _policy_types()
-    for i, entry in enumerate(value):
-        if not isinstance(entry, dict) or entry.get("type") not in known:
-            return (f"entry {i} must be a mapping with a type: one of "
-                    f"{', '.join(sorted(known))}")
-        if not isinstance(entry.get("where", {}), dict):
-            return f"entry {i}: where must be a mapping (kommuner, fylker, zone, centrality)"
-    return None
-
-
-def _parameter_value_problem(name: str, value: Any) -> str | None:
-    """Why an override cannot stand in for the default of parameter ``name`` (None if it can)."""
-    p = parameters._defaults()[name]
-    default, unit = p.values, p.unit
-    yearly = isinstance(default, dict) and all(
-        isinstance(y, int) and y >= FIRST_PATH_YEAR for y in default)
-    if _is_number(default) or yearly:
-        ok = _is_number(value) or (isinstance(value, dict) and value
-                                   and all(_is_number(x) for x in value.values()))
-        want = f"a number ({unit}) or a yearly path {{year: number}}"
-    elif isinstance(default, dict):
-        numeric = all(_is_number(x) for x in default.values())
-        ok = isinstance(value, dict) and bool(value) and (
-            not numeric or all(_is_number(x) for x in value.values()))
-        want = f"a mapping like the default ({unit}), e.g. {dict(list(default.items())[:2])}"
-    elif name == REGIME:
-        return _regime_problem(value)
-    elif isinstance(default, list):
-        ok = isinstance(value, list) and len(value) > 0
-        want = f"a list like the default ({unit}), e.g. {default[:3]}"
-    else:
-        ok = type(value) is type(default)
-        want = f"a {type(default).__name__} ({unit})"
-    return None if ok else f"must be {want}; got {shown(value)}"
