@@ -11,8 +11,9 @@ from typing import Annotated
 import typer
 
 from sim.cli.common import fail
+from sim.scenario.bounds import MAX_SEED
 
-SEED_MAX = 2**31 - 1        # the largest seed the run store's catalogue keeps (32-bit)
+SEED_MAX = MAX_SEED          # the largest seed (one definition: sim.scenario.bounds)
 RUNS = Path("runs")         # where output folders go by default: runs/<prefix><name>
 
 SeedOption = Annotated[int | None, typer.Option(

@@ -27,9 +27,9 @@ from sim.scenario.errors import refuse, shown
 FIRST_PATH_YEAR = 1900  # a parameter whose keys are all years from here is a yearly path
 LAST_END_YEAR = 2100
 YEARS_WHY = "years of a path"
-MAX_SEED = 2_000_000_000
-SEED_WHY = ("the run store keeps seeds as 32-bit integers, at most 2,147,483,647, with room "
-            "for the seeds an ensemble adds")
+MAX_SEED = 2**31 - 1        # the largest seed a run, ensemble or comparison may use
+SEED_WHY = ("seeds are kept as 32-bit integers; an ensemble's or a comparison's seeds (seed, "
+            "seed + 1, …) must stay within the same range")
 MAX_PERSONS_PER_AGENT = 10_000
 PPA_WHY = "an agent must stand for fewer persons than the smallest simulated kommune has"
 MAX_FLOW_SHARE = 0.10   # yearly immigration or emigration, share of the area's population
