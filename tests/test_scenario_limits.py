@@ -158,7 +158,7 @@ def policy(kind: str, **parameters_) -> dict:
 
 ABSURD = [
     ("persons-per-agent", {"persons_per_agent": 10**9}, "persons_per_agent", "persons"),
-    ("seed", {"seed": 2**40}, "seed", "2,000,000,000"),
+    ("seed", {"seed": 2**40}, "seed", "2,147,483,647"),
     ("tfr-50", {"fertility": {"tfr": 50}}, "fertility.tfr", "children per woman"),
     ("tfr-million", {"fertility": {"tfr": {2027: 1e6}}}, "fertility.tfr[2027]",
      "children per woman"),

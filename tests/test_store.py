@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.experiments.store_entries import recording
+from sim.output.out_folder import NEW, PREFIX, hidden_name
 from sim.output.store import DATA, Store, store_root
 from sim.scenario.files import load_scenario
 
@@ -101,7 +102,7 @@ def test_a_dead_writers_entry_and_leftovers_are_cleaned(tmp_path):
     con = duckdb.connect(str(store.catalogue))
     con.execute("UPDATE runs SET pid = ? WHERE id = ?", [dead.pid, rid])
     con.close()
-    leftovers = [out.parent / f".x.{dead.pid}.abc",
+    leftovers = [hidden_name(out, dead.pid, NEW, "abcd"),
                  tmp_path / "s" / DATA / f".tmp-{rid}-{dead.pid}"]
     stored = tmp_path / "s" / DATA / rid        # a stored folder without its record: kept
     for folder in [*leftovers, stored]:
@@ -202,7 +203,7 @@ def test_ensemble_stopped_midway_leaves_the_store_consistent(tmp_path, sig, stat
                    "--workers", "2", "--out", str(out)], store.root)
     try:
         # stop it once the first seed's folder is written in the ensemble's hidden folder
-        _wait_for(lambda: any(out.parent.glob(".ens.*/seed-*")), proc)
+        _wait_for(lambda: any(out.parent.glob(f"{PREFIX}*/seed-*")), proc)
         proc.send_signal(sig)
         code = proc.wait(timeout=WAIT_S)
         assert code == (130 if sig == signal.SIGINT else -signal.SIGKILL)

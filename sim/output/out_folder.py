@@ -61,10 +61,15 @@ def _tag(out: Path) -> str:
     return hashlib.sha1(out.name.encode(), usedforsecurity=False).hexdigest()[:TAG_HEX]
 
 
+def hidden_name(out: Path, pid: int, role: str, suffix: str) -> Path:
+    """The hidden name beside ``out`` that process ``pid`` uses for ``role`` (``NEW``,
+    ``OLD`` or ``DOOMED``); ``suffix`` is hex that makes it unique."""
+    return out.parent / f"{PREFIX}{_tag(out)}-{pid}-{role}{suffix}"
+
+
 def _hidden(out: Path, role: str) -> Path:
     """A fresh hidden name beside ``out`` for this process and ``role``."""
-    return out.parent / (f"{PREFIX}{_tag(out)}-{os.getpid()}-{role}"
-                         f"{secrets.token_hex(SUFFIX_BYTES)}")
+    return hidden_name(out, os.getpid(), role, secrets.token_hex(SUFFIX_BYTES))
 
 
 def default_out(root: Path, name: str, prefix: str = "") -> Path:

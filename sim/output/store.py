@@ -73,6 +73,7 @@ from sim.output.catalogue import (
     write_record,
 )
 from sim.output.liveness import process_alive
+from sim.output.out_folder import clean_leftovers
 
 __all__ = ["CATALOGUE", "DATA", "KINDS", "SCHEMA", "Store", "StoreError", "store_root"]
 
@@ -273,11 +274,9 @@ class Store:
                 con.execute("UPDATE runs SET status = 'killed', finished = ? WHERE id = ? "
                             "AND status = 'running'", [_now(), rid])
             status = dict(con.execute("SELECT id, status FROM runs").fetchall())
-        for _, pid, _, out_dir in dead:
-            if out_dir:
-                out = Path(out_dir)
-                for leftover in out.parent.glob(f".{out.name}.{pid}.*"):
-                    shutil.rmtree(leftover, ignore_errors=True)
+        for _, _, _, out_dir in dead:
+            if out_dir and Path(out_dir).parent.is_dir():
+                clean_leftovers(Path(out_dir))      # what the dead writer left beside it
         self._remove_temporary()
         self._take_in(status)
         return [r[0] for r in dead]
