@@ -109,7 +109,7 @@ def _check_place(out: Path, store: Path | None) -> None:
     here = out.resolve()
     protected = {"the current directory": Path.cwd().resolve()}
     if store is not None:
-        from sim.output.store import DATA
+        from sim.output.catalogue import DATA
 
         protected["the run store"] = Path(store).resolve()
         data = (Path(store) / DATA).resolve()
