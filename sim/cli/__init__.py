@@ -27,7 +27,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sim.cli.common import (
-    INTERRUPTED,
     AddressOption,
     EngineOption,
     StoreOption,
@@ -38,6 +37,7 @@ from sim.cli.common import (
 from sim.cli.dashboard import dashboard
 from sim.cli.guards import SEED_MAX, SeedOption, check_seeds, out_folder
 from sim.cli.runs import runs_app
+from sim.cli.startup import INTERRUPTED
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import json_schema, load_scenario, parse_scenario
 

@@ -14,7 +14,6 @@ console = Console(width=120) if not Console().is_terminal else Console()
 err_console = Console(stderr=True)
 
 USER_ERROR = 2
-INTERRUPTED = 130          # the shell's status for a command stopped by Ctrl-C
 
 StoreOption = Annotated[Path | None, typer.Option(
     help="run store folder (default $LIVSKRAFT_RUNS, else runs/)")]

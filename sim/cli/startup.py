@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-INTERRUPTED = 130       # the shell's status for a command stopped by Ctrl-C (as in common.py)
+INTERRUPTED = 130       # the shell's status for a command stopped by Ctrl-C (every command)
 COMMAND = "livskraft"
 
 

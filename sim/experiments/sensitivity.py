@@ -50,6 +50,7 @@ from sim.experiments.pool import run_jobs
 from sim.output.out_folder import check, swap_in, temp_beside
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import parse_scenario
+from sim.scenario.overrides import is_number
 from sim.scenario.schema import FIRST_PATH_YEAR, Scenario
 
 METHODS = ("morris", "sobol")
@@ -88,10 +89,6 @@ class Sensitivity:
 
 
 # ----- factors -------------------------------------------------------------------------------
-def _is_number(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 def _tree_default(scenario: Scenario, name: str) -> tuple[str, tuple, float]:
     """The tree parameter ``name`` points into: its name, the keys below it, its default."""
     parts = name.split(".")
@@ -122,7 +119,7 @@ def _tree_default(scenario: Scenario, name: str) -> tuple[str, tuple, float]:
     if isinstance(node, dict):
         raise ScenarioError(f"--params {name}: a table, not a number; name one number in it "
                             f"with more keys ({name}.{next(iter(node))}, …)")
-    if not _is_number(node):
+    if not is_number(node):
         raise ScenarioError(f"--params {name}: not a number but {node!r}"
                             + ("; name one item by its position, from 0" if
                                isinstance(node, list) else ""))

@@ -97,7 +97,6 @@ class PolicySet:
         for entry in spec.policies:
             n = seen.get(entry.type, 0)
             seen[entry.type] = n + 1
-            model.policy_set = self           # policies may read zone rates in setup
             self.policies.append(REGISTRY[entry.type](model, entry, n))
         self.shocks = list(spec.shocks)
         self.rows: list[tuple[int, str, str, float]] = []

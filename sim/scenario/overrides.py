@@ -12,7 +12,7 @@ from sim.scenario.bounds import FIRST_PATH_YEAR
 from sim.scenario.errors import shown
 
 
-def _is_number(v: Any) -> bool:
+def is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
@@ -35,20 +35,20 @@ def _regime_problem(value: Any) -> str | None:
     return None
 
 
-def _parameter_value_problem(name: str, value: Any) -> str | None:
+def value_problem(name: str, value: Any) -> str | None:
     """Why an override cannot stand in for the default of parameter ``name`` (None if it can)."""
     p = parameters._defaults()[name]
     default, unit = p.values, p.unit
     yearly = isinstance(default, dict) and all(
         isinstance(y, int) and y >= FIRST_PATH_YEAR for y in default)
-    if _is_number(default) or yearly:
-        ok = _is_number(value) or (isinstance(value, dict) and value
-                                   and all(_is_number(x) for x in value.values()))
+    if is_number(default) or yearly:
+        ok = is_number(value) or (isinstance(value, dict) and value
+                                   and all(is_number(x) for x in value.values()))
         want = f"a number ({unit}) or a yearly path {{year: number}}"
     elif isinstance(default, dict):
-        numeric = all(_is_number(x) for x in default.values())
+        numeric = all(is_number(x) for x in default.values())
         ok = isinstance(value, dict) and bool(value) and (
-            not numeric or all(_is_number(x) for x in value.values()))
+            not numeric or all(is_number(x) for x in value.values()))
         want = f"a mapping like the default ({unit}), e.g. {dict(list(default.items())[:2])}"
     elif name == REGIME:
         return _regime_problem(value)

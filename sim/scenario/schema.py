@@ -36,7 +36,7 @@ from sim import parameters
 from sim.scenario import bounds as rng
 from sim.scenario.bounds import FIRST_PATH_YEAR, LAST_END_YEAR, bounded, problem
 from sim.scenario.errors import refuse, shown
-from sim.scenario.overrides import _is_number, _parameter_value_problem
+from sim.scenario.overrides import is_number, value_problem
 
 # Years a scenario can start: population by age in the embedded data on 1 January (the data
 # also holds 2015 and 2025, for the validation only)
@@ -306,7 +306,7 @@ class PolicySpec(Strict):
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 raise refuse(("parameters", name), f"unknown parameter of {self.type}{hint}; "
                              "allowed: " + ", ".join(f"{k} ({unit.get(k, '')})" for k in known))
-            if not (_is_number(value) or isinstance(value, bool)):   # yes/no counts as 1/0
+            if not (is_number(value) or isinstance(value, bool)):   # yes/no counts as 1/0
                 raise refuse(("parameters", name), f"must be a number ({unit.get(name, '')}); "
                              f"got {shown(value)}")
             bad = rng.policy_problem(self.type, name, value)
@@ -382,7 +382,7 @@ class Scenario(Strict):
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 raise refuse((name,), f"unknown parameter{hint} (the names are the files under "
                              "sim/params, with dots)")
-            bad = _parameter_value_problem(name, value) or rng.parameter_problem(name, value)
+            bad = value_problem(name, value) or rng.parameter_problem(name, value)
             if bad:
                 raise refuse((name,), bad)
         return v

@@ -36,6 +36,7 @@ from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, band
 from sim.parameters import ParameterSet
 from sim.policies.base import aga_zones
+from sim.processes import choice
 from sim.scenario.files import load_scenario, parse_scenario
 from sim.scenario.schema import Scenario
 from sim.world.landscape import area_table
@@ -53,8 +54,9 @@ JOB_SHOCK = 100                     # jobs opened in the small kommune
 JOB_YEARS = 3                       # 2010-2012 in the Telemarksforsking fit: three years
 JOB_KOMMUNE_SIZE = (1500, 4000)     # persons: a small kommune to open the jobs in
 MENTOR_YEARS = 4                    # arrival years pooled for the mentoring replay
-WORKING_AGE = (20, 66)
 MIN_SEEDS_TO_JUDGE = 3              # fewer seeds: the band says nothing about chance
+FADED_SHARE = 0.5                   # an effect at half its peak or less has faded (the
+                                    # evaluations say only 'fades'; our reading)
 
 
 @dataclass
@@ -69,8 +71,12 @@ QUICK = Profile(persons_per_agent=50, seeds=2)
 FULL = Profile(persons_per_agent=10, seeds=6)
 
 
+def _baseline() -> Scenario:
+    return load_scenario(ROOT / "scenarios" / "baseline.yaml")
+
+
 def _norway(name: str, years: int, ppa: int, seed: int, **extra) -> Scenario:
-    base = load_scenario(ROOT / "scenarios" / "baseline.yaml").model_dump()
+    base = _baseline().model_dump()
     raw = {**base, "name": name, "end_year": START + years, "persons_per_agent": ppa,
            "seed": seed, **extra}
     return parse_scenario(raw, f"<evidence replay {name}>")
@@ -79,7 +85,7 @@ def _norway(name: str, years: int, ppa: int, seed: int, **extra) -> Scenario:
 def _kommuner_in_zones(wanted: tuple[str, ...]) -> list[str]:
     """Kommunenummer of the kommuner in the arbeidsgiveravgift zones ``wanted`` (zone V is
     the tiltakssone of Finnmark and Nord-Troms)."""
-    table = area_table(load_scenario(ROOT / "scenarios" / "baseline.yaml").geography)
+    table = area_table(_baseline().geography)
     zones = aga_zones(table["kommunenummer"].tolist(), table["fylkesnummer"].tolist(),
                       table["sentralitetsklasse"].to_numpy(), ParameterSet())
     return [c for c, z in zip(table["kommunenummer"], zones, strict=True) if z in wanted]
@@ -87,7 +93,7 @@ def _kommuner_in_zones(wanted: tuple[str, ...]) -> list[str]:
 
 def _small_kommune() -> str:
     """A small kommune (the first of its size band in a class-6 commuting region)."""
-    table = area_table(load_scenario(ROOT / "scenarios" / "baseline.yaml").geography)
+    table = area_table(_baseline().geography)
     lo, hi = JOB_KOMMUNE_SIZE
     small = table[(table["population"] >= lo) & (table["population"] <= hi)
                   & (table["sentralitetsklasse"] == table["sentralitetsklasse"].max())]
@@ -188,7 +194,7 @@ def _mentoring_run(ppa: int, seed: int) -> dict:
         year = model.year
         model.step()
         pop = model.population
-        lo, hi = WORKING_AGE
+        lo, hi = choice.WORKING_AGES
         cohort = ((pop.kind == Kind.IMMIGRANT) & (pop.arrival_year == year - 1)
                   & (pop.age >= lo) & (pop.age <= hi) & policy.mask[pop.kommune])
         mentored = np.isin(pop.pid, policy.pids[policy.start == year])
@@ -262,7 +268,7 @@ def _judge_zone(runs: list[dict], ev: dict) -> list[dict]:
     gain = _summary([r["young_gain_by_year"][effect_year] for r in runs])
     last = _summary([r["young_gain_by_year"][years[-1]] for r in runs])
     peak = max(np.median([r["young_gain_by_year"][y] for r in runs]) for y in years)
-    faded = last["median"] <= 0.5 * peak
+    faded = last["median"] <= FADED_SHARE * peak
     lasts = ev["effect_lasts_years"]
     return [
         {"lever": "tiltakssone: 3.5 points lower income tax in Finnmark and Nord-Troms",
