@@ -207,6 +207,43 @@ def test_policy_ends_when_its_years_end():
     assert not m.hooks.terms.any()           # hooks are neutral after the policy ended
 
 
+def test_income_tax_relief_fades_as_the_evaluations_say():
+    """Vista Analyse (2022): a new measure raises settlement for its first years only; the
+    state keeps paying for it after its effect is gone."""
+    relief = {"type": "income_tax_relief", "where": RURAL, "from_year": 2026,
+              "parameters": {"effect_full_years": 2, "effect_gone_years": 4}}
+    m = SettlementModel(spec([relief]))
+    policy = m.policy_set.policies[0]
+    assert [policy.fade(2026 + i) for i in range(6)] == pytest.approx(
+        [1, 1, 2 / 3, 1 / 3, 0, 0])
+    terms = {}
+    while m.running:
+        m.step()
+        terms[m.year - 1] = float(m.hooks.terms[:, policy.mask].max())
+    assert terms[2027] == pytest.approx(terms[2026]) and terms[2026] > 0
+    assert terms[2028] == pytest.approx(terms[2026] * 2 / 3)
+    assert terms[2030] == 0.0
+    assert set(costs_of(m)["year"]) == set(range(2026, 2031))
+
+
+def test_backcast_regime_has_the_2006_arbeidsgiveravgift_rates():
+    """2006, the last year of the 2004-2006 phase-out: zone II at 14.1 %, back to its own
+    rate with the 2007 reintroduction; the tiltakssone's zone V stays at 0."""
+    m = SettlementModel(parse_scenario({
+        "name": "regime-2006", "start_year": 2006, "end_year": 2008, "seed": 1,
+        "persons_per_agent": 50, "geography": AREA,
+        "immigration": {"alternative": "observed"}, "emigration": {"alternative": "observed"}}))
+    zones = np.array(m.policy_set.zones)
+    assert (zones == "II").any()
+    rates = {}
+    while m.running:
+        m.step()
+        rates[m.year - 1] = m.hooks.aga_rate.copy()
+    assert (rates[2006][zones == "II"] == 0.141).all()
+    assert (rates[2007][zones == "II"] == 0.106).all()
+    assert (rates[2006][zones == "I"] == 0.141).all()
+
+
 def test_shock_closes_jobs_at_the_cornerstone():
     code = "5014"
     m = SettlementModel(spec(shocks=[{"kommune": code, "year": 2027, "jobs": -300,

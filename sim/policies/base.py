@@ -38,7 +38,9 @@ def units(kind: str) -> dict[str, str]:
 
 
 # ----- areas --------------------------------------------------------------------------------
-ZONES = ("finnmark-nord-troms",)
+AGA_ZONES = ("I", "Ia", "II", "III", "IV", "IVa", "V")
+# named zones of a ``where``: the tiltakssone, and each arbeidsgiveravgift zone as "aga-<zone>"
+ZONES = ("finnmark-nord-troms", *(f"aga-{z}" for z in AGA_ZONES))
 
 
 def aga_zones(codes: list[str], fylker: list[str], centrality: np.ndarray,
@@ -69,9 +71,10 @@ def area_mask(where, codes: list[str], fylker: list[str], centrality: np.ndarray
         mask |= np.isin(np.array(fylker), where.fylker)
     if where.centrality:
         mask |= np.isin(centrality, where.centrality)
-    if where.zone == "finnmark-nord-troms":
+    if where.zone:
+        wanted = "V" if where.zone == "finnmark-nord-troms" else where.zone.removeprefix("aga-")
         zones = aga_zones(codes, fylker, centrality, params)
-        mask |= np.array([z == "V" for z in zones])
+        mask |= np.array([z == wanted for z in zones])
     return mask
 
 
@@ -98,6 +101,19 @@ class Policy:
 
     def active(self, year: int) -> bool:
         return self.first <= year <= self.last
+
+    def fade(self, year: int) -> float:
+        """The share of the policy's effect left in ``year``: 1 for its first
+        ``effect_full_years`` years in force, then falling linearly to 0 at
+        ``effect_gone_years`` (evaluations find novelty effects that fade); 1 always for a
+        policy type without these parameters."""
+        full, gone = self.p.get("effect_full_years"), self.p.get("effect_gone_years")
+        if full is None or gone is None:
+            return 1.0
+        years_in = year - self.first
+        if years_in < full:
+            return 1.0
+        return max(0.0, 1.0 - (years_in - full + 1) / max(gone - full + 1, 1))
 
     def strength(self, model) -> np.ndarray:
         """Per kommune: 1 in the area (or the kommune's delivery share for kommune-run

@@ -28,7 +28,9 @@ def working_types() -> np.ndarray:
 class IncomeTaxRelief(Policy):
     """Lower income tax for the area's residents by ``percentage_points`` of gross income.
 
-    Effect: every mover type sees ``b * log(1 + points / 100)`` more utility in the area.
+    Effect: every mover type sees ``b * log(1 + points / 100)`` more utility in the area,
+    for ``effect_full_years`` years, then less each year until none at
+    ``effect_gone_years`` (the tiltakssone's evaluations: a novelty effect that fades).
     Cost (payer state): tax not collected on the wages of employed residents of the area
     (pensions and capital income left out: a lower bound)."""
 
@@ -36,7 +38,7 @@ class IncomeTaxRelief(Policy):
 
     def apply(self, model, year: int) -> None:
         gain = np.log1p(self.p["percentage_points"] / 100.0) * income_coefficient(model)
-        model.hooks.terms[:, self.mask] += gain
+        model.hooks.terms[:, self.mask] += gain * self.fade(year)
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         pop = model.population

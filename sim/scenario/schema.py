@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from sim import parameters
+from sim.policies.base import ZONES
 from sim.scenario import bounds as rng
 from sim.scenario.bounds import FIRST_PATH_YEAR, LAST_END_YEAR, bounded, problem
 from sim.scenario.errors import refuse, shown
@@ -278,8 +279,10 @@ class Where(Strict):
     kommuner: list[Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5014"))]] | None \
         = Field(None, description="kommunenummer (quoted), or a landscape's kommune labels")
     fylker: list[FylkeNumber] | None = Field(None, description="fylkesnummer (quoted)")
-    zone: Literal["finnmark-nord-troms"] | None = Field(
-        None, description="a named zone: finnmark-nord-troms (the tiltakssone)")
+    zone: Literal[ZONES] | None = Field(
+        None, description="a named zone: finnmark-nord-troms (the tiltakssone), or an "
+                          "arbeidsgiveravgift zone aga-I, aga-Ia, aga-II, aga-III, aga-IV, "
+                          "aga-IVa or aga-V")
     centrality: list[Annotated[int, Field(ge=1, le=6)]] | None = Field(
         None, description="SSB centrality classes 1 (most central) to 6")
 
