@@ -19,7 +19,7 @@ from sim.scenario.errors import ScenarioError
 
 DEFAULT_BASELINE = Path("scenarios/baseline.yaml")
 DEFAULT_SEEDS = 10
-MILLION = 1e6
+BILLION = 1e9
 
 SeedsOption = Annotated[int, typer.Option(help="seeds to run each level with (seed, seed+1, "
                                                "…; the same seeds at every level)")]
@@ -94,25 +94,33 @@ def sweep(
                   f"{out_dir / 'sweep.json'}", highlight=False)
 
 
+def _table(title: str, headers: list[str], rows: list[list[str]]) -> Table:
+    """Right-aligned columns; a figure is one word, so it never wraps (a long header does)."""
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header, justify="right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def _sweep_table(result, lever) -> Table:
     from sim.experiments.seeds import BAND
 
     m = result.meta
-    table = Table(title=f"{m['scenario']} against {m['baseline']} by {lever.name}, "
-                        f"{len(m['seeds'])} seeds: effect on the target area "
-                        f"({len(m['target_kommuner'])} kommuner) on 1 January "
-                        f"{m['effect_year']}, persons and NOK")
-    for c in (f"level ({m['unit']})", "effect (median)", f"band {BAND[0]}–{BAND[1]} %",
-              "total cost (million NOK)", "extra resident-years", "NOK per extra resident-year"):
-        table.add_column(c, justify="right")
-    for row in m["rows"]:
-        cost = row["cost_per_extra_resident_year"]
-        table.add_row(lever.shown(row["level"]), f"{row['target_diff_median']:+,.0f}",
-                      f"{row['target_diff_p05']:+,.0f} to {row['target_diff_p95']:+,.0f}",
-                      f"{row['total_cost_nok'] / MILLION:,.1f}",
-                      f"{row['extra_resident_years']:,.0f}",
-                      "–" if cost is None else f"{cost:,.0f}")
-    return table
+    lo, hi = BAND
+    rows = [[lever.shown(row["level"]), f"{row['target_diff_p05']:+,.0f}",
+             f"{row['target_diff_median']:+,.0f}", f"{row['target_diff_p95']:+,.0f}",
+             f"{row['total_cost_nok'] / BILLION:,.2f}", f"{row['extra_resident_years']:,.0f}",
+             "–" if row["cost_per_extra_resident_year"] is None
+             else f"{row['cost_per_extra_resident_year']:,.0f}"] for row in m["rows"]]
+    return _table(f"{m['scenario']} against {m['baseline']} by {lever.name}, "
+                  f"{len(m['seeds'])} seeds: effect on the target area "
+                  f"({len(m['target_kommuner'])} kommuner) on 1 January {m['effect_year']} "
+                  "(persons); cost of all the scenario's policies",
+                  [f"level ({m['unit']})", f"effect p{lo:02d}", "effect median", f"effect p{hi}",
+                   "total cost (billion NOK)", "extra resident-years",
+                   "NOK per extra resident-year"], rows)
 
 
 def target(
@@ -177,14 +185,11 @@ def _levels_table(result, lever) -> Table:
     from sim.experiments.seeds import BAND
 
     m = result.meta
-    table = Table(title=f"levels of {lever.name} evaluated: {m['goal']} in {m['area']} "
-                        "(margin in persons)")
-    for c in (f"level ({m['unit']})", "meets", "margin (median)",
-              f"band {BAND[0]}–{BAND[1]} %", "seeds meeting"):
-        table.add_column(c, justify="right")
-    for row in result.levels.to_dict("records"):
-        table.add_row(lever.shown(row["level"]), "yes" if row["met"] else "no",
-                      f"{row['margin_median']:+,.0f}",
-                      f"{row['margin_p05']:+,.0f} to {row['margin_p95']:+,.0f}",
-                      f"{row['seeds_meeting']} of {len(m['seeds'])}")
-    return table
+    lo, hi = BAND
+    rows = [[lever.shown(row["level"]), "yes" if row["met"] else "no",
+             f"{row['margin_p05']:+,.0f}", f"{row['margin_median']:+,.0f}",
+             f"{row['margin_p95']:+,.0f}", f"{row['seeds_meeting']}/{len(m['seeds'])}"]
+            for row in result.levels.to_dict("records")]
+    return _table(f"levels of {lever.name} evaluated: {m['goal']} in {m['area']} (margin in "
+                  "persons)", [f"level ({m['unit']})", "meets", f"margin p{lo:02d}",
+                               "margin median", f"margin p{hi}", "seeds meeting"], rows)

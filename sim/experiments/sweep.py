@@ -65,6 +65,7 @@ CHART_DPI = 120
 CHART_SIZE_IN = (10, 4)
 EFFECT_COLOUR, COST_COLOUR = "#1f5f8b", "#b5452b"   # as in sim.output.plots
 BAND_ALPHA = 0.25
+TICK_ROTATION = 30          # degrees: long levels (300,000) stay apart
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ def chart(result: Sweep, path: Path) -> Path:
     t, meta = result.table, result.meta
     lo, hi = BAND
     level = t["level"].astype(float)
+    thousands = FuncFormatter(lambda v, _: f"{v:,.0f}")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=CHART_SIZE_IN, sharex=True,
                                    constrained_layout=True)
     ax1.fill_between(level, t["target_diff_p05"], t["target_diff_p95"], color=EFFECT_COLOUR,
@@ -246,10 +248,12 @@ def chart(result: Sweep, path: Path) -> Path:
     cost = pd.to_numeric(t["cost_per_extra_resident_year"], errors="coerce")
     ax2.plot(level, cost / 1e3, color=COST_COLOUR, lw=2, marker="o")
     ax2.set_title("Cost per extra resident-year")
-    ax2.set_ylabel("thousand NOK")
+    ax2.set_ylabel("thousand NOK (all the scenario's policies)")
     for ax in (ax1, ax2):
         ax.set_xlabel(f"{meta['lever']} ({meta['unit']})")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.xaxis.set_major_formatter(thousands)
+        ax.yaxis.set_major_formatter(thousands)
+        ax.tick_params(axis="x", labelrotation=TICK_ROTATION)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{meta['scenario']} against {meta['baseline']}, {len(meta['seeds'])} seeds",
                  fontsize=10)
