@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import short_classroom
 from typer.testing import CliRunner
 
@@ -34,12 +35,28 @@ SEED_MAX = 2**31 - 1            # what the run store keeps
 SMALL = ["--persons-per-agent", "10"]
 NAME_MAX = 255                  # bytes in a file name on Linux file systems
 LONG_OK = 240                   # a valid folder name that leaves little room for a suffix
+NO_STORE = ("validate", "sweep", "target")    # commands that keep nothing in the run store
 runner = CliRunner()
+
+
+def _with_premium(scenario: Path) -> str:
+    """The scenario with a relocation premium beside it (a lever for sweep and target)."""
+    raw = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    raw["policies"] = [{"type": "flyttepremie", "where": {"kommuner": ["K05"]}}]
+    path = scenario.with_name(f"premium-{scenario.name}")
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return str(path)
 
 
 def _args(kind: str, scenario: Path) -> list[str]:
     """A small ``kind`` command (without --out)."""
     s = str(scenario)
+    if kind in ("sweep", "target"):
+        lever = "policies[0].parameters.premium_nok"
+        return {"sweep": ["sweep", _with_premium(scenario), "--set", f"{lever}=0:100000:2",
+                          "--baseline", s],
+                "target": ["target", _with_premium(scenario), "--lever", lever, "--goal",
+                           "population 2028 >= 0"]}[kind] + ["--seeds", "1", *SMALL]
     return {
         "run": ["run", s, *SMALL],
         "ensemble": ["ensemble", s, "--seeds", "2", "--workers", "1", *SMALL],
@@ -51,8 +68,9 @@ def _args(kind: str, scenario: Path) -> list[str]:
 
 
 def _invoke(args: list[str], store: Path):
-    """Run the command in this process with its own store (validate has none)."""
-    extra = [] if args[0] == "validate" else ["--store", str(store)]
+    """Run the command in this process with its own store (validate, sweep and target have
+    none)."""
+    extra = [] if args[0] in NO_STORE else ["--store", str(store)]
     return runner.invoke(app, [*args, *extra])
 
 

@@ -5,7 +5,9 @@ BASELINE SCENARIO`` runs both over several seeds and writes the effect and cost;
 ``livskraft ensemble FILE`` runs many seeds in parallel (a process pool or a Dask cluster)
 and writes each seed's run folder and bands over seeds; ``livskraft sensitivity FILE`` runs a
 SALib design over parameters and writes the indices; ``livskraft runs list|show|diff`` looks
-into the run store where each of these registers itself (``sim.output.store``);
+into the run store where each of these registers itself (``sim.output.store``); ``livskraft
+sweep FILE`` runs a policy lever at several levels and ``livskraft target FILE`` finds the
+smallest level that meets a population goal (``sim.cli.levers``; they write only their folder);
 ``livskraft check FILE`` only validates a scenario; ``livskraft schema`` prints the JSON
 Schema of a scenario file. User errors (a bad scenario file, a bad option) print one clear
 message and exit with status 2; nothing is written. Ctrl-C stops a command, leaves nothing
@@ -36,6 +38,7 @@ from sim.cli.common import (
 )
 from sim.cli.dashboard import dashboard
 from sim.cli.guards import SEED_MAX, SeedOption, check_seeds, out_folder
+from sim.cli.levers import sweep, target
 from sim.cli.runs import runs_app
 from sim.cli.startup import INTERRUPTED
 from sim.scenario.errors import ScenarioError
@@ -45,6 +48,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Livskraft: an agent-based settlement simulation of Norway.")
 app.add_typer(runs_app, name="runs")
 app.command()(dashboard)
+app.command()(sweep)
+app.command()(target)
 
 
 @app.callback()

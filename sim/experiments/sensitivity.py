@@ -208,8 +208,9 @@ def check_factors(scenario: Scenario, factors: list[Factor]) -> None:
 
 
 # ----- the output ----------------------------------------------------------------------------
-def output_codes(scenario: Scenario, output: str) -> list[str] | None:
-    """The kommuner whose population is the output (None: the whole simulated area)."""
+def output_codes(scenario: Scenario, output: str, option: str = "--output") -> list[str] | None:
+    """The kommuner whose population is the output (None: the whole simulated area); a
+    refusal names the command's ``option``."""
     from sim.experiments.compare import target_codes
     from sim.scenario.schema import closest
     from sim.world.landscape import area_table
@@ -223,7 +224,7 @@ def output_codes(scenario: Scenario, output: str) -> list[str] | None:
                      strict=True))
     if output not in names:
         hint = closest(output, names)
-        raise ScenarioError(f"--output {output}: give norway, target or a kommunenummer of the "
+        raise ScenarioError(f"{option} {output}: give norway, target or a kommunenummer of the "
                             "simulated area" + (f"; closest: {', '.join(hint)}" if hint else ""))
     return [output]
 

@@ -40,6 +40,8 @@ MARKERS = {                 # the file that shows a folder holds a result of tha
     "ensemble": "ensemble.json",
     "compare": "compare.json",
     "sensitivity": "sensitivity.json",
+    "sweep": "sweep.json",
+    "target": "target.json",
     "validate": "validation_metrics.json",
 }
 PREFIX = ".lk-"             # hidden names of folders being built, set aside or deleted
