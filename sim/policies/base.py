@@ -8,8 +8,8 @@ A policy is data: one object made from a scenario's ``policies:`` entry. It know
 * ``mask``: the kommuner it touches (a boolean array over the model's kommuner);
 * ``first``/``last``: the calendar years it is in force (both included);
 * ``apply(model, year)``: set the model's hooks for that year (utility terms, credit, jobs, …);
-* ``cost(model, year)``: after the year, ``[(payer, NOK), …]`` with payer ``state`` or
-  ``kommune``.
+* ``cost(model, year)``: after the year, ``[(payer, NOK), …]`` with payer one of ``PAYERS``
+  (state, fylke, kommune).
 
 Hooks are reset every year by ``sim.policies.PolicySet`` before the policies in force add to
 them, so a policy that ends stops acting. Figures in costs are persons and NOK, never agents.
@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.parameters import ParameterSet
 
-PAYERS = ("state", "kommune")
+PAYERS = ("state", "fylke", "kommune")
 
 
 def defaults(kind: str, params: ParameterSet | None = None) -> dict[str, Any]:
