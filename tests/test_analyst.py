@@ -51,12 +51,12 @@ def test_shapley_values_of_a_small_game_are_exact():
 def test_the_split_sums_to_the_package_effect(split_result):
     s = split_result.summary
     att = s["attribution"]
-    assert att["policies"] == ["income_tax_relief", "flyttepremie", "startlan"]
+    assert att["players"] == ["income_tax_relief", "flyttepremie", "startlan"]
     for measure in attribution.MEASURES:
-        parts = sum(att[measure][p]["shapley"]["mean"] for p in att["policies"])
+        parts = sum(att[measure][p]["shapley"]["mean"] for p in att["players"])
         assert parts == pytest.approx(att["package"][measure]["mean"], abs=0.5)
     # the medians of the parts land within the package's band
-    parts = sum(att["effect"][p]["shapley"]["median"] for p in att["policies"])
+    parts = sum(att["effect"][p]["shapley"]["median"] for p in att["players"])
     assert s["target_diff_p05"] - 1 <= parts <= s["target_diff_p95"] + 1
     assert att["package"]["effect"]["median"] == pytest.approx(s["target_diff_median"])
     assert att["package"]["cost"]["mean"] == pytest.approx(s["total_cost_nok"], abs=1)
@@ -98,3 +98,33 @@ def test_split_refuses_a_scenario_without_policies(files, tmp_path):
     assert result.exit_code == 2
     assert "no policies to attribute" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_the_channel_split_sums_to_the_effect(split_result):
+    """The why of an effect: each channel switched on and off on common seeds; with every
+    channel off the policies do nothing (the baseline's population, to the person)."""
+    ch = split_result.summary["channels"]
+    assert ch["players"] == ["income", "housing"]
+    off = ch["effect"][attribution.NO_CHANNEL]["shapley"]
+    assert off["median"] == off["p05"] == off["p95"] == 0
+    parts = sum(ch["effect"][c]["shapley"]["mean"] for c in ch["players"])
+    assert parts == pytest.approx(ch["package"]["effect"]["mean"], abs=0.5)
+    assert ch["effect"]["income"]["shapley"]["median"] > 0
+
+
+def test_a_channel_switched_off_silences_the_policy():
+    from sim.model import SettlementModel
+    from sim.scenario.files import parse_scenario
+
+    raw = {"name": "off", "start_year": 2026, "end_year": 2027, "seed": 1,
+           "persons_per_agent": 50, "geography": {"fylker": ["50"]},
+           "policies": [{"type": "income_tax_relief", "where": {"centrality": [5, 6]}}]}
+    on = SettlementModel(parse_scenario(raw))
+    on.step()
+    off = SettlementModel(parse_scenario({**raw, "parameters": {
+        "policies.channels_off": ["income"]}}))
+    off.step()
+    assert on.hooks.terms.max() > 0 and off.hooks.terms.max() == 0
+    bad = {**raw, "parameters": {"policies.channels_off": ["wishes"]}}
+    with pytest.raises(Exception, match="list of channels"):
+        parse_scenario(bad)

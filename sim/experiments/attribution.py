@@ -27,7 +27,10 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.seeds import band
+from sim.policies import REGISTRY
+from sim.policies.base import CHANNELS
 from sim.scenario.errors import ScenarioError
+from sim.scenario.overrides import CHANNELS_OFF
 from sim.scenario.schema import Scenario
 
 MAX_POLICIES = 5            # 2**5 = 32 runs per seed: beyond that the split costs too much
@@ -94,17 +97,18 @@ def leave_one_out(values: dict[tuple[int, ...], np.ndarray], n: int) -> np.ndarr
 
 
 def split(names: list[str], values: dict[str, dict[tuple[int, ...], np.ndarray]],
-          other: dict[str, np.ndarray] | None) -> dict:
-    """The attribution of ``compare.json``: per measure and policy, the Shapley value and
-    the leave-one-out value (median and band over seeds for the effect and the
-    resident-years, means for the cost), and ``other settings`` if the scenario's settings
-    differ from the baseline's. ``values[measure][subset]``: [seed] against the baseline."""
+          other: dict[str, np.ndarray] | None, measures: tuple[str, ...] = MEASURES,
+          other_label: str = OTHER) -> dict:
+    """The attribution of ``compare.json``: per measure and player (policy or channel), the
+    Shapley value and the leave-one-out value (median, band and mean over seeds), and
+    ``other_label`` for ``v(none)`` against the baseline when it was run.
+    ``values[measure][subset]``: [seed] against the baseline."""
     n = len(names)
     full = tuple(range(n))
-    out: dict = {"policies": names, "method": "Shapley over every subset of the policies, "
-                 "and leave-one-out, on common seeds",
-                 "package": {m: _stat(m, values[m][full]) for m in MEASURES}}
-    for measure in MEASURES:
+    out: dict = {"players": names, "method": "Shapley over every subset, and leave-one-out, "
+                 "on common seeds",
+                 "package": {m: _stat(m, values[m][full]) for m in measures}}
+    for measure in measures:
         by = values[measure]
         base = by[()]
         shap = shapley({s: v - base for s, v in by.items()}, n)
@@ -112,14 +116,20 @@ def split(names: list[str], values: dict[str, dict[tuple[int, ...], np.ndarray]]
         rows = {name: {"shapley": _stat(measure, shap[i]),
                        "leave_one_out": _stat(measure, loo[i])} for i, name in enumerate(names)}
         if other is not None:
-            rows[OTHER] = {"shapley": _stat(measure, other[measure]), "leave_one_out": None}
+            rows[other_label] = {"shapley": _stat(measure, other[measure]),
+                                 "leave_one_out": None}
         out[measure] = rows
-    out["cost_per_extra_resident_year"] = {
+    if "cost" in measures:
+        out["cost_per_extra_resident_year"] = _per_resident_year(out, names)
+    return out
+
+
+def _per_resident_year(out: dict, names: list[str]) -> dict:
+    return {
         name: (round(out["cost"][name]["shapley"]["mean"]
                      / out["resident_years"][name]["shapley"]["mean"])
                if out["resident_years"][name]["shapley"]["mean"] > 0 else None)
         for name in names}
-    return out
 
 
 def _stat(measure: str, x: np.ndarray) -> dict:
@@ -132,9 +142,9 @@ def _stat(measure: str, x: np.ndarray) -> dict:
 def table(att: dict) -> pd.DataFrame:
     """``attribution.csv``: one row per policy, measure and method."""
     rows = [(name, measure, method, *(stat[k] for k in ("median", "p05", "p95", "mean")))
-            for measure in MEASURES for name, row in att[measure].items()
+            for measure in MEASURES if measure in att for name, row in att[measure].items()
             for method, stat in row.items() if stat is not None]
-    return pd.DataFrame(rows, columns=["policy", "measure", "method", "median", "p05", "p95",
+    return pd.DataFrame(rows, columns=["part", "measure", "method", "median", "p05", "p95",
                                        "mean"])
 
 
@@ -164,3 +174,39 @@ def plan(baseline: Scenario, scenario: Scenario) -> dict[tuple[int, ...], Scenar
     if same_settings(baseline, scenario):
         del runs[()]
     return runs
+
+
+# ----- channels -------------------------------------------------------------------------------
+CHANNEL_MEASURES = ("effect", "resident_years")
+NO_CHANNEL = "with every channel off"
+
+
+def package_channels(scenario: Scenario) -> list[str]:
+    """The channels the scenario's policies act through (``sim.policies.base.CHANNELS``)."""
+    used = {c for p in scenario.policies for c in REGISTRY[p.type].channels}
+    return [c for c in CHANNELS if c in used]
+
+
+def channel_plan(scenario: Scenario) -> dict[tuple[int, ...], Scenario]:
+    """The scenario with only the channels of each subset on (all but the full set; the
+    empty set is every channel off), through ``policies.channels_off``."""
+    check(scenario)
+    names = package_channels(scenario)
+    runs = {}
+    for keep in subsets(len(names)):
+        off = [c for i, c in enumerate(names) if i not in keep]
+        params = {**scenario.parameters, CHANNELS_OFF: off}
+        runs[keep] = scenario.model_copy(update={
+            "parameters": params, "name": f"{scenario.name}[channels off: {','.join(off)}]"})
+    return runs
+
+
+def channel_lines(ch: dict, effect_year: int) -> list[str]:
+    """The split by channel in a few printed lines."""
+    out = [f"why, by channel: the effect in {effect_year} with one channel at a time switched "
+           "on and off (Shapley over the channels on common seeds):"]
+    for name, row in ch["effect"].items():
+        s = row["shapley"]
+        out.append(f"  {name}: {s['median']:+,.0f} persons (band {s['p05']:+,.0f} to "
+                   f"{s['p95']:+,.0f})")
+    return out

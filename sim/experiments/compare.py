@@ -267,7 +267,10 @@ def _budget(p: _Paired, extra_years: float) -> dict:
 
 def runs_needed(baseline: Scenario, scenario: Scenario, seeds: int, split: bool) -> int:
     """How many runs ``compare`` makes (for a progress bar)."""
-    return seeds * (2 + (len(attribution.plan(baseline, scenario)) if split else 0))
+    if not split:
+        return 2 * seeds
+    return seeds * (2 + len(attribution.plan(baseline, scenario))
+                    + len(attribution.channel_plan(scenario)))
 
 
 def compare(baseline: Scenario, scenario: Scenario, seeds: int,
@@ -286,15 +289,21 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
     seed_list = seed_numbers(scenario.seed, seeds)
     target_list = target_codes(scenario)
     subsets = attribution.plan(baseline, scenario) if split else {}
-    base, scen, *parts = _run_all([baseline, scenario, *subsets.values()], seed_list,
-                                  persons_per_agent, target_list, on_run, engine=engine,
-                                  workers=workers, address=address)
+    channels = attribution.channel_plan(scenario) if split else {}
+    base, scen, *parts = _run_all([baseline, scenario, *subsets.values(), *channels.values()],
+                                  seed_list, persons_per_agent, target_list, on_run,
+                                  engine=engine, workers=workers, address=address)
     result = _comparison(base, scen, target_list, baseline, scenario, seed_list,
                          persons_per_agent)
     if split:
-        result.summary["attribution"] = _attribution(
-            base, scen, dict(zip(subsets, parts, strict=True)), target_list, scenario,
-            result.summary["effect_year"])
+        year = result.summary["effect_year"]
+        by_policy = dict(zip(subsets, parts[:len(subsets)], strict=True))
+        by_channel = dict(zip(channels, parts[len(subsets):], strict=True))
+        result.summary["attribution"] = _split(
+            base, scen, by_policy, target_list, attribution.players(scenario), year)
+        result.summary["channels"] = _split(
+            base, scen, by_channel, target_list, attribution.package_channels(scenario), year,
+            channels=True)
     result.summary["wall_time_s"] = round(time.perf_counter() - t0, 1)
     if out_dir is not None:
         result.out_dir = write_comparison(result, Path(out_dir))
@@ -309,19 +318,22 @@ def outcomes(p: _Paired, effect_year: int) -> dict[str, np.ndarray]:
             "resident_years": p.diff[:, 1, 1:].sum(axis=1)}
 
 
-def _attribution(base: list[RunSummary], scen: list[RunSummary],
-                 parts: dict[tuple[int, ...], list[RunSummary]], target_list: list[str],
-                 scenario: Scenario, effect_year: int) -> dict:
-    """``compare.json``'s attribution: v(S) of every subset S against the baseline."""
-    n = len(scenario.policies)
-    runs = {**parts, tuple(range(n)): scen}
+def _split(base: list[RunSummary], scen: list[RunSummary],
+           parts: dict[tuple[int, ...], list[RunSummary]], target_list: list[str],
+           names: list[str], effect_year: int, channels: bool = False) -> dict:
+    """The split of the effect among ``names`` (policies, or channels): v(S) of every subset
+    S against the baseline, from the runs of ``parts`` and the full scenario."""
+    runs = {**parts, tuple(range(len(names))): scen}
     by_subset = {s: outcomes(_pair(base, r, target_list), effect_year)
                  for s, r in runs.items()}
     other = by_subset.get(())
     if other is None:
         by_subset[()] = {m: np.zeros(len(base)) for m in attribution.MEASURES}
     values = {m: {s: v[m] for s, v in by_subset.items()} for m in attribution.MEASURES}
-    return attribution.split(attribution.players(scenario), values, other)
+    if channels:
+        return attribution.split(names, values, other, attribution.CHANNEL_MEASURES,
+                                 attribution.NO_CHANNEL)
+    return attribution.split(names, values, other)
 
 
 def _comparison(base: list[RunSummary], scen: list[RunSummary], target_list: list[str],
@@ -353,8 +365,9 @@ def write_comparison(result: Comparison, out_dir: Path) -> Path:
         pd.DataFrame(result.summary["budget"]["by_year"]).to_csv(tmp / "budget.csv",
                                                                  index=False)
         if "attribution" in result.summary:
-            attribution.table(result.summary["attribution"]).to_csv(
-                tmp / "attribution.csv", index=False)
+            pd.concat([attribution.table(result.summary["attribution"]).assign(split="policy"),
+                       attribution.table(result.summary["channels"]).assign(split="channel")]
+                      ).to_csv(tmp / "attribution.csv", index=False)
         (tmp / "compare.json").write_text(json.dumps(result.summary, indent=2),
                                           encoding="utf-8")
     except BaseException:
@@ -390,6 +403,8 @@ def describe(result: Comparison) -> list[str]:
             s["extra_net_moves_into_target_by_reason"].items(), key=lambda x: -abs(x[1]))),
         _budget_line(s["budget"]["totals"], s["years"]),
         *(attribution.lines(s["attribution"], s["effect_year"]) if "attribution" in s else []),
+        *(attribution.channel_lines(s["channels"], s["effect_year"]) if "channels" in s
+          else []),
         *_evidence_lines(s.get("evidence", [])),
     ]
 
