@@ -284,6 +284,8 @@ def compare(
     split: Annotated[bool, typer.Option(
         "--split", help="also run every subset of the scenario's policies and split the "
                         "effect and cost among them (Shapley, leave-one-out)")] = False,
+    report: Annotated[bool, typer.Option(
+        "--report", help="also write report.html, the analyst's summary as one page")] = False,
 ) -> None:
     """Run a baseline and a scenario over the same seeds; write and print the effect on
     population (with a band over seeds), the cost by year and payer, what the extra
@@ -310,7 +312,8 @@ def compare(
             try:
                 result = run_compare(base, spec, seeds, out_dir=out_dir, workers=workers,
                                      engine=engine, address=address,
-                                     on_run=progress.advance_run, split=split)
+                                     on_run=progress.advance_run, split=split,
+                                     report=report)
             except ScenarioError as err:
                 progress.stop()
                 fail(str(err))
@@ -320,7 +323,8 @@ def compare(
     console.print(f"wall time {result.summary['wall_time_s']:.0f} s; written: "
                   f"{out_dir / 'compare.csv'}, {out_dir / 'compare.json'}, "
                   f"{out_dir / 'budget.csv'}" + (f", {out_dir / 'attribution.csv'}"
-                                                  if split else ""))
+                                                  if split else "")
+                  + (f", {out_dir / 'report.html'}" if report else ""))
 
 
 BAND_YEARS_STEP = 5        # the ensemble's printed table shows every 5th year and the last

@@ -276,10 +276,12 @@ def runs_needed(baseline: Scenario, scenario: Scenario, seeds: int, split: bool)
 def compare(baseline: Scenario, scenario: Scenario, seeds: int,
             persons_per_agent: int | None = None, out_dir: Path | None = None,
             workers: int = 1, on_run=None, engine: str = "local",
-            address: str | None = None, split: bool = False) -> Comparison:
+            address: str | None = None, split: bool = False,
+            report: bool = False) -> Comparison:
     """Run both scenarios over ``seeds`` seeds and compare them (see the module docstring);
     with ``split``, also every subset of the scenario's policies, and attribute the effect
-    and the cost to each policy (``sim.experiments.attribution``).
+    and the cost to each policy (``sim.experiments.attribution``); with ``report``, also
+    write ``report.html`` (``sim.experiments.report``).
 
     ``workers`` processes (or the Dask cluster at ``address``) run the runs; ``on_run()``
     is called as each finishes."""
@@ -296,17 +298,16 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
     result = _comparison(base, scen, target_list, baseline, scenario, seed_list,
                          persons_per_agent)
     if split:
-        year = result.summary["effect_year"]
-        by_policy = dict(zip(subsets, parts[:len(subsets)], strict=True))
-        by_channel = dict(zip(channels, parts[len(subsets):], strict=True))
-        result.summary["attribution"] = _split(
-            base, scen, by_policy, target_list, attribution.players(scenario), year)
-        result.summary["channels"] = _split(
-            base, scen, by_channel, target_list, attribution.package_channels(scenario), year,
-            channels=True)
+        _add_split(result, base, scen, parts, list(subsets), list(channels), target_list,
+                   scenario)
     result.summary["wall_time_s"] = round(time.perf_counter() - t0, 1)
     if out_dir is not None:
-        result.out_dir = write_comparison(result, Path(out_dir))
+        page = None
+        if report:
+            from sim.experiments.report import report_html
+
+            page = report_html(result, scenario)
+        result.out_dir = write_comparison(result, Path(out_dir), page)
     return result
 
 
@@ -316,6 +317,28 @@ def outcomes(p: _Paired, effect_year: int) -> dict[str, np.ndarray]:
     cost = np.array([sr.cost - br.cost for sr, br in zip(p.scen, p.base, strict=True)])
     return {"effect": p.diff[:, 1, p.years.index(effect_year)], "cost": cost,
             "resident_years": p.diff[:, 1, 1:].sum(axis=1)}
+
+
+def split_plan(baseline: Scenario, scenario: Scenario) -> list[Scenario]:
+    """The extra scenarios a split runs (each over the comparison's seeds), in the order
+    ``compare_results`` takes their runs: the policy subsets, then the channel subsets."""
+    return [*attribution.plan(baseline, scenario).values(),
+            *attribution.channel_plan(scenario).values()]
+
+
+def _add_split(result: Comparison, base: list[RunSummary], scen: list[RunSummary],
+               parts: list[list[RunSummary]], subsets: list[tuple[int, ...]],
+               channels: list[tuple[int, ...]], target_list: list[str],
+               scenario: Scenario) -> None:
+    """Put the split by policy and by channel into the comparison's summary."""
+    year = result.summary["effect_year"]
+    by_policy = dict(zip(subsets, parts[:len(subsets)], strict=True))
+    by_channel = dict(zip(channels, parts[len(subsets):], strict=True))
+    result.summary["attribution"] = _split(
+        base, scen, by_policy, target_list, attribution.players(scenario), year)
+    result.summary["channels"] = _split(
+        base, scen, by_channel, target_list, attribution.package_channels(scenario), year,
+        channels=True)
 
 
 def _split(base: list[RunSummary], scen: list[RunSummary],
@@ -345,25 +368,35 @@ def _comparison(base: list[RunSummary], scen: list[RunSummary], target_list: lis
 
 
 def compare_results(baseline: Scenario, scenario: Scenario, baseline_results: list,
-                    scenario_results: list) -> Comparison:
+                    scenario_results: list, split_results: list[list] | None = None
+                    ) -> Comparison:
     """The comparison of runs already made (one run result per seed, in the same seed order
-    for both), as ``compare`` would write it: what the dashboard shows."""
+    for both; with ``split_results``, the runs of each scenario of ``split_plan`` in its
+    order), as ``compare`` would write it: what the dashboard shows."""
     target_list = target_codes(scenario)
     base = [summarize(r, target_list) for r in baseline_results]
     scen = [summarize(r, target_list) for r in scenario_results]
     seed_list = [r.scenario.seed for r in scenario_results]
-    return _comparison(base, scen, target_list, baseline, scenario, seed_list,
-                       scenario.persons_per_agent)
+    result = _comparison(base, scen, target_list, baseline, scenario, seed_list,
+                         scenario.persons_per_agent)
+    if split_results is not None:
+        parts = [[summarize(r, target_list) for r in runs] for runs in split_results]
+        _add_split(result, base, scen, parts, list(attribution.plan(baseline, scenario)),
+                   list(attribution.channel_plan(scenario)), target_list, scenario)
+    return result
 
 
-def write_comparison(result: Comparison, out_dir: Path) -> Path:
-    """Write compare.csv and compare.json into a folder built beside ``out_dir`` and swapped
-    in when complete (``sim.output.out_folder``: it replaces only a previous comparison)."""
+def write_comparison(result: Comparison, out_dir: Path, page: str | None = None) -> Path:
+    """Write compare.csv, compare.json, budget.csv (attribution.csv with a split, and
+    ``page`` as report.html) into a folder built beside ``out_dir`` and swapped in when
+    complete (``sim.output.out_folder``: it replaces only a previous comparison)."""
     tmp = temp_beside(out_dir)
     try:
         result.table.to_csv(tmp / "compare.csv", index=False)
         pd.DataFrame(result.summary["budget"]["by_year"]).to_csv(tmp / "budget.csv",
                                                                  index=False)
+        if page is not None:
+            (tmp / "report.html").write_text(page, encoding="utf-8")
         if "attribution" in result.summary:
             pd.concat([attribution.table(result.summary["attribution"]).assign(split="policy"),
                        attribution.table(result.summary["channels"]).assign(split="channel")]
