@@ -74,6 +74,7 @@ def use_settings() -> dict[str, solara.Reactive]:
         "ppa": solara.use_reactive(ppa0),
         "keep": solara.use_reactive(True),
         "baseline": solara.use_reactive(False),
+        "split": solara.use_reactive(False),
         "policies": solara.use_reactive({}),
         "show_policies": solara.use_reactive(False),
     }
@@ -87,7 +88,7 @@ def current_settings(settings: dict[str, solara.Reactive]) -> logic.Settings:
         years=settings["years"].value or None, seeds=settings["seeds"].value,
         persons_per_agent=settings["ppa"].value or None,
         keep_file_policies=settings["keep"].value, policies=settings["policies"].value,
-        baseline=settings["baseline"].value)
+        baseline=settings["baseline"].value, split=settings["split"].value)
 
 
 @solara.component
@@ -177,6 +178,10 @@ def RunSettings(settings: dict):
                         + ", ".join(p.type for p in base.policies) + ")", value=s["keep"])
     solara.Checkbox(label="Sammenlign med grunnløp / compare with baseline (no policies)",
                     value=s["baseline"])
+    if s["baseline"].value:
+        solara.Checkbox(label="Del opp etter tiltak og kanal / split by policy and channel "
+                              "(runs every subset of the policies and channels)",
+                        value=s["split"])
     solara.Switch(label="Tiltak for valgt kommune / policies for the chosen kommune",
                   value=s["show_policies"], classes=["lk-show-policies"])
     if s["show_policies"].value:        # drawn only when asked for: a light first view
@@ -226,7 +231,8 @@ class Session:
     runs: int = 0                    # clicks and choices so far (the status line numbers them)
 
 
-def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> None:
+def work(session: Session, spec, seeds: int, baseline: bool, animate: bool,
+         split: bool = False) -> None:
     """The background run (a thread of ``solara.lab.use_task``): progress at most every
     PROGRESS_EVERY_S, cancellation between years, then the classroom animation if asked."""
     event = session.event            # this run's, made when its button was clicked
@@ -244,7 +250,8 @@ def work(session: Session, spec, seeds: int, baseline: bool, animate: bool) -> N
             result, spec = session.bundle.value, session.bundle.value.scenario
         else:
             session.status.set(Status("Starter / starting", 0.0))
-            result = logic.run_bundle(spec, seeds, baseline, on_progress, event, serving.pool())
+            result = logic.run_bundle(spec, seeds, baseline, on_progress, event, serving.pool(),
+                                      split)
     except logic.Cancelled:
         session.status.set(Status("Avbrutt / cancelled"))
         return
@@ -295,19 +302,21 @@ class Runner:
 def use_runner(settings: dict, session: Session) -> Runner:
     """One background run at a time per session."""
 
-    def run_in_background(spec, seeds: int, baseline: bool, animate: bool) -> None:
-        work(session, spec, seeds, baseline, animate)
+    def run_in_background(spec, seeds: int, baseline: bool, animate: bool,
+                          split: bool = False) -> None:
+        work(session, spec, seeds, baseline, animate, split)
 
     task = solara.lab.use_task(run_in_background, dependencies=None)
 
-    def start(spec, seeds: int, baseline: bool, animate: bool) -> None:
+    def start(spec, seeds: int, baseline: bool, animate: bool, split: bool = False) -> None:
         session.event = threading.Event()   # before the thread starts: Cancel reaches it
-        task(spec, seeds, baseline, animate)
+        task(spec, seeds, baseline, animate, split)
 
     def on_run():
         s = current_settings(settings)
         spec = logic.build_scenario(s)
-        start(spec, int(logic._number(s.seeds)), bool(s.baseline), False)
+        start(spec, int(logic._number(s.seeds)), bool(s.baseline), False,
+              bool(s.baseline and s.split))
 
     def on_play():
         """One click: run the classroom landscape (unless shown already) and animate it."""

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from dashboards.workers import Cancelled, WorkerDied, WorkerPool
-from sim.experiments.compare import compare_results
+from sim.experiments.compare import compare_results, split_plan
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario, parse_scenario
 from sim.scenario.schema import Scenario
@@ -182,6 +182,7 @@ class Settings:
     keep_file_policies: bool = True
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> parameters
     baseline: bool = False              # also run the scenario without policies
+    split: bool = False                 # and every subset of policies and channels
 
 
 def check_settings(s: Settings) -> Scenario:
@@ -284,6 +285,7 @@ class Bundle:
     baseline: list | None = None         # RunResult per seed, or None
     wall_s: float = 0.0
     table: pd.DataFrame = field(default_factory=pd.DataFrame)   # the area's kommuner
+    split: list | None = None    # per scenario of compare.split_plan: RunResult per seed
 
     @property
     def seeds(self) -> list[int]:
@@ -292,9 +294,10 @@ class Bundle:
 
 def run_bundle(scenario: Scenario, seeds: int = 1, baseline: bool = False,
                on_progress: Callable[[int, int, str], None] | None = None,
-               cancel: threading.Event | None = None, pool: WorkerPool | None = None
-               ) -> Bundle:
-    """Run ``scenario`` over ``seeds`` seeds (and its baseline over the same seeds), in
+               cancel: threading.Event | None = None, pool: WorkerPool | None = None,
+               split: bool = False) -> Bundle:
+    """Run ``scenario`` over ``seeds`` seeds (and its baseline over the same seeds; with
+    ``split`` also every scenario of ``compare.split_plan``), in
     ``pool``'s worker processes or, without one, one after the other in this thread;
     ``on_progress(done, total, label)`` after each simulated year; a set ``cancel`` stops the
     run with ``Cancelled``."""
@@ -306,6 +309,9 @@ def run_bundle(scenario: Scenario, seeds: int = 1, baseline: bool = False,
     jobs = [("scenario", s) for s in specs]
     if baseline:
         jobs += [("baseline", without_policies(s)) for s in specs]
+    plan = split_plan(without_policies(scenario), scenario) if baseline and split else []
+    for part in plan:
+        jobs += [("split", part.model_copy(update={"seed": s.seed})) for s in specs]
     total, done = years * len(jobs), 0
 
     def on_year(job: int, year: int) -> None:
@@ -317,9 +323,11 @@ def run_bundle(scenario: Scenario, seeds: int = 1, baseline: bool = False,
 
     run = _run_here if pool is None else pool.run
     results = run([spec for _, spec in jobs], on_year, cancel)
-    out = {"scenario": results[:len(specs)], "baseline": results[len(specs):]}
-    return Bundle(scenario, out["scenario"], out["baseline"] or None,
-                  round(time.perf_counter() - t0, 2), area_table(scenario.geography))
+    n = len(specs)
+    parts = [results[n * (2 + i):n * (3 + i)] for i in range(len(plan))]
+    return Bundle(scenario, results[:n], results[n:2 * n] or None,
+                  round(time.perf_counter() - t0, 2), area_table(scenario.geography),
+                  parts or None)
 
 
 def _run_here(specs: list[Scenario], on_year: Callable[[int, int], None],
@@ -400,7 +408,7 @@ def comparison(bundle: Bundle) -> tuple[pd.DataFrame, dict] | None:
     if not bundle.baseline:
         return None
     found = compare_results(without_policies(bundle.scenario), bundle.scenario,
-                            bundle.baseline, bundle.results)
+                            bundle.baseline, bundle.results, bundle.split)
     return found.table, found.summary
 
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 import solara
 
 from dashboards import logic, plots
-from sim.experiments.seeds import BAND
+from sim.experiments import report
+from sim.experiments.compare import Comparison
 from sim.scenario.errors import ScenarioError
 
 BIG = {"font-size": "1.3em"}
@@ -84,24 +85,25 @@ def CompareView(bundle):
         solara.Info("Kryss av «sammenlign med grunnløp» og kjør / tick 'compare with baseline' "
                     "and run")
         return
-    _, s = found
-    cpy = s["cost_per_extra_resident_year"]
-    lines = [
-        f"**Målområdet / target area**: {', '.join(s['target_kommuner'][:10])}"
-        + (" …" if len(s["target_kommuner"]) > 10 else ""),
-        f"**Forskjell 1. januar / difference on 1 January {s['effect_year']}**: "
-        f"{s['target_diff_median']:+,.0f} persons (band {BAND[0]}–{BAND[1]} %: "
-        f"{s['target_diff_p05']:+,.0f} to {s['target_diff_p95']:+,.0f}), {len(s['seeds'])} seeds",
-        f"**Kostnad / cost**: {s['total_cost_nok'] / 1e6:,.1f} million NOK",
-        f"**Ekstra innbyggerår / extra resident-years**: {s['extra_resident_years']:,.0f}",
-        "**Kostnad per ekstra innbyggerår / cost per extra resident-year**: "
-        + (f"{cpy:,.0f} NOK" if cpy is not None else "– (no extra resident-years)"),
-    ]
+    table, s = found
+    page = solara.use_memo(lambda: analyst_page(table, s, bundle.scenario), [bundle])
     with solara.Column(classes=["lk-compare"]):
-        solara.Markdown("\n\n".join(lines))
+        solara.HTML(tag="div", unsafe_innerHTML=page, classes=["lk-analyst"])
         ChartView(svg, "lk-compare-chart", "comparison")
         solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
                             label="Last ned / download compare.csv")
+        solara.FileDownload(lambda: report.report_html(
+            Comparison(table, s), bundle.scenario).encode("utf-8"),
+            filename="report.html", label="Last ned rapport / download report.html")
+
+
+def analyst_page(table, s: dict, scenario) -> str:
+    """The analyst's summary (``sim.experiments.report``): headline, target area, split by
+    policy and channel, budget window, map of the effect, evidence."""
+    parts = [report.headline(s), report.target_area(s, scenario), report.split_by_policy(s),
+             report.split_by_channel(s), report.budget(s),
+             report.effect_map(table, s, scenario), report.evidence(s)]
+    return f"<style>{report.STYLE}</style>" + "".join(parts)
 
 
 @solara.component

@@ -276,6 +276,7 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
     _fill(page, "lk-seeds", "2")
     _fill(page, "lk-ppa", "5")
     page.get_by_text("Sammenlign med grunnløp").click()
+    page.get_by_text("Del opp etter tiltak og kanal").click()
     timings["froya_compare_s"] = round(_run_and_wait(page), 2)
     assert "froya-housing" in _status(page) and "baseline" in _status(page)
     _tab(page, "Kommune")
@@ -285,7 +286,14 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
     page.screenshot(path=tmp_path / "05-froya-kommune.png", full_page=True)
     _tab(page, "Sammenligning / Comparison")
     _wait_drawn(page, ".lk-compare-chart img")
-    assert "cost per extra resident-year" in page.locator(".lk-compare").inner_text()
+    analyst = page.locator(".lk-compare").inner_text()
+    # the analyst's page: headline, target area by name, split, budget window and map
+    for text in ("net cost per extra resident-year", "Frøya (5014)", "Split by policy",
+                 "startlan", "housing_construction", "Why: the effect by channel",
+                 "Budget window", "net (public purse)", "Where the effect lands"):
+        assert text in analyst, text
+    assert page.locator(".lk-analyst table.budget tr").count() == 8 + 2   # years, header, sum
+    assert page.locator(".lk-analyst svg").count() >= 2                  # budget chart, map
     page.screenshot(path=tmp_path / "06-froya-comparison.png", full_page=True)
     _tab(page, "Kart / Map")
     _wait_drawn(page, ".lk-map img")

@@ -106,6 +106,18 @@ def test_run_compare_plot_and_download_a_short_classroom_run():
     assert logic.compare_csv_bytes(bundle).startswith(b"area,year")
 
 
+def test_the_dashboard_splits_a_package_as_compare_does():
+    spec = logic.build_scenario(logic.Settings(
+        years="3", kommune="K05", policies={"service_investment": {"nok_per_inhabitant": "5000"},
+                                            "flyttepremie": {"premium_nok": "100000"}}))
+    bundle = logic.run_bundle(spec, seeds=2, baseline=True, split=True)
+    _, summary = logic.comparison(bundle)
+    assert summary["attribution"]["players"] == ["service_investment", "flyttepremie"]
+    assert summary["channels"]["players"] == ["income", "services"]
+    cli = compare(logic.without_policies(spec), spec, seeds=2, split=True)
+    assert {k: v for k, v in cli.summary.items() if k != "wall_time_s"} == summary
+
+
 def test_start_maps_show_the_area_before_a_run():
     from dashboards import plots
 

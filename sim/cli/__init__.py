@@ -286,28 +286,39 @@ def compare(
     engine: EngineOption = "local",
     address: AddressOption = None,
     store: StoreOption = None,
+    split: Annotated[bool, typer.Option(
+        "--split", help="also run every subset of the scenario's policies and split the "
+                        "effect and cost among them (Shapley, leave-one-out)")] = False,
+    report: Annotated[bool, typer.Option(
+        "--report", help="also write report.html, the analyst's summary as one page")] = False,
 ) -> None:
     """Run a baseline and a scenario over the same seeds; write and print the effect on
-    population (with a band over seeds), the cost and the cost per extra resident-year."""
+    population (with a band over seeds), the cost by year and payer, what the extra
+    residents pay back, and the cost per extra resident-year."""
     if seeds < 1:
         fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
     base = _load(baseline, persons_per_agent=persons_per_agent)
     spec = _load(scenario, persons_per_agent=persons_per_agent)
     from sim.experiments.compare import compare as run_compare
-    from sim.experiments.compare import describe
+    from sim.experiments.compare import describe, runs_needed
     from sim.experiments.seeds import seed_numbers
     from sim.experiments.store_entries import compare_entry
 
     check_seeds(spec.seed, seeds, str(scenario))
     out_dir = out_folder("compare", out, spec.name, store, prefix="compare-")
-    progress = _RunProgress(f"{base.name} and {spec.name}", 2 * seeds)
+    try:
+        total = runs_needed(base, spec, seeds, split)
+    except ScenarioError as err:
+        fail(str(err))
+    progress = _RunProgress(f"{base.name} and {spec.name}", total)
     with _recorded("compare", spec, seed_numbers(spec.seed, seeds), out_dir, store) as rec:
         with progress:
             try:
                 result = run_compare(base, spec, seeds, out_dir=out_dir, workers=workers,
                                      engine=engine, address=address,
-                                     on_run=progress.advance_run)
+                                     on_run=progress.advance_run, split=split,
+                                     report=report)
             except ScenarioError as err:
                 progress.stop()
                 fail(str(err))
@@ -315,7 +326,10 @@ def compare(
     for line in describe(result):
         console.print(line, highlight=False)
     console.print(f"wall time {result.summary['wall_time_s']:.0f} s; written: "
-                  f"{out_dir / 'compare.csv'}, {out_dir / 'compare.json'}")
+                  f"{out_dir / 'compare.csv'}, {out_dir / 'compare.json'}, "
+                  f"{out_dir / 'budget.csv'}" + (f", {out_dir / 'attribution.csv'}"
+                                                  if split else "")
+                  + (f", {out_dir / 'report.html'}" if report else ""))
 
 
 BAND_YEARS_STEP = 5        # the ensemble's printed table shows every 5th year and the last

@@ -8,13 +8,16 @@ a paired difference. The results are
   diff_p95 (persons on 1 January of ``year``); ``area`` is ``norway`` (the whole simulated
   area), ``target`` (the union of the kommuner the scenario's policies and shocks name; all
   kommuner if it names none) and each kommunenummer;
-* ``compare.json``: total_cost_nok (the scenario's policy costs minus the baseline's, median
-  over seeds, all payers), extra_resident_years (the target area's population difference
-  summed over the 1 January counts after the start, median over seeds),
-  cost_per_extra_resident_year, seeds, and the detail behind them: cost by policy and payer,
-  and why people moved (the extra net domestic moves into the target area by reason); and
-  per policy the evidence behind its lever, the parameters that are assumed rather than
-  measured, and values beyond what was ever in force (``sim.policies.evidence``).
+* ``compare.json``: total_cost_nok (the scenario's policy costs minus the baseline's, mean
+  over seeds, all payers: costs hardly vary over seeds, and means add up), the
+  extra_resident_years (the target area's population difference summed over the 1 January
+  counts after the start, median over seeds), cost_per_extra_resident_year, seeds, and the
+  detail behind them: cost by policy and payer, why people moved (the extra net domestic
+  moves into the target area by reason), per policy the evidence behind its lever, the
+  parameters assumed rather than measured, and values beyond what was ever in force
+  (``sim.policies.evidence``); the budget window (``sim.experiments.budget``: cost by year,
+  policy and payer, tax paid back, net cost; also ``budget.csv``); and, with ``split``, the
+  attribution to each policy (``sim.experiments.attribution``; also ``attribution.csv``).
 
 Figures are persons and NOK, never agents.
 """
@@ -30,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.experiments import attribution, budget
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
 from sim.output.out_folder import check, swap_in, temp_beside
@@ -78,9 +82,15 @@ def _net_moves_by_reason(result, target: list[str]) -> dict[str, float]:
     return {str(k): float(v) for k, v in net.items()}
 
 
-# one run, reduced: population by kommune and year, total cost, cost by payer:policy, and the
-# target area's net moves by reason
-RunSummary = tuple[pd.DataFrame, float, dict[str, float], dict[str, float]]
+@dataclass
+class RunSummary:
+    """One run, reduced to what a comparison needs (persons and NOK)."""
+
+    population: pd.DataFrame          # kommunenummer, year, population
+    cost: float                       # all policies, all years
+    cost_by_key: dict[str, float]     # "payer:policy" -> NOK over the run
+    why: dict[str, float]             # the target area's net domestic moves by reason
+    cost_by_year: dict[tuple[int, str, str], float]   # (year, policy, payer) -> NOK
 
 
 def _one_run(job: tuple[Scenario, list[str]]) -> RunSummary:
@@ -92,16 +102,18 @@ def _one_run(job: tuple[Scenario, list[str]]) -> RunSummary:
 
 
 def summarize(result, target: list[str]) -> RunSummary:
-    """Population by kommune and year (persons), the total policy cost, the cost by
-    ``payer:policy`` (NOK) and the target area's net domestic moves by reason of one run."""
+    """One run's summary (see ``RunSummary``)."""
     pop = result.kommuner[["kommunenummer", "year", "population"]].copy()
     pop["population"] = pop["population"].astype(float)
     costs = result.policy_costs
-    total = 0.0 if costs is None or costs.empty else float(costs["nok"].sum())
-    by_payer = {} if costs is None or costs.empty else {
-        f"{payer}:{policy}": float(v)
-        for (payer, policy), v in costs.groupby(["payer", "policy"])["nok"].sum().items()}
-    return pop, total, by_payer, _net_moves_by_reason(result, target)
+    if costs is None or costs.empty:
+        return RunSummary(pop, 0.0, {}, _net_moves_by_reason(result, target), {})
+    by_payer = {f"{payer}:{policy}": float(v)
+                for (payer, policy), v in costs.groupby(["payer", "policy"])["nok"].sum().items()}
+    by_year = {(int(y), str(policy), str(payer)): float(nok) for y, policy, payer, nok in
+               costs[["year", "policy", "payer", "nok"]].itertuples(index=False)}
+    return RunSummary(pop, float(costs["nok"].sum()), by_payer,
+                      _net_moves_by_reason(result, target), by_year)
 
 
 def _cube(pops: list[pd.DataFrame], codes: list[str], years: list[int]) -> np.ndarray:
@@ -130,29 +142,28 @@ class _Paired:
         return self.scen_areas - self.base_areas
 
 
-def _run_both(baseline: Scenario, scenario: Scenario, seed_list: list[int],
-              persons_per_agent: int | None, target_list: list[str], on_run=None,
-              **engine) -> tuple[list[RunSummary], list[RunSummary]]:
-    """The baseline's and the scenario's run summaries, one per seed, run by the engine."""
+def _run_all(specs: list[Scenario], seed_list: list[int], persons_per_agent: int | None,
+             target_list: list[str], on_run=None, **engine) -> list[list[RunSummary]]:
+    """Each scenario's run summaries, one per seed (all in one pool), by scenario."""
     jobs = [(variant(spec, seed, persons_per_agent), target_list)
-            for seed in seed_list for spec in (baseline, scenario)]
+            for seed in seed_list for spec in specs]
     results = run_jobs(_one_run, jobs, on_done=(lambda i, r: on_run()) if on_run else None,
                        **engine)
-    return results[0::2], results[1::2]
+    return [results[i::len(specs)] for i in range(len(specs))]
 
 
 def _pair(base: list[RunSummary], scen: list[RunSummary], target_list: list[str]) -> _Paired:
     """Line both up on the kommuner and years they share; add the norway and target areas."""
-    b_codes = set(base[0][0]["kommunenummer"])
-    codes = [c for c in scen[0][0]["kommunenummer"].unique() if c in b_codes]
+    b_codes = set(base[0].population["kommunenummer"])
+    codes = [c for c in scen[0].population["kommunenummer"].unique() if c in b_codes]
     if not codes:
         raise ScenarioError("the baseline and the scenario share no kommune; compare needs "
                             "the same area (or overlapping ones)")
-    years = sorted(set(base[0][0]["year"]) & set(scen[0][0]["year"]))
+    years = sorted(set(base[0].population["year"]) & set(scen[0].population["year"]))
     target = np.isin(codes, target_list)
 
     def by_area(runs: list[RunSummary]) -> np.ndarray:          # [seed, area, year]
-        cube = _cube([r[0] for r in runs], codes, years)
+        cube = _cube([r.population for r in runs], codes, years)
         return np.concatenate([cube.sum(axis=1, keepdims=True),
                                cube[:, target].sum(axis=1, keepdims=True), cube], axis=1)
 
@@ -178,26 +189,29 @@ def _band_table(p: _Paired) -> pd.DataFrame:
     return table
 
 
-def _paired_medians(p: _Paired, item: int) -> dict[str, float]:
-    """Median over seeds of scenario minus baseline for each key of the runs' ``item``-th
-    mapping (cost by payer:policy, or net moves by reason); a key absent from a run is 0."""
-    keys = sorted({k for r in (*p.scen, *p.base) for k in r[item]})
-    pairs = list(zip(p.scen, p.base, strict=True))
-    return {k: float(np.median([sr[item].get(k, 0.0) - br[item].get(k, 0.0)
-                                for sr, br in pairs])) for k in keys}
+def paired(p: _Paired, item: str, statistic=np.median) -> dict:
+    """``statistic`` over seeds of scenario minus baseline for each key of the runs'
+    mapping ``item`` (``cost_by_key``, ``why`` or ``cost_by_year``); a key absent from a run
+    is 0."""
+    keys = sorted({k for r in (*p.scen, *p.base) for k in getattr(r, item)})
+    pairs = [(getattr(sr, item), getattr(br, item)) for sr, br in zip(p.scen, p.base,
+                                                                       strict=True)]
+    return {k: float(statistic([s.get(k, 0.0) - b.get(k, 0.0) for s, b in pairs]))
+            for k in keys}
 
 
 def _costs(p: _Paired) -> dict:
-    """Total cost (median over seeds of the paired difference) and its split."""
-    cost = np.array([sr[1] - br[1] for sr, br in zip(p.scen, p.base, strict=True)])
-    by_key = _paired_medians(p, 2)
+    """Total cost and its split by payer and policy: means over seeds of the paired
+    difference, so the parts add up to the total (costs hardly vary over seeds)."""
+    cost = np.array([sr.cost - br.cost for sr, br in zip(p.scen, p.base, strict=True)])
+    by_key = paired(p, "cost_by_key", np.mean)
     by_payer: dict[str, float] = {}
     for key, value in by_key.items():
         payer = key.split(":")[0]
         by_payer[payer] = by_payer.get(payer, 0.0) + value
     by_policy = {key.split(":")[1] + f" ({key.split(':')[0]})": round(v)
                  for key, v in by_key.items()}
-    return {"total": float(np.median(cost)), "by_payer": by_payer, "by_policy": by_policy}
+    return {"total": float(np.mean(cost)), "by_payer": by_payer, "by_policy": by_policy}
 
 
 def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list[int],
@@ -208,7 +222,7 @@ def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list
     # resident-years: the 1 January counts after the start stand for the years simulated
     extra = diff[:, 1, 1:].sum(axis=1)
     costs = _costs(p)
-    why = {r: round(v, 1) for r, v in _paired_medians(p, 3).items()}
+    why = {r: round(v, 1) for r, v in paired(p, "why").items()}
     effect_year = EFFECT_YEAR if EFFECT_YEAR in years else years[-1]
     yi = years.index(effect_year)
     total_cost = costs["total"]
@@ -237,30 +251,112 @@ def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list
         "total_cost_nok_by_policy": costs["by_policy"],
         "extra_net_moves_into_target_by_reason": why,
         "evidence": scenario_evidence(scenario.policies),
+        "budget": _budget(p, extra_years),
     }
+
+
+def _budget(p: _Paired, extra_years: float) -> dict:
+    """The budget window (``sim.experiments.budget``): totals, per year, per policy."""
+    by_year = paired(p, "cost_by_year", np.mean)
+    diff = p.diff
+    table = budget.window(by_year, p.years, diff[:, 0, :], diff[:, 1, :])
+    return {"totals": budget.totals(table, extra_years),
+            "by_year": json.loads(table.to_json(orient="records")),
+            "by_policy": json.loads(budget.gross_by_policy(by_year).to_json(orient="records"))}
+
+
+def runs_needed(baseline: Scenario, scenario: Scenario, seeds: int, split: bool) -> int:
+    """How many runs ``compare`` makes (for a progress bar)."""
+    if not split:
+        return 2 * seeds
+    return seeds * (2 + len(attribution.plan(baseline, scenario))
+                    + len(attribution.channel_plan(scenario)))
 
 
 def compare(baseline: Scenario, scenario: Scenario, seeds: int,
             persons_per_agent: int | None = None, out_dir: Path | None = None,
             workers: int = 1, on_run=None, engine: str = "local",
-            address: str | None = None) -> Comparison:
-    """Run both scenarios over ``seeds`` seeds and compare them (see the module docstring).
+            address: str | None = None, split: bool = False,
+            report: bool = False) -> Comparison:
+    """Run both scenarios over ``seeds`` seeds and compare them (see the module docstring);
+    with ``split``, also every subset of the scenario's policies, and attribute the effect
+    and the cost to each policy (``sim.experiments.attribution``); with ``report``, also
+    write ``report.html`` (``sim.experiments.report``).
 
-    ``workers`` processes (or the Dask cluster at ``address``) run the 2 × ``seeds`` runs;
-    ``on_run()`` is called as each finishes."""
+    ``workers`` processes (or the Dask cluster at ``address``) run the runs; ``on_run()``
+    is called as each finishes."""
     t0 = time.perf_counter()
     if out_dir is not None:
         check(out_dir, COMPARE)
     seed_list = seed_numbers(scenario.seed, seeds)
     target_list = target_codes(scenario)
-    base, scen = _run_both(baseline, scenario, seed_list, persons_per_agent, target_list,
-                           on_run, engine=engine, workers=workers, address=address)
+    subsets = attribution.plan(baseline, scenario) if split else {}
+    channels = attribution.channel_plan(scenario) if split else {}
+    base, scen, *parts = _run_all([baseline, scenario, *subsets.values(), *channels.values()],
+                                  seed_list, persons_per_agent, target_list, on_run,
+                                  engine=engine, workers=workers, address=address)
     result = _comparison(base, scen, target_list, baseline, scenario, seed_list,
                          persons_per_agent)
+    if split:
+        _add_split(result, base, scen, parts, list(subsets), list(channels), target_list,
+                   scenario)
     result.summary["wall_time_s"] = round(time.perf_counter() - t0, 1)
     if out_dir is not None:
-        result.out_dir = write_comparison(result, Path(out_dir))
+        page = None
+        if report:
+            from sim.experiments.report import report_html
+
+            page = report_html(result, scenario)
+        result.out_dir = write_comparison(result, Path(out_dir), page)
     return result
+
+
+def outcomes(p: _Paired, effect_year: int) -> dict[str, np.ndarray]:
+    """Per seed, against the baseline: the target area's population difference in
+    ``effect_year``, the cost, and the extra resident-years (``attribution.MEASURES``)."""
+    cost = np.array([sr.cost - br.cost for sr, br in zip(p.scen, p.base, strict=True)])
+    return {"effect": p.diff[:, 1, p.years.index(effect_year)], "cost": cost,
+            "resident_years": p.diff[:, 1, 1:].sum(axis=1)}
+
+
+def split_plan(baseline: Scenario, scenario: Scenario) -> list[Scenario]:
+    """The extra scenarios a split runs (each over the comparison's seeds), in the order
+    ``compare_results`` takes their runs: the policy subsets, then the channel subsets."""
+    return [*attribution.plan(baseline, scenario).values(),
+            *attribution.channel_plan(scenario).values()]
+
+
+def _add_split(result: Comparison, base: list[RunSummary], scen: list[RunSummary],
+               parts: list[list[RunSummary]], subsets: list[tuple[int, ...]],
+               channels: list[tuple[int, ...]], target_list: list[str],
+               scenario: Scenario) -> None:
+    """Put the split by policy and by channel into the comparison's summary."""
+    year = result.summary["effect_year"]
+    by_policy = dict(zip(subsets, parts[:len(subsets)], strict=True))
+    by_channel = dict(zip(channels, parts[len(subsets):], strict=True))
+    result.summary["attribution"] = _split(
+        base, scen, by_policy, target_list, attribution.players(scenario), year)
+    result.summary["channels"] = _split(
+        base, scen, by_channel, target_list, attribution.package_channels(scenario), year,
+        channels=True)
+
+
+def _split(base: list[RunSummary], scen: list[RunSummary],
+           parts: dict[tuple[int, ...], list[RunSummary]], target_list: list[str],
+           names: list[str], effect_year: int, channels: bool = False) -> dict:
+    """The split of the effect among ``names`` (policies, or channels): v(S) of every subset
+    S against the baseline, from the runs of ``parts`` and the full scenario."""
+    runs = {**parts, tuple(range(len(names))): scen}
+    by_subset = {s: outcomes(_pair(base, r, target_list), effect_year)
+                 for s, r in runs.items()}
+    other = by_subset.get(())
+    if other is None:
+        by_subset[()] = {m: np.zeros(len(base)) for m in attribution.MEASURES}
+    values = {m: {s: v[m] for s, v in by_subset.items()} for m in attribution.MEASURES}
+    if channels:
+        return attribution.split(names, values, other, attribution.CHANNEL_MEASURES,
+                                 attribution.NO_CHANNEL)
+    return attribution.split(names, values, other)
 
 
 def _comparison(base: list[RunSummary], scen: list[RunSummary], target_list: list[str],
@@ -272,23 +368,39 @@ def _comparison(base: list[RunSummary], scen: list[RunSummary], target_list: lis
 
 
 def compare_results(baseline: Scenario, scenario: Scenario, baseline_results: list,
-                    scenario_results: list) -> Comparison:
+                    scenario_results: list, split_results: list[list] | None = None
+                    ) -> Comparison:
     """The comparison of runs already made (one run result per seed, in the same seed order
-    for both), as ``compare`` would write it: what the dashboard shows."""
+    for both; with ``split_results``, the runs of each scenario of ``split_plan`` in its
+    order), as ``compare`` would write it: what the dashboard shows."""
     target_list = target_codes(scenario)
     base = [summarize(r, target_list) for r in baseline_results]
     scen = [summarize(r, target_list) for r in scenario_results]
     seed_list = [r.scenario.seed for r in scenario_results]
-    return _comparison(base, scen, target_list, baseline, scenario, seed_list,
-                       scenario.persons_per_agent)
+    result = _comparison(base, scen, target_list, baseline, scenario, seed_list,
+                         scenario.persons_per_agent)
+    if split_results is not None:
+        parts = [[summarize(r, target_list) for r in runs] for runs in split_results]
+        _add_split(result, base, scen, parts, list(attribution.plan(baseline, scenario)),
+                   list(attribution.channel_plan(scenario)), target_list, scenario)
+    return result
 
 
-def write_comparison(result: Comparison, out_dir: Path) -> Path:
-    """Write compare.csv and compare.json into a folder built beside ``out_dir`` and swapped
-    in when complete (``sim.output.out_folder``: it replaces only a previous comparison)."""
+def write_comparison(result: Comparison, out_dir: Path, page: str | None = None) -> Path:
+    """Write compare.csv, compare.json, budget.csv (attribution.csv with a split, and
+    ``page`` as report.html) into a folder built beside ``out_dir`` and swapped in when
+    complete (``sim.output.out_folder``: it replaces only a previous comparison)."""
     tmp = temp_beside(out_dir)
     try:
         result.table.to_csv(tmp / "compare.csv", index=False)
+        pd.DataFrame(result.summary["budget"]["by_year"]).to_csv(tmp / "budget.csv",
+                                                                 index=False)
+        if page is not None:
+            (tmp / "report.html").write_text(page, encoding="utf-8")
+        if "attribution" in result.summary:
+            pd.concat([attribution.table(result.summary["attribution"]).assign(split="policy"),
+                       attribution.table(result.summary["channels"]).assign(split="channel")]
+                      ).to_csv(tmp / "attribution.csv", index=False)
         (tmp / "compare.json").write_text(json.dumps(result.summary, indent=2),
                                           encoding="utf-8")
     except BaseException:
@@ -322,8 +434,25 @@ def describe(result: Comparison) -> list[str]:
         "why: extra net domestic moves into the target area over the run, by reason: "
         + ", ".join(f"{r} {v:+,.0f}" for r, v in sorted(
             s["extra_net_moves_into_target_by_reason"].items(), key=lambda x: -abs(x[1]))),
+        _budget_line(s["budget"]["totals"], s["years"]),
+        *(attribution.lines(s["attribution"], s["effect_year"]) if "attribution" in s else []),
+        *(attribution.channel_lines(s["channels"], s["effect_year"]) if "channels" in s
+          else []),
         *_evidence_lines(s.get("evidence", [])),
     ]
+
+
+def _budget_line(t: dict, years: list[int]) -> str:
+    per = t["net_public_per_extra_resident_year"]
+    return (f"budget {years[0]}–{years[1] - 1}: gross NOK {t['gross'] / 1e9:,.2f} bn (state "
+            f"{t['state'] / 1e9:,.2f}, fylke {t['fylke'] / 1e9:,.2f}, kommune "
+            f"{t['kommune'] / 1e9:,.2f}); the extra residents of the area pay back NOK "
+            f"{t['tax_paid_back'] / 1e9:,.2f} bn in tax; net to the public purse NOK "
+            f"{t['net_public'] / 1e9:,.2f} bn"
+            + (f" ({per:,.0f} per extra resident-year)" if per is not None else "")
+            + f"; the target kommuner gain NOK {t['target_kommune_income'] / 1e9:,.2f} bn and "
+            f"their fylker {t['target_fylke_income'] / 1e9:,.2f} bn through the "
+            "inntektssystem (a transfer from the other kommuner)")
 
 
 def _evidence_lines(evidence: list[dict]) -> list[str]:

@@ -85,12 +85,14 @@ class PolicySet:
         self.zones = aga_zones(geo.codes, geo.fylke, geo.centrality, params)
         self.zone_rate = np.array([float(rates[z]) for z in self.zones])
         model.labour.aga_rate[:] = self.zone_rate
+        self.channels_off = frozenset(params.value("policies.channels_off"))
         self.regime: list[Policy] = []        # the policies really in force
         self.policies: list[Policy] = []      # the scenario's
         model.policy_set = self               # policies may read zone rates in setup
         for entry in params.value("policies.regime"):
             policy = REGISTRY[entry["type"]](model, RegimeEntry.of(entry), 0)
             policy.name = f"regime:{entry['name']}"
+            policy.regime = True
             if policy.mask.any():             # in force somewhere in the simulated area
                 self.regime.append(policy)
         seen: dict[str, int] = {}

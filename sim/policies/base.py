@@ -8,8 +8,8 @@ A policy is data: one object made from a scenario's ``policies:`` entry. It know
 * ``mask``: the kommuner it touches (a boolean array over the model's kommuner);
 * ``first``/``last``: the calendar years it is in force (both included);
 * ``apply(model, year)``: set the model's hooks for that year (utility terms, credit, jobs, …);
-* ``cost(model, year)``: after the year, ``[(payer, NOK), …]`` with payer ``state`` or
-  ``kommune``.
+* ``cost(model, year)``: after the year, ``[(payer, NOK), …]`` with payer one of ``PAYERS``
+  (state, fylke, kommune).
 
 Hooks are reset every year by ``sim.policies.PolicySet`` before the policies in force add to
 them, so a policy that ends stops acting. Figures in costs are persons and NOK, never agents.
@@ -23,7 +23,12 @@ import numpy as np
 
 from sim.parameters import ParameterSet
 
-PAYERS = ("state", "kommune")
+PAYERS = ("state", "fylke", "kommune")
+# the ways a policy reaches the model: utility from income (tax, wages, premiums), firms'
+# jobs and job search, housing (credit, dwellings), services and schools, the chance to move
+# on, where refugees are settled, remote work. ``policies.channels_off`` switches a
+# scenario's policies' use of a channel off (sim.experiments.attribution splits by them).
+CHANNELS = ("income", "jobs", "housing", "services", "staying", "settlement", "remote")
 
 
 def defaults(kind: str, params: ParameterSet | None = None) -> dict[str, Any]:
@@ -83,6 +88,7 @@ class Policy:
     """One policy in force in some kommuner for some years. Subclasses set ``kind``."""
 
     kind: ClassVar[str] = ""
+    channels: ClassVar[tuple[str, ...]] = ()   # of CHANNELS: the ways this policy acts
     kommune_run: ClassVar[bool] = False   # effect scaled by the kommune's delivery (capacity)
     payer: ClassVar[str] = "state"
 
@@ -94,10 +100,16 @@ class Policy:
         self.first = spec.from_year if spec.from_year is not None else model.spec.start_year
         self.last = spec.to_year if spec.to_year is not None else model.spec.end_year - 1
         self.name = self.kind if index == 0 else f"{self.kind}#{index}"
+        self.regime = False        # True for the policies really in force (never switched off)
         self.setup(model)
 
     def setup(self, model) -> None:
         """Called once when the model is built (after the economy)."""
+
+    def on(self, model, channel: str) -> bool:
+        """Whether this policy may act through ``channel`` (``policies.channels_off``
+        switches a channel off for the scenario's policies; the regime always acts)."""
+        return self.regime or channel not in model.policy_set.channels_off
 
     def active(self, year: int) -> bool:
         return self.first <= year <= self.last

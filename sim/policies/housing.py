@@ -18,8 +18,11 @@ class Startlan(Policy):
     kind = "startlan"
     kommune_run = True
     payer = "kommune"
+    channels = ("housing",)
 
     def apply(self, model, year: int) -> None:
+        if not self.on(model, "housing"):
+            return
         inhabitants = persons(model, model.population.count_by_kommune(model.geo.size))
         budget = (self.p["budget_nok_per_inhabitant"] * inhabitants + self.p["budget_nok"])
         loans = budget / self.p["loan_nok"] / model.persons_per_agent
@@ -39,13 +42,15 @@ class HousingConstruction(Policy):
     kind = "housing_construction"
     kommune_run = True
     payer = "kommune"
+    channels = ("housing",)
 
     def built(self, model) -> np.ndarray:
         """Dwellings (real, not agents) built per kommune this year."""
         return self.p["dwellings_per_year"] * self.strength(model)
 
     def apply(self, model, year: int) -> None:
-        model.hooks.extra_construction += self.built(model) / model.persons_per_agent
+        if self.on(model, "housing"):
+            model.hooks.extra_construction += self.built(model) / model.persons_per_agent
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         table = model.params.value("housing.construction_cost_by_centrality")

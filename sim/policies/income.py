@@ -35,8 +35,11 @@ class IncomeTaxRelief(Policy):
     (pensions and capital income left out: a lower bound)."""
 
     kind = "income_tax_relief"
+    channels = ("income",)
 
     def apply(self, model, year: int) -> None:
+        if not self.on(model, "income"):
+            return
         gain = np.log1p(self.p["percentage_points"] / 100.0) * income_coefficient(model)
         model.hooks.terms[:, self.mask] += gain * self.fade(year)
 
@@ -60,6 +63,7 @@ class Arbeidsgiveravgift(Policy):
     included; negative, a revenue, for a higher rate)."""
 
     kind = "arbeidsgiveravgift"
+    channels = ("income", "jobs")
 
     def setup(self, model) -> None:
         self.zone_rate = model.policy_set.zone_rate.copy()
@@ -75,8 +79,9 @@ class Arbeidsgiveravgift(Policy):
         pass_through = self.p["wage_pass_through"]
         wage_gain = pass_through * self.saving()
         utility = income_coefficient(model) * np.log1p(wage_gain)
-        model.hooks.terms[working_types()] += utility[None, :]
-        if self.years_applied < self.p["adjustment_years"]:
+        if self.on(model, "income"):
+            model.hooks.terms[working_types()] += utility[None, :]
+        if self.years_applied < self.p["adjustment_years"] and self.on(model, "jobs"):
             growth = (1.0 + self.p["labour_demand_elasticity"] * (1 - pass_through)
                       * self.saving()) ** (1.0 / max(self.p["adjustment_years"], 1))
             lab = model.labour
@@ -101,6 +106,7 @@ class Flyttepremie(Policy):
     would repay or forgo by leaving). Cost (payer state): premiums paid minus repayments."""
 
     kind = "flyttepremie"
+    channels = ("income",)
 
     def setup(self, model) -> None:
         self.paid_pids = np.empty(0, dtype=np.int64)
@@ -109,6 +115,8 @@ class Flyttepremie(Policy):
         self.repaid = 0.0    # persons repaying this year
 
     def apply(self, model, year: int) -> None:
+        if not self.on(model, "income"):
+            return
         horizon = max(self.p["horizon_years"], 1) * model.labour.wage
         gain = income_coefficient(model) * np.log1p(self.p["premium_nok"] / horizon)
         model.hooks.terms[:, self.mask] += gain[self.mask]

@@ -22,6 +22,7 @@ class Mentoring(Policy):
     kind = "mentoring"
     kommune_run = True
     payer = "kommune"
+    channels = ("jobs", "staying")
 
     def setup(self, model) -> None:
         self.pids = np.empty(0, dtype=np.int64)
@@ -39,9 +40,10 @@ class Mentoring(Policy):
         current = (rows >= 0) & (year - self.start < self.p["years"])
         self.pids, self.start, rows = self.pids[current], self.start[current], rows[current]
         self.mentees = len(rows)
-        if len(rows):
-            n = len(model.population)
+        n = len(model.population)
+        if len(rows) and self.on(model, "jobs"):
             model.hooks.scale("seeker_boost", rows, self.p["search_factor"], n)
+        if len(rows) and self.on(model, "staying"):
             model.hooks.scale("move_factor", rows, self.p["stay_factor"], n)
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
@@ -58,8 +60,11 @@ class RemoteWork(Policy):
 
     kind = "remote_work"
     payer = "kommune"
+    channels = ("remote",)
 
     def apply(self, model, year: int) -> None:
+        if not self.on(model, "remote"):
+            return
         pop = model.population
         emp = pop.employed.astype(bool)
         remote = pop.remote                # the person column, changed in place
@@ -85,8 +90,11 @@ class RefugeeSettlement(Policy):
     moves cost between kommuner more than it adds to the state's)."""
 
     kind = "refugee_settlement"
+    channels = ("settlement",)
 
     def apply(self, model, year: int) -> None:
+        if not self.on(model, "settlement"):
+            return
         inhabitants = model.population.count_by_kommune(model.geo.size).astype(float)
         inside = inhabitants * self.mask
         outside = inhabitants * ~self.mask
@@ -113,8 +121,11 @@ class ServiceInvestment(Policy):
     kind = "service_investment"
     kommune_run = True
     payer = "kommune"
+    channels = ("services",)
 
     def apply(self, model, year: int) -> None:
+        if not self.on(model, "services"):
+            return
         boost = self.p["nok_per_inhabitant"] / self.p["spending_per_inhabitant"]
         model.hooks.service_boost += boost * self.strength(model)
         if self.p["keep_schools_open"]:

@@ -17,6 +17,7 @@ def is_number(v: Any) -> bool:
 
 
 REGIME = "policies.regime"      # the policies really in force: a list, possibly empty
+CHANNELS_OFF = "policies.channels_off"   # channels switched off: a list, possibly empty
 
 
 def _regime_problem(value: Any) -> str | None:
@@ -52,6 +53,11 @@ def value_problem(name: str, value: Any) -> str | None:
         want = f"a mapping like the default ({unit}), e.g. {dict(list(default.items())[:2])}"
     elif name == REGIME:
         return _regime_problem(value)
+    elif name == CHANNELS_OFF:
+        from sim.policies.base import CHANNELS
+
+        ok = isinstance(value, list) and all(v in CHANNELS for v in value)
+        want = f"a list of channels, each one of {', '.join(CHANNELS)}"
     elif isinstance(default, list):
         ok = isinstance(value, list) and len(value) > 0
         want = f"a list like the default ({unit}), e.g. {default[:3]}"
