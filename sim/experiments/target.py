@@ -173,7 +173,7 @@ def check_search(scenario: Scenario, lever: Lever, goal: Goal, area: str, low: f
 
 def _area_population(run: RunSummary, codes: list[str] | None) -> dict[int, float]:
     """The area's population (persons) on 1 January of each year of one run."""
-    pop = run[0]
+    pop = run.population
     if codes is not None:
         pop = pop[pop["kommunenummer"].astype(str).isin(codes)]
     return {int(y): float(v) for y, v in pop.groupby("year")["population"].sum().items()}
