@@ -16,7 +16,8 @@ verdict is on the sign.
   change in the zone's 20–39-year-olds after six years (Norut Alta 2012:2), and whether the
   effect fades within ten years (Vista Analyse 2022);
 * ``jobs``: 100 jobs opened in a small kommune, and the extra net in-migration within three
-  years against the Telemarksforsking fit (0.2857 × job growth);
+  years against the Telemarksforsking fit (0.2857 × job growth), at ``JOB_SCALE`` times
+  fewer persons per agent than the other replays (one agent per person in the full profile);
 * ``mentoring``: mentees' employment after a year against arrivals of the same year without a
   mentor (randomised and quasi-experimental Nordic schemes: a ratio of 1.2–2.0).
 
@@ -53,6 +54,9 @@ YOUNG_GROUPS = ("20-24", "25-29", "30-39")   # the age groups standing for 18-40
 JOB_SHOCK = 100                     # jobs opened in the small kommune
 JOB_YEARS = 3                       # 2010-2012 in the Telemarksforsking fit: three years
 JOB_KOMMUNE_SIZE = (1500, 4000)     # persons: a small kommune to open the jobs in
+JOB_SCALE = 10                      # the jobs replay runs this many times finer than the
+                                    # others (100 jobs are 10 agents at 10 persons per agent:
+                                    # too few to tell a flow from chance)
 MENTOR_YEARS = 4                    # arrival years pooled for the mentoring replay
 MIN_SEEDS_TO_JUDGE = 3              # fewer seeds: the band says nothing about chance
 FADED_SHARE = 0.5                   # an effect at half its peak or less has faded (the
@@ -158,6 +162,7 @@ def _zone(ppa: int, seed: int):
 
 def _jobs(ppa: int, seed: int):
     code = _small_kommune()
+    ppa = max(1, ppa // JOB_SCALE)
     control = _norway("jobs-control", JOB_YEARS, ppa, seed)
     treated = _norway("jobs-100", JOB_YEARS, ppa, seed, shocks=[{
         "kommune": code, "year": START, "jobs": JOB_SHOCK, "firm": "largest"}])
@@ -294,7 +299,8 @@ def _judge_jobs(runs: list[dict], ev: dict) -> dict:
     rng = ev["net_migration_per_job_growth"]
     model = _summary([r["extra_net_in_migration"] for r in runs])
     low, central, high = (rng[k] * per for k in ("low", "central", "high"))
-    return {"lever": f"{JOB_SHOCK} jobs opened in a small kommune ({r0['kommune']})",
+    return {"lever": f"{JOB_SHOCK} jobs opened in a small kommune ({r0['kommune']}, "
+                     f"{r0['population']:,.0f} persons)",
             "measured": f"extra net in-migration (domestic and from abroad) over {JOB_YEARS} "
                         "years",
             "study": f"{central:,.0f} persons ({low:,.0f}–{high:,.0f}): Telemarksforsking's "
@@ -332,7 +338,8 @@ def write_evidence(report: dict, out_dir: Path) -> Path:
     lines = ["# The model against Norway's policy evaluations", "",
              f"Each replay runs all of Norway from {START} with and without one lever on the "
              f"same seeds ({report['seeds']} seeds, {report['persons_per_agent']} persons per "
-             f"agent) and measures what a study measured. Model figures: median over seeds "
+             f"agent; the jobs replay {max(1, report['persons_per_agent'] // JOB_SCALE)}) "
+             f"and measures what a study measured. Model figures: median over seeds "
              f"({lo}–{hi} % band). The studies, with quotes and addresses, are in "
              "`sim/params/evidence/`.", "",
              *([f"With {report['seeds']} seed(s) the band is not a measure of chance and "
