@@ -169,7 +169,7 @@ def _budget_chart(df: pd.DataFrame) -> str:
     ax.plot(df["year"], df["net_public"] / MILLION, color="black", lw=1.5,
             label="net to the public purse")
     ax.set_ylabel("NOK million a year")
-    ax.legend(frameon=False, fontsize=8, ncol=4)
+    ax.legend(frameon=False, fontsize=8, ncol=4, loc="lower left", bbox_to_anchor=(0, 1.0))
     ax.grid(alpha=0.3)
     return _svg(fig)
 
