@@ -128,3 +128,21 @@ def test_a_channel_switched_off_silences_the_policy():
     bad = {**raw, "parameters": {"policies.channels_off": ["wishes"]}}
     with pytest.raises(Exception, match="list of channels"):
         parse_scenario(bad)
+
+
+def test_other_settings_are_their_own_part(files, tmp_path):
+    """A scenario that differs from the baseline beyond its policies (here: no immigration)
+    gets that difference as 'other settings', and the parts still add up."""
+    base, _ = files
+    raw = load_scenario(base).model_dump(mode="json")
+    raw.update(name="premium-no-immigration", immigration={"alternative": "zero"},
+               policies=[PACKAGE[1]])
+    path = tmp_path / "other.yaml"
+    path.write_text(json.dumps(raw), "utf-8")
+    s = compare(load_scenario(base), load_scenario(path), 2, split=True).summary
+    att = s["attribution"]
+    assert set(att["effect"]) == {"flyttepremie", attribution.OTHER}
+    total = att["effect"]["flyttepremie"]["shapley"]["mean"] + att["effect"][
+        attribution.OTHER]["shapley"]["mean"]
+    assert total == pytest.approx(att["package"]["effect"]["mean"], abs=0.5)
+    assert att["effect"][attribution.OTHER]["shapley"]["median"] < 0   # no immigrants

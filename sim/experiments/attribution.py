@@ -13,8 +13,9 @@ the extra resident-years. Per policy ``i``:
   (these do not sum to the package when policies reinforce or crowd out each other).
 
 ``v(none)`` is the scenario without its policies. When that scenario is the baseline itself
-(all settings equal but the name), it is not run again; otherwise the difference it makes
-is reported as ``other settings``, so the parts still sum to the comparison's effect.
+(the same settings but for name, description and seed), it is not run again; otherwise the
+difference it makes is reported as ``other settings``, so the parts still sum to the
+comparison's effect.
 Effects are reported as the median and band over seeds; costs as means (as in the budget).
 """
 
@@ -36,7 +37,9 @@ from sim.scenario.schema import Scenario
 MAX_POLICIES = 5            # 2**5 = 32 runs per seed: beyond that the split costs too much
 OTHER = "other settings"    # the part of the effect that is not the policies'
 MEASURES = ("effect", "cost", "resident_years")
-SETTINGS_EXCLUDED = {"name", "description", "policies", "extends"}
+# what may differ between the baseline and the scenario without making "other settings" (the
+# seed is the comparison's in both runs)
+SETTINGS_EXCLUDED = {"name", "description", "policies", "seed"}
 
 
 def players(scenario: Scenario) -> list[str]:
@@ -107,16 +110,16 @@ def split(names: list[str], values: dict[str, dict[tuple[int, ...], np.ndarray]]
     full = tuple(range(n))
     out: dict = {"players": names, "method": "Shapley over every subset, and leave-one-out, "
                  "on common seeds",
-                 "package": {m: _stat(m, values[m][full]) for m in measures}}
+                 "package": {m: _stat(values[m][full]) for m in measures}}
     for measure in measures:
         by = values[measure]
         base = by[()]
         shap = shapley({s: v - base for s, v in by.items()}, n)
         loo = leave_one_out(by, n)
-        rows = {name: {"shapley": _stat(measure, shap[i]),
-                       "leave_one_out": _stat(measure, loo[i])} for i, name in enumerate(names)}
+        rows = {name: {"shapley": _stat(shap[i]),
+                       "leave_one_out": _stat(loo[i])} for i, name in enumerate(names)}
         if other is not None:
-            rows[other_label] = {"shapley": _stat(measure, other[measure]),
+            rows[other_label] = {"shapley": _stat(other[measure]),
                                  "leave_one_out": None}
         out[measure] = rows
     if "cost" in measures:
@@ -132,11 +135,10 @@ def _per_resident_year(out: dict, names: list[str]) -> dict:
         for name in names}
 
 
-def _stat(measure: str, x: np.ndarray) -> dict:
+def _stat(x: np.ndarray) -> dict:
     med, lo, hi = band(np.asarray(x, dtype=float))
-    out = {"median": round(float(med), 1), "p05": round(float(lo), 1),
-           "p95": round(float(hi), 1), "mean": round(float(np.mean(x)), 1)}
-    return out
+    return {"median": round(float(med), 1), "p05": round(float(lo), 1),
+            "p95": round(float(hi), 1), "mean": round(float(np.mean(x)), 1)}
 
 
 def table(att: dict) -> pd.DataFrame:
