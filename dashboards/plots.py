@@ -4,7 +4,6 @@ draw at the same time. Labels are Norwegian / English."""
 
 from __future__ import annotations
 
-import json
 from functools import cache
 
 import numpy as np
@@ -13,6 +12,7 @@ import pandas as pd
 from dashboards import logic
 from dashboards.svg import Chart, Panel
 from dashboards.svg_scales import ColourScale, nice_ticks, tick_label
+from sim.data import kommune_rings
 from sim.experiments.seeds import BAND, NORWAY, band
 
 COLOURS = ["#1f5f8b", "#b5452b", "#3b8b4b", "#8b6f1f", "#6b3b8b", "#2b8b8b", "#8b2b5f"]
@@ -47,27 +47,10 @@ def population_chart(bundle: logic.Bundle) -> bytes:
     return chart.svg()
 
 
-@cache
-def _polygons() -> tuple[list[str], list[np.ndarray]]:
-    """Outer rings of the embedded 2024 kommune polygons (Kartverket, CC BY 4.0)."""
-    from sim.data import geojson_path
-
-    with geojson_path().open("r", encoding="utf-8") as fh:
-        gj = json.load(fh)
-    codes, rings = [], []
-    for f in gj["features"]:
-        geom = f["geometry"]
-        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-        for poly in polys:
-            codes.append(str(f["properties"]["kommunenummer"]))
-            rings.append(np.asarray(poly[0], dtype=float))
-    return codes, rings
-
-
 def _norway(panel: Panel, colours: dict[str, str]) -> None:
     """Kommune polygons, coloured where ``colours`` has a colour, grey elsewhere; the view is
     the coloured kommuner."""
-    codes, rings = _polygons()
+    codes, rings = kommune_rings()
     inside = np.array([c in colours for c in codes])
     panel.polygons([r for r, i in zip(rings, inside, strict=True) if not i],
                    ["#ececec"] * int((~inside).sum()), stroke="#bbbbbb", width=0.2)

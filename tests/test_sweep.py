@@ -100,12 +100,17 @@ def test_the_search_halves_to_the_smallest_level_that_meets():
 
 
 # ----- the sweep -----------------------------------------------------------------------------
+def _sweep(scenario, baseline, out, levels: str):
+    """``livskraft sweep`` of the premium at ``levels`` (low:high:n), two seeds."""
+    return runner.invoke(app, ["sweep", str(scenario), "--set", f"{LEVER}={levels}",
+                               "--baseline", str(baseline), "--seeds", "2", "--out", str(out),
+                               *WORKERS])
+
+
 def test_the_sweep_effect_rises_with_the_premium(files, tmp_path):
     scenario, baseline = files
     out = tmp_path / "sweep"
-    result = runner.invoke(app, ["sweep", str(scenario), "--set", f"{LEVER}=0:{HIGH}:3",
-                                 "--baseline", str(baseline), "--seeds", "2", "--out",
-                                 str(out), *WORKERS])
+    result = _sweep(scenario, baseline, out, f"0:{HIGH}:3")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "sweep.csv")
     assert list(table.columns) == list(COLUMNS)
@@ -123,9 +128,7 @@ def test_the_sweep_effect_rises_with_the_premium(files, tmp_path):
 def test_a_level_outside_the_bounds_is_refused_before_anything_runs(files, tmp_path):
     scenario, baseline = files
     out = tmp_path / "sweep"
-    result = runner.invoke(app, ["sweep", str(scenario), "--set", f"{LEVER}=0:6000000:3",
-                                 "--baseline", str(baseline), "--seeds", "2", "--out",
-                                 str(out), *WORKERS])
+    result = _sweep(scenario, baseline, out, "0:6000000:3")
     assert result.exit_code == 2, result.output
     message = " ".join(result.output.split())
     assert "must be between 0 and 5,000,000 NOK per adult mover" in message

@@ -6,6 +6,7 @@ the network. Sources, licences and caveats are in ``DATA.md`` beside this file.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -108,6 +109,22 @@ def mortality() -> pd.DataFrame:
 def geojson_path():
     """Simplified 2024 kommune polygons (Kartverket, CC BY 4.0) for maps."""
     return _path("kommuner_2024.geojson")
+
+
+@cache
+def kommune_rings() -> tuple[list[str], list[np.ndarray]]:
+    """The outer ring (lon, lat) of every polygon of the 2024 kommuner, with each one's
+    kommunenummer (a kommune of several islands has several)."""
+    with geojson_path().open("r", encoding="utf-8") as fh:
+        features = json.load(fh)["features"]
+    codes, rings = [], []
+    for f in features:
+        geom = f["geometry"]
+        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+        for poly in polys:
+            codes.append(str(f["properties"]["kommunenummer"]))
+            rings.append(np.asarray(poly[0], dtype=float))
+    return codes, rings
 
 
 @dataclass(frozen=True)

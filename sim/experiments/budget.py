@@ -53,18 +53,20 @@ def window(by_year: dict[tuple[int, str, str], float], years: list[int],
     tax = float(params.value("public_finance.tax_per_resident"))
     kommune = float(params.value("public_finance.kommune_income_per_resident"))
     fylke = float(params.value("public_finance.fylke_income_per_resident"))
-    rows = []
-    for i, year in enumerate(years[:-1]):
-        gross = {payer: sum(v for (y, _, p), v in by_year.items() if y == year and p == payer)
-                 for payer in PAYERS}
-        total = sum(gross.values())
-        people = float(np.mean(extra_norway[:, i + 1]))
-        target = float(np.mean(extra_target[:, i + 1]))
-        rows.append([year, *(gross[p] for p in PAYERS), total, people * tax,
-                     total - people * tax, target * kommune, target * fylke])
-    table = pd.DataFrame(rows, columns=YEAR_COLUMNS)
-    table[YEAR_COLUMNS[1:]] = table[YEAR_COLUMNS[1:]].round(0)
-    return table
+    costs = pd.DataFrame([(y, payer, v) for (y, _, payer), v in by_year.items()],
+                         columns=["year", "payer", "nok"])
+    table = (costs.pivot_table(index="year", columns="payer", values="nok", aggfunc="sum")
+             .reindex(index=years[:-1], columns=list(PAYERS)).fillna(0.0)
+             .rename_axis(index="year", columns=None).reset_index())
+    # the extra residents of year t are the difference on 1 January t + 1
+    people = extra_norway[:, 1:].mean(axis=0)
+    target = extra_target[:, 1:].mean(axis=0)
+    table["gross"] = table[list(PAYERS)].sum(axis=1)
+    table["tax_paid_back"] = people * tax
+    table["net_public"] = table["gross"] - table["tax_paid_back"]
+    table["target_kommune_income"] = target * kommune
+    table["target_fylke_income"] = target * fylke
+    return table[YEAR_COLUMNS].round(0)
 
 
 def totals(table: pd.DataFrame, extra_resident_years: float) -> dict:

@@ -25,7 +25,6 @@ Figures are persons and NOK, never agents.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ import pandas as pd
 from sim.experiments import attribution, budget
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
-from sim.output.out_folder import check, swap_in, temp_beside
+from sim.output.out_folder import build_and_swap, check
 from sim.policies.evidence import scenario_evidence
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
@@ -141,8 +140,19 @@ class _Paired:
     def diff(self) -> np.ndarray:
         return self.scen_areas - self.base_areas
 
+    @property
+    def cost(self) -> np.ndarray:
+        """[seed]: the scenario's policy costs minus the baseline's (NOK)."""
+        return np.array([s.cost - b.cost for s, b in zip(self.scen, self.base, strict=True)])
 
-def _run_all(specs: list[Scenario], seed_list: list[int], persons_per_agent: int | None,
+    @property
+    def resident_years(self) -> np.ndarray:
+        """[seed]: the target area's extra resident-years (the 1 January counts after the
+        start stand for the years simulated)."""
+        return self.diff[:, 1, 1:].sum(axis=1)
+
+
+def run_all(specs: list[Scenario], seed_list: list[int], persons_per_agent: int | None,
              target_list: list[str], on_run=None, **engine) -> list[list[RunSummary]]:
     """Each scenario's run summaries, one per seed (all in one pool), by scenario."""
     jobs = [(variant(spec, seed, persons_per_agent), target_list)
@@ -203,7 +213,6 @@ def paired(p: _Paired, item: str, statistic=np.median) -> dict:
 def _costs(p: _Paired) -> dict:
     """Total cost and its split by payer and policy: means over seeds of the paired
     difference, so the parts add up to the total (costs hardly vary over seeds)."""
-    cost = np.array([sr.cost - br.cost for sr, br in zip(p.scen, p.base, strict=True)])
     by_key = paired(p, "cost_by_key", np.mean)
     by_payer: dict[str, float] = {}
     for key, value in by_key.items():
@@ -211,7 +220,7 @@ def _costs(p: _Paired) -> dict:
         by_payer[payer] = by_payer.get(payer, 0.0) + value
     by_policy = {key.split(":")[1] + f" ({key.split(':')[0]})": round(v)
                  for key, v in by_key.items()}
-    return {"total": float(np.mean(cost)), "by_payer": by_payer, "by_policy": by_policy}
+    return {"total": float(np.mean(p.cost)), "by_payer": by_payer, "by_policy": by_policy}
 
 
 def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list[int],
@@ -219,8 +228,7 @@ def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list
     """compare.json, without the wall time (see the module docstring)."""
     diff, ba, years = p.diff, p.base_areas, p.years
     lo, hi = BAND
-    # resident-years: the 1 January counts after the start stand for the years simulated
-    extra = diff[:, 1, 1:].sum(axis=1)
+    extra = p.resident_years
     costs = _costs(p)
     why = {r: round(v, 1) for r, v in paired(p, "why").items()}
     effect_year = EFFECT_YEAR if EFFECT_YEAR in years else years[-1]
@@ -292,7 +300,7 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
     target_list = target_codes(scenario)
     subsets = attribution.plan(baseline, scenario) if split else {}
     channels = attribution.channel_plan(scenario) if split else {}
-    base, scen, *parts = _run_all([baseline, scenario, *subsets.values(), *channels.values()],
+    base, scen, *parts = run_all([baseline, scenario, *subsets.values(), *channels.values()],
                                   seed_list, persons_per_agent, target_list, on_run,
                                   engine=engine, workers=workers, address=address)
     result = _comparison(base, scen, target_list, baseline, scenario, seed_list,
@@ -314,9 +322,8 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
 def outcomes(p: _Paired, effect_year: int) -> dict[str, np.ndarray]:
     """Per seed, against the baseline: the target area's population difference in
     ``effect_year``, the cost, and the extra resident-years (``attribution.MEASURES``)."""
-    cost = np.array([sr.cost - br.cost for sr, br in zip(p.scen, p.base, strict=True)])
-    return {"effect": p.diff[:, 1, p.years.index(effect_year)], "cost": cost,
-            "resident_years": p.diff[:, 1, 1:].sum(axis=1)}
+    return {"effect": p.diff[:, 1, p.years.index(effect_year)], "cost": p.cost,
+            "resident_years": p.resident_years}
 
 
 def split_plan(baseline: Scenario, scenario: Scenario) -> list[Scenario]:
@@ -390,8 +397,7 @@ def write_comparison(result: Comparison, out_dir: Path, page: str | None = None)
     """Write compare.csv, compare.json, budget.csv (attribution.csv with a split, and
     ``page`` as report.html) into a folder built beside ``out_dir`` and swapped in when
     complete (``sim.output.out_folder``: it replaces only a previous comparison)."""
-    tmp = temp_beside(out_dir)
-    try:
+    def fill(tmp: Path) -> None:
         result.table.to_csv(tmp / "compare.csv", index=False)
         pd.DataFrame(result.summary["budget"]["by_year"]).to_csv(tmp / "budget.csv",
                                                                  index=False)
@@ -403,10 +409,8 @@ def write_comparison(result: Comparison, out_dir: Path, page: str | None = None)
                       ).to_csv(tmp / "attribution.csv", index=False)
         (tmp / "compare.json").write_text(json.dumps(result.summary, indent=2),
                                           encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return swap_in(tmp, out_dir, COMPARE)
+
+    return build_and_swap(out_dir, COMPARE, fill)
 
 
 def describe(result: Comparison) -> list[str]:

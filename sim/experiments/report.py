@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 
 import matplotlib
 
@@ -24,7 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import PolyCollection
 
-from sim.data import geojson_path
+from sim.data import kommune_rings
 from sim.experiments.seeds import BAND
 from sim.policies.base import PAYERS
 from sim.scenario.schema import Scenario
@@ -194,17 +193,13 @@ def effect_map(table: pd.DataFrame, s: dict, scenario: Scenario) -> str:
             ax.annotate(name, (x, y), ha="center", va="bottom", fontsize=8,
                         xytext=(0, 9), textcoords="offset points")
     else:
-        rings, colours = [], []
-        for f in json.loads(geojson_path().read_text("utf-8"))["features"]:
-            code = str(f["properties"]["kommunenummer"])
-            g = f["geometry"]
-            for poly in g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]]:
-                rings.append(np.asarray(poly[0], dtype=float))
-                colours.append(cmap(norm(values[code])) if code in values else "#eeeeee")
+        codes, rings = kommune_rings()
+        colours = [cmap(norm(values[c])) if c in values else "#eeeeee" for c in codes]
         ax.add_collection(PolyCollection(rings, facecolors=colours, edgecolors="#999",
                                          linewidths=0.1))
         ax.autoscale_view()
-        ax.set_aspect(1 / np.cos(np.radians(65)))
+        mean_lat = float(np.concatenate(rings)[:, 1].mean())
+        ax.set_aspect(1 / np.cos(np.radians(mean_lat)))   # degrees of longitude shrink north
     ax.set_axis_off()
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6,
                  label=f"effect, % of the baseline, 1 January {year}")

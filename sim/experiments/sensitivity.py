@@ -37,7 +37,6 @@ import copy
 import difflib
 import json
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +46,7 @@ import pandas as pd
 
 from sim import parameters
 from sim.experiments.pool import run_jobs
-from sim.output.out_folder import check, swap_in, temp_beside
+from sim.output.out_folder import build_and_swap, check
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import parse_scenario
 from sim.scenario.overrides import is_number
@@ -329,17 +328,14 @@ def run_sensitivity(scenario: Scenario, method: str, factors: list[Factor], *,
 # ----- writing -------------------------------------------------------------------------------
 def write_sensitivity(result: Sensitivity, out_dir: Path) -> Path:
     """indices.csv, samples.csv, indices.png and sensitivity.json, written atomically."""
-    tmp = temp_beside(out_dir)
-    try:
+    def fill(tmp: Path) -> None:
         result.indices.to_csv(tmp / "indices.csv", index=False)
         result.samples.to_csv(tmp / "samples.csv", index=False)
         (tmp / "sensitivity.json").write_text(json.dumps(result.meta, indent=2),
                                               encoding="utf-8")
         chart(result, tmp / "indices.png")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return swap_in(tmp, out_dir, SENSITIVITY)
+
+    return build_and_swap(out_dir, SENSITIVITY, fill)
 
 
 def chart(result: Sensitivity, path: Path) -> Path:

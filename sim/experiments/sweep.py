@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +41,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.compare import _comparison, _one_run, target_codes
-from sim.experiments.pool import run_jobs
-from sim.experiments.seeds import BAND, seed_numbers, variant
+from sim.experiments.compare import _comparison, run_all, target_codes
+from sim.experiments.seeds import BAND, seed_numbers
 from sim.experiments.sensitivity import Factor, parse_factor, with_factors
-from sim.output.out_folder import check, swap_in, temp_beside
+from sim.output.out_folder import build_and_swap, check
 from sim.scenario.bounds import policy_range
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
@@ -177,14 +175,11 @@ def run_sweep(baseline: Scenario, scenario: Scenario, lever: Lever, levels: list
     specs = level_scenarios(scenario, lever, levels)
     seed_list = seed_numbers(scenario.seed, seeds)
     target_list = target_codes(scenario)
-    jobs = [(variant(spec, seed, persons_per_agent), target_list)
-            for spec in (baseline, *specs) for seed in seed_list]
-    runs = run_jobs(_one_run, jobs, on_done=(lambda i, r: on_run()) if on_run else None,
-                    **engine)
-    n = len(seed_list)
-    summaries = [_comparison(runs[:n], runs[(k + 1) * n:(k + 2) * n], target_list, baseline,
-                             spec, seed_list, persons_per_agent).summary
-                 for k, spec in enumerate(specs)]
+    base, *at_levels = run_all([baseline, *specs], seed_list, persons_per_agent, target_list,
+                               on_run, **engine)
+    summaries = [_comparison(base, runs, target_list, baseline, spec, seed_list,
+                             persons_per_agent).summary
+                 for spec, runs in zip(specs, at_levels, strict=True)]
     rows = [{"level": level, **{c: s[c] for c in COLUMNS[1:]}}
             for level, s in zip(levels, summaries, strict=True)]
     first = summaries[0]
@@ -211,15 +206,12 @@ def run_sweep(baseline: Scenario, scenario: Scenario, lever: Lever, levels: list
 # ----- writing -------------------------------------------------------------------------------
 def write_sweep(result: Sweep, out_dir: Path) -> Path:
     """sweep.csv, sweep.png and sweep.json, built beside ``out_dir`` and swapped in."""
-    tmp = temp_beside(out_dir)
-    try:
+    def fill(tmp: Path) -> None:
         result.table.to_csv(tmp / "sweep.csv", index=False)
         chart(result, tmp / "sweep.png")
         (tmp / "sweep.json").write_text(json.dumps(result.meta, indent=2), encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return swap_in(tmp, out_dir, SWEEP)
+
+    return build_and_swap(out_dir, SWEEP, fill)
 
 
 def chart(result: Sweep, path: Path) -> Path:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,12 +38,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.compare import RunSummary, _one_run
-from sim.experiments.pool import run_jobs
-from sim.experiments.seeds import BAND, band, seed_numbers, variant
+from sim.experiments.compare import RunSummary, run_all
+from sim.experiments.seeds import BAND, band, seed_numbers
 from sim.experiments.sensitivity import output_codes
 from sim.experiments.sweep import Lever, level_scenarios
-from sim.output.out_folder import check, swap_in, temp_beside
+from sim.output.out_folder import build_and_swap, check
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
@@ -215,15 +213,12 @@ def search(evaluate: Callable[[list[float]], list[Point]], low: float, high: flo
 def _evaluate(scenario: Scenario, lever: Lever, goal: Goal, codes: list[str] | None,
               levels: list[float], seed_list: list[int], persons_per_agent: int | None,
               on_run, engine: dict) -> list[Point]:
-    """The goal at each level, over the seeds (the runs go to ``run_jobs``)."""
+    """The goal at each level, over the seeds (the runs go to ``compare.run_all``)."""
     specs = level_scenarios(scenario, lever, levels)
-    jobs = [(variant(spec, seed, persons_per_agent), codes or [])
-            for spec in specs for seed in seed_list]
-    runs = run_jobs(_one_run, jobs, on_done=(lambda i, r: on_run()) if on_run else None,
-                    **engine)
-    n, points = len(seed_list), []
-    for k, level in enumerate(levels):
-        pops = [_area_population(run, codes) for run in runs[k * n:(k + 1) * n]]
+    at_levels = run_all(specs, seed_list, persons_per_agent, codes or [], on_run, **engine)
+    points = []
+    for level, runs in zip(levels, at_levels, strict=True):
+        pops = [_area_population(run, codes) for run in runs]
         sides = np.array([goal.sides(p) for p in pops])
         points.append(Point(level, tuple(goal.margin(p) for p in pops),
                             float(np.median(sides[:, 0])), float(np.median(sides[:, 1]))))
@@ -269,14 +264,11 @@ def run_target(scenario: Scenario, lever: Lever, goal: Goal, *, area: str = "tar
 # ----- reporting -----------------------------------------------------------------------------
 def write_target(result: Target, out_dir: Path) -> Path:
     """target.json and levels.csv, built beside ``out_dir`` and swapped in."""
-    tmp = temp_beside(out_dir)
-    try:
+    def fill(tmp: Path) -> None:
         result.levels.to_csv(tmp / "levels.csv", index=False)
         (tmp / "target.json").write_text(json.dumps(result.meta, indent=2), encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return swap_in(tmp, out_dir, TARGET)
+
+    return build_and_swap(out_dir, TARGET, fill)
 
 
 def describe(result: Target, lever: Lever) -> list[str]:

@@ -1,6 +1,7 @@
 """Output folders that never lose data: which folder a command may write its result into
 (``check``, ``default_out``), and replacing a previous result by a new one so that one of them
-is always complete (``temp_beside``, ``swap_in``, ``clean_leftovers``).
+is always complete (``build_and_swap``, or its parts ``temp_beside`` and ``swap_in``;
+``clean_leftovers``).
 
 The rules:
 
@@ -30,6 +31,7 @@ import re
 import secrets
 import shutil
 import signal
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -233,6 +235,19 @@ def swap_in(tmp: Path, out: Path, kind: str) -> Path:
         aside.rename(doomed)
         shutil.rmtree(doomed, ignore_errors=True)
     return out
+
+
+def build_and_swap(out: Path, kind: str, fill: Callable[[Path], object]) -> Path:
+    """Build ``out``'s new content with ``fill(folder)`` in a hidden folder beside it and
+    swap it in when complete (``swap_in``); if ``fill`` fails, the half-built folder is
+    deleted and ``out`` stays as it was."""
+    tmp = temp_beside(out)
+    try:
+        fill(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return swap_in(tmp, out, kind)
 
 
 def clean_leftovers(out: Path) -> list[Path]:

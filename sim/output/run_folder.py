@@ -27,7 +27,6 @@ and replaces only a previous run folder (one with ``run.json``).
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,7 +37,7 @@ import pandas as pd
 from sim import __version__
 from sim.agents import COMPONENTS
 from sim.model import NATIONAL_COLUMNS, SettlementModel
-from sim.output.out_folder import check, swap_in, temp_beside
+from sim.output.out_folder import build_and_swap, check
 from sim.policies import COST_COLUMNS
 from sim.scenario.files import resolved_yaml
 from sim.scenario.schema import Scenario
@@ -118,8 +117,8 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
     from sim.output import plots  # matplotlib is imported only when a folder is written
 
     out_dir = Path(out_dir)
-    tmp = temp_beside(out_dir)
-    try:
+
+    def fill(tmp: Path) -> None:
         result.national.to_csv(tmp / "national.csv", index=False)
         result.kommuner.to_csv(tmp / "kommuner.csv", index=False)
         result.kommuner.to_parquet(tmp / "kommuner.parquet", index=False)
@@ -135,10 +134,8 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
         (tmp / "run.json").write_text(json.dumps(result.meta, indent=2), encoding="utf-8")
         plots.population_plot(result, tmp / "population.png")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    swap_in(tmp, out_dir, RUN)
+
+    build_and_swap(out_dir, RUN, fill)
     result.out_dir = out_dir
     return out_dir
 

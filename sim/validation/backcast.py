@@ -12,12 +12,11 @@ point a command can call.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from sim.output.out_folder import check, swap_in, temp_beside
+from sim.output.out_folder import build_and_swap, check
 from sim.validation.report import DEFAULT_CALIBRATION_NOTE, write_report
 
 BACKCAST_PATH = Path(__file__).resolve().parents[2] / "scenarios" / "backcast-2006.yaml"
@@ -63,13 +62,8 @@ def validate(out_dir, persons_per_agent: int = 10, seed: int = 1, on_year=None,
     ``out_dir`` and swapped in when complete (``sim.output.out_folder``); it replaces only a
     previous report (a folder with validation_metrics.json)."""
     out_dir = check(Path(out_dir), VALIDATE)
-    tmp = temp_beside(out_dir)
-    try:
-        _validate_into(tmp, persons_per_agent, seed, on_year, seeds, workers, on_run)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return swap_in(tmp, out_dir, VALIDATE) / REPORT
+    return build_and_swap(out_dir, VALIDATE, lambda tmp: _validate_into(
+        tmp, persons_per_agent, seed, on_year, seeds, workers, on_run)) / REPORT
 
 
 def _validate_into(out_dir: Path, persons_per_agent: int, seed: int, on_year, seeds: int,

@@ -78,6 +78,11 @@ QUICK = Profile(persons_per_agent=50, seeds=2)
 FULL = Profile(persons_per_agent=10, seeds=6)
 
 
+def _finer(persons_per_agent: int, scale: int) -> int:
+    """Persons per agent ``scale`` times finer than the profile's (at least one)."""
+    return max(1, persons_per_agent // scale)
+
+
 def _baseline() -> Scenario:
     return load_scenario(ROOT / "scenarios" / "baseline.yaml")
 
@@ -140,7 +145,7 @@ def _aga(ppa: int, seed: int):
 
 def _zone(ppa: int, seed: int):
     codes = _kommuner_in_zones(("V",))
-    ppa = max(1, ppa // ZONE_SCALE)
+    ppa = _finer(ppa, ZONE_SCALE)
     # the regime in force includes the zone's tax relief: the control removes it, and the
     # treatment brings it back from the start, as a newly introduced measure
     without = [e for e in ParameterSet().value("policies.regime")
@@ -166,7 +171,7 @@ def _zone(ppa: int, seed: int):
 
 def _jobs(ppa: int, seed: int):
     code = _small_kommune()
-    ppa = max(1, ppa // JOB_SCALE)
+    ppa = _finer(ppa, JOB_SCALE)
     control = _norway("jobs-control", JOB_YEARS, ppa, seed)
     treated = _norway("jobs-100", JOB_YEARS, ppa, seed, shocks=[{
         "kommune": code, "year": START, "jobs": JOB_SHOCK, "firm": "largest"}])
@@ -342,8 +347,8 @@ def write_evidence(report: dict, out_dir: Path) -> Path:
     lines = ["# The model against Norway's policy evaluations", "",
              f"Each replay runs all of Norway from {START} with and without one lever on the "
              f"same seeds ({report['seeds']} seeds, {report['persons_per_agent']} persons per "
-             f"agent; the tiltakssone replay {max(1, report['persons_per_agent'] // ZONE_SCALE)}"
-             f", the jobs replay {max(1, report['persons_per_agent'] // JOB_SCALE)}) "
+             f"agent; the tiltakssone replay {_finer(report['persons_per_agent'], ZONE_SCALE)}"
+             f", the jobs replay {_finer(report['persons_per_agent'], JOB_SCALE)}) "
              f"and measures what a study measured. Model figures: median over seeds "
              f"({lo}–{hi} % band). The studies, with quotes and addresses, are in "
              "`sim/params/evidence/`.", "",
