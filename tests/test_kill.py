@@ -275,3 +275,27 @@ def test_a_command_stopped_at_a_random_moment_loses_nothing(tmp_path, kind, star
 def test_many_commands_stopped_at_random_moments_lose_nothing(tmp_path, kind, startup_s):
     seen = _kill_trials(kind, FULL_KILLS, tmp_path, startup_s)
     print(f"{kind}: {seen}")
+
+
+def test_ctrl_c_turned_into_a_library_error_still_exits_130(monkeypatch, capsys):
+    """DuckDB answers Ctrl-C during a query with its own error ("Query interrupted"), which
+    our handlers never see as an interruption: the command still ends with 130, no traceback."""
+    import sim.cli as cli
+
+    def a_query_interrupted() -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        except KeyboardInterrupt:
+            raise RuntimeError("Query interrupted") from None
+
+    before = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(cli.startup, "is_the_command", lambda: True)
+    monkeypatch.setattr(cli, "app", a_query_interrupted)
+    try:
+        with pytest.raises(SystemExit) as stop:
+            cli.main()
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert stop.value.code == INTERRUPTED
+    assert "interrupted" in capsys.readouterr().err

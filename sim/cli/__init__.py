@@ -489,6 +489,11 @@ def main() -> None:
         if pressed and stop.code not in (0, None):
             raise SystemExit(INTERRUPTED) from None
         raise
+    except Exception:               # a library that turns Ctrl-C into its own error (DuckDB:
+        if pressed:                 # "Query interrupted") before our handlers see it
+            err_console.print("[bold]interrupted[/]: nothing was written")
+            raise SystemExit(INTERRUPTED) from None
+        raise
 
 
 if __name__ == "__main__":
