@@ -71,6 +71,11 @@ class SettlementModel(mesa.Model):
         self.policy_set = PolicySet(self)
         self.hooks = self.policy_set.neutral_hooks()
         self.records = Records(self)
+        # what movers saw in the last year simulated (sim.experiments.explain), and the
+        # decisions of the movers from kommune index ``watch`` in it (None: none watched)
+        self.seen: destinations.choice.PlaceView | None = None
+        self.watch: int | None = None
+        self.decisions: moves.Decisions | None = None
         self.national: dict[str, int | None] = {}
         self.datacollector = DataCollector(
             model_reporters={"year": "year", **{c: self._national_reporter(c)
@@ -115,7 +120,8 @@ class SettlementModel(mesa.Model):
                                        self.reach, geo.codes, ppa, params)
         moved = moves.run_year(pop, view, facts, geo.distance_km, lab.region, self.housing,
                                lab.wage, self.places, geo.centrality, hooks.move_factor, year,
-                               params, rng)
+                               params, rng, watch=self.watch)
+        self.seen, self.decisions = view, moved.decisions
         self.records.add_moves(moved)
         self.policy_set.after_moves(self, moved)
         deaths, emigration = leaving.run_year(

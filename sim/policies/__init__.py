@@ -102,6 +102,7 @@ class PolicySet:
             self.policies.append(REGISTRY[entry.type](model, entry, n))
         self.shocks = list(spec.shocks)
         self.rows: list[tuple[int, str, str, float]] = []
+        self.utility_by_policy: dict[str, np.ndarray] = {}   # this year's, [type, kommune]
         self.shock_log: list[dict] = []
 
     def in_order(self) -> list[Policy]:
@@ -116,8 +117,13 @@ class PolicySet:
         """This year's hooks: neutral, then set by every policy in force; and the shocks."""
         year = model.year
         model.hooks = self.neutral_hooks()
+        self.utility_by_policy = {}
         for p in self.in_order():
             if p.active(year):
+                u = p.utility(model, year)
+                if u is not None:
+                    model.hooks.terms += u
+                    self.utility_by_policy[p.name] = u
                 p.apply(model, year)
         for shock in self.shocks:
             if shock.year == year:

@@ -7,7 +7,8 @@ A policy is data: one object made from a scenario's ``policies:`` entry. It know
   entry overrides them for this policy only;
 * ``mask``: the kommuner it touches (a boolean array over the model's kommuner);
 * ``first``/``last``: the calendar years it is in force (both included);
-* ``apply(model, year)``: set the model's hooks for that year (utility terms, credit, jobs, …);
+* ``utility(model, year)``: what it adds to movers' utility that year ([type, kommune]);
+* ``apply(model, year)``: set the model's other hooks for that year (credit, jobs, …);
 * ``cost(model, year)``: after the year, ``[(payer, NOK), …]`` with payer one of ``PAYERS``
   (state, fylke, kommune).
 
@@ -133,8 +134,14 @@ class Policy:
         s = self.mask.astype(float)
         return s * model.places.delivery if self.kommune_run else s
 
+    def utility(self, model, year: int) -> np.ndarray | None:
+        """What the policy adds to movers' utility this year, [type, kommune] (None: nothing);
+        ``PolicySet.apply`` adds it to the hook ``terms`` before ``apply``. No side effects
+        (the calculator, ``sim.experiments.explain``, reads it line by line)."""
+        return None
+
     def apply(self, model, year: int) -> None:
-        raise NotImplementedError
+        """Set the model's other hooks for ``year`` (credit, construction, jobs, …)."""
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         """What the year cost, as ``[(payer, NOK)]``."""

@@ -25,6 +25,13 @@ def working_types() -> np.ndarray:
     return np.isin(stage, WORKING_STAGES)
 
 
+def _in_area(mask: np.ndarray, gain) -> np.ndarray:
+    """[type, kommune]: ``gain`` (a number or per kommune) for every mover type in the area,
+    0 elsewhere."""
+    per_kommune = np.where(mask, gain, 0.0)
+    return np.broadcast_to(per_kommune[None, :], (choice.N_TYPES, len(mask)))
+
+
 class IncomeTaxRelief(Policy):
     """Lower income tax for the area's residents by ``percentage_points`` of gross income.
 
@@ -37,11 +44,11 @@ class IncomeTaxRelief(Policy):
     kind = "income_tax_relief"
     channels = ("income",)
 
-    def apply(self, model, year: int) -> None:
+    def utility(self, model, year: int) -> np.ndarray | None:
         if not self.on(model, "income"):
-            return
+            return None
         gain = np.log1p(self.p["percentage_points"] / 100.0) * income_coefficient(model)
-        model.hooks.terms[:, self.mask] += gain * self.fade(year)
+        return _in_area(self.mask, gain * self.fade(year))
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         pop = model.population
@@ -74,13 +81,16 @@ class Arbeidsgiveravgift(Policy):
         cut = self.zone_rate - self.p["rate"]
         return np.where(self.mask, cut / (1.0 + self.zone_rate), 0.0)
 
+    def utility(self, model, year: int) -> np.ndarray | None:
+        """Working-age movers see the wage gain (``wage_pass_through`` of the saving)."""
+        if not self.on(model, "income"):
+            return None
+        gain = income_coefficient(model) * np.log1p(self.p["wage_pass_through"] * self.saving())
+        return np.where(working_types()[:, None], gain[None, :], 0.0)
+
     def apply(self, model, year: int) -> None:
         model.hooks.aga_rate[self.mask] = self.p["rate"]
         pass_through = self.p["wage_pass_through"]
-        wage_gain = pass_through * self.saving()
-        utility = income_coefficient(model) * np.log1p(wage_gain)
-        if self.on(model, "income"):
-            model.hooks.terms[working_types()] += utility[None, :]
         if self.years_applied < self.p["adjustment_years"] and self.on(model, "jobs"):
             growth = (1.0 + self.p["labour_demand_elasticity"] * (1 - pass_through)
                       * self.saving()) ** (1.0 / max(self.p["adjustment_years"], 1))
@@ -114,12 +124,12 @@ class Flyttepremie(Policy):
         self.paid = 0.0      # persons paid this year
         self.repaid = 0.0    # persons repaying this year
 
-    def apply(self, model, year: int) -> None:
+    def utility(self, model, year: int) -> np.ndarray | None:
         if not self.on(model, "income"):
-            return
+            return None
         horizon = max(self.p["horizon_years"], 1) * model.labour.wage
         gain = income_coefficient(model) * np.log1p(self.p["premium_nok"] / horizon)
-        model.hooks.terms[:, self.mask] += gain[self.mask]
+        return _in_area(self.mask, gain)
 
     def after_moves(self, model, moves) -> None:
         pop, year = model.population, model.year

@@ -75,9 +75,14 @@ class RemoteWork(Policy):
         cand = np.flatnonzero(knowledge & ~remote)
         if want > have and len(cand):
             remote[cand[model.rng.random(len(cand)) < (want - have) / len(cand)]] = True
+
+    def utility(self, model, year: int) -> np.ndarray | None:
+        """Coworking hubs draw employed movers to the policy's kommuner."""
+        if not self.on(model, "remote"):
+            return None
         _, _, employed = choice.type_parts(np.arange(choice.N_TYPES))
         hub = self.p["hub_utility"] * self.p["remote_share"]
-        model.hooks.terms[np.ix_(employed == 1, self.mask)] += hub
+        return np.where((employed == 1)[:, None] & self.mask[None, :], hub, 0.0)
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         return [(self.payer, float(self.mask.sum() * self.p["nok_per_hub"]))]

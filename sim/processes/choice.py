@@ -104,27 +104,28 @@ class PlaceView:
     study: np.ndarray           # utility a student gets from a study town (0 elsewhere)
 
 
+def stage_weight(params: ParameterSet, name: str) -> np.ndarray:
+    """The weight ``migration.stage_weights[name]`` of each mover type, [type, 1]."""
+    stage, _, _ = type_parts(np.arange(N_TYPES))
+    w = params.value("migration.stage_weights")
+    return np.array([float(w[name][weighs_as(STAGES[s])]) for s in stage])[:, None]
+
+
 def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
     """Utility terms by name as arrays [type, kommune] (destination side only)."""
     t = np.arange(N_TYPES)
     stage, owner, employed = type_parts(t)
-    w = params.value("migration.stage_weights")
-
-    def by_stage(name: str) -> np.ndarray:
-        return np.array([float(w[name][weighs_as(STAGES[s])]) for s in stage])[:, None]
-
-    job_w = np.where(employed == 1, by_stage("job_employed")[:, 0],
-                     by_stage("job_seeking")[:, 0])[:, None]
+    job_w = np.where(employed == 1, stage_weight(params, "job_employed")[:, 0],
+                     stage_weight(params, "job_seeking")[:, 0])[:, None]
     job = job_w * (params.value("migration.job_size_coefficient") * view.job_size
                    + params.value("migration.job_tightness_coefficient") * view.job_tightness)
     cost = np.where(owner[:, None] == 1, view.cost_owner[None, :], view.cost_renter[None, :])
     availability = availability_term(view.vacancy, params)
     housing = (-params.value("migration.housing_cost_coefficient")
                * np.log(cost / np.mean(view.cost_renter)) + availability[None, :])
-    place = (by_stage("amenity") * view.amenity + by_stage("nature") * view.nature
-             + by_stage("school") * view.school_access
-             + by_stage("service") * np.log(np.maximum(view.service, 1e-3))
-             + view.place_effect[None, :])
+    parts = place_parts(view, params)
+    place = (parts["amenity"] + parts["nature"] + parts["school"] + parts["service"]
+             + parts["place_effect"])
     # the number of dwellings measures how many elementary alternatives a kommune holds
     # (a size measure, coefficient 1 in theory); it is not a reason for moving
     size = params.value("migration.size_coefficient") * np.log(np.maximum(view.dwellings, 1.0))
@@ -134,6 +135,18 @@ def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
     return {"job": job, "housing": housing, "place": place, "policy": view.policy,
             "study": study,
             "size": np.broadcast_to(size[None, :], job.shape), "community": community}
+
+
+def place_parts(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
+    """The parts of the ``place`` term by name, [type, kommune] (``place_effect`` [1,
+    kommune]): urban amenities, nature and room, schools, services, and the calibrated place
+    effect; ``dense_terms`` adds them in this order."""
+    return {"amenity": stage_weight(params, "amenity") * view.amenity,
+            "nature": stage_weight(params, "nature") * view.nature,
+            "school": stage_weight(params, "school") * view.school_access,
+            "service": (stage_weight(params, "service")
+                        * np.log(np.maximum(view.service, 1e-3))),
+            "place_effect": view.place_effect[None, :]}
 
 
 def availability_term(vacancy: np.ndarray, params: ParameterSet) -> np.ndarray:

@@ -32,13 +32,35 @@ from sim.world.population import NO_KOMMUNE, Kind, Population, chance
 
 
 @dataclass
+class Decisions:
+    """The choices of every unit (household, or young adult leaving home) that considered a
+    move from one watched kommune in a year, each as the chooser saw it: its decider's person
+    id, type (``sim.processes.choice``, the student draw included), whether it is a family,
+    where it chose, its home kommune (-1 none), its ties by kommune (``choice.Sparse``
+    slots), the ages of its members and the household's income (NOK)."""
+
+    pid: np.ndarray
+    types: np.ndarray
+    family: np.ndarray
+    origin: np.ndarray
+    destination: np.ndarray
+    home: np.ndarray
+    tie_kommune: np.ndarray     # [n, slots], -1 = unused
+    tie_count: np.ndarray       # [n, slots]
+    member_ages: list[np.ndarray]
+    income: np.ndarray
+
+
+@dataclass
 class Moves:
-    """The moves of one year: which rows moved, from where, to where, and why."""
+    """The moves of one year: which rows moved, from where, to where, and why; and the
+    decisions of the watched kommune's movers (None when none is watched)."""
 
     rows: np.ndarray
     origin: np.ndarray
     destination: np.ndarray
     reason: np.ndarray      # index into sim.choice.REASONS
+    decisions: Decisions | None = None
 
 
 @dataclass
@@ -57,6 +79,7 @@ class MoveInputs:
     price: np.ndarray
     wage: np.ndarray
     year: int
+    watch: int | None = None    # a kommune whose movers' decisions are kept (``Decisions``)
 
 
 @dataclass
@@ -185,10 +208,10 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
              distance_km: np.ndarray, region: np.ndarray, housing: HousingMarket,
              wage: np.ndarray, places: Places, centrality: np.ndarray,
              move_factor: np.ndarray | None, year: int, params: ParameterSet,
-             rng: np.random.Generator) -> Moves:
+             rng: np.random.Generator, watch: int | None = None) -> Moves:
     """Step 3 of the year: who considers a move (push and stay factors, newcomers' onward
     moves, ``move_factor`` per person row from policies, None = all ones), where they go,
-    and why."""
+    and why (and the decisions of the movers from kommune ``watch``)."""
     terms = choice.dense_terms(view, params)
     cum = choice.base_cumulative(terms, choice.distance_cost(distance_km, params),
                                  params.value("migration.stay_utility"),
@@ -200,7 +223,8 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
     if move_factor is not None:
         multiplier = multiplier * move_factor[heads]
     inputs = MoveInputs(terms=terms, cum=cum, facts=facts, heads=heads, multiplier=multiplier,
-                        region=region, price=housing.price, wage=wage, year=year)
+                        region=region, price=housing.price, wage=wage, year=year,
+                        watch=watch)
     return move(pop, inputs, params, rng)
 
 
@@ -219,6 +243,9 @@ def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Ge
     sparse = choice.sparse_pulls(network.tie_kommune_runs(pop, deciders), home, params)
     dest_u = choice.draw(v.cum, types, origin_u, sparse, rng)
     reason_u = choice.reasons(v.terms, types, origin_u, dest_u, sparse, home, params)
+    decisions = None if v.watch is None else _decisions(
+        pop, np.flatnonzero(origin_u == v.watch), rows, inverse, deciders, leaving, types,
+        dest_u, home, sparse, v)
     # young adults leave home whether or not they leave the kommune
     solo = np.flatnonzero(leaving)
     network.keep_family_tie(pop, deciders[solo])
@@ -230,7 +257,26 @@ def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Ge
     moved = moved_u[inverse]
     rows, origin, dest = rows[moved], origin_u[inverse][moved], dest_u[inverse][moved]
     _settle_in(pop, rows, origin, dest, v, params)
-    return Moves(rows, origin, dest, reason_u[inverse][moved])
+    return Moves(rows, origin, dest, reason_u[inverse][moved], decisions)
+
+
+def _decisions(pop: Population, units: np.ndarray, rows: np.ndarray, inverse: np.ndarray,
+               deciders: np.ndarray, leaving: np.ndarray, types: np.ndarray,
+               dest: np.ndarray, home: np.ndarray, sparse: choice.Sparse,
+               v: MoveInputs) -> Decisions:
+    """The decisions of ``units`` (indices into this year's units), before anyone moved; a
+    young adult leaving home has their own wage as income, a household the facts' income."""
+    d = deciders[units]
+    hh = pop.household[d]
+    solo = leaving[units]
+    own = pop.employed[d] * v.wage[pop.kommune[d]]
+    return Decisions(pid=pop.pid[d].copy(), types=types[units],
+                     family=v.facts.with_children[hh] & ~solo,
+                     origin=pop.kommune[d].astype(np.int64), destination=dest[units],
+                     home=home[units], tie_kommune=sparse.kommune[units, :-1],
+                     tie_count=sparse.ties[units, :-1],
+                     member_ages=[pop.age[rows[inverse == u]].copy() for u in units],
+                     income=np.where(solo, own, v.facts.income[hh]))
 
 
 def _settle_in(pop: Population, rows: np.ndarray, origin: np.ndarray, dest: np.ndarray,
