@@ -35,14 +35,16 @@ from sim.cli.common import (
     console,
     err_console,
     fail,
+    load,
 )
 from sim.cli.dashboard import dashboard
+from sim.cli.explain import explain
 from sim.cli.guards import SEED_MAX, SeedOption, check_seeds, out_folder
 from sim.cli.levers import sweep, target
 from sim.cli.runs import runs_app
 from sim.cli.startup import INTERRUPTED
 from sim.scenario.errors import ScenarioError
-from sim.scenario.files import json_schema, load_scenario, parse_scenario
+from sim.scenario.files import json_schema
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Livskraft: an agent-based settlement simulation of Norway.")
@@ -50,24 +52,12 @@ app.add_typer(runs_app, name="runs")
 app.command()(dashboard)
 app.command()(sweep)
 app.command()(target)
+app.command()(explain)
 
 
 @app.callback()
 def _root() -> None:
     """Livskraft: an agent-based settlement simulation of Norway."""
-
-
-def _load(path: Path, **overrides):
-    """Load a scenario and apply command-line overrides, validated like the file itself."""
-    try:
-        scenario = load_scenario(path)
-        changes = {k: v for k, v in overrides.items() if v is not None}
-        if changes:
-            scenario = parse_scenario({**scenario.model_dump(), **changes},
-                                      f"{path} (with command-line options)")
-        return scenario
-    except ScenarioError as err:
-        fail(str(err))
 
 
 def _check_engine(engine: str, address: str | None, workers: int | None) -> None:
@@ -169,7 +159,7 @@ def run(
     store: StoreOption = None,
 ) -> None:
     """Run one scenario and write its run folder (and register it in the run store)."""
-    spec = _load(scenario, seed=seed, persons_per_agent=persons_per_agent)
+    spec = load(scenario, seed=seed, persons_per_agent=persons_per_agent)
     check_seeds(spec.seed, 1, str(scenario))
     out_dir = out_folder("run", out, spec.name, store)
     from sim.experiments.store_entries import run_entry
@@ -298,8 +288,8 @@ def compare(
     if seeds < 1:
         fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
-    base = _load(baseline, persons_per_agent=persons_per_agent)
-    spec = _load(scenario, persons_per_agent=persons_per_agent)
+    base = load(baseline, persons_per_agent=persons_per_agent)
+    spec = load(scenario, persons_per_agent=persons_per_agent)
     from sim.experiments.compare import compare as run_compare
     from sim.experiments.compare import describe, runs_needed
     from sim.experiments.seeds import seed_numbers
@@ -355,7 +345,7 @@ def ensemble(
     if seeds < 1:
         fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
-    spec = _load(scenario, persons_per_agent=persons_per_agent)
+    spec = load(scenario, persons_per_agent=persons_per_agent)
     from sim.experiments.ensemble import run_ensemble
     from sim.experiments.seeds import NORWAY, seed_numbers
     from sim.experiments.store_entries import ensemble_entry
@@ -417,7 +407,7 @@ def sensitivity(
     """Sensitivity of a scenario's output to behavioural and policy parameters (SALib):
     write the indices (CSV), the runs and a bar chart."""
     _check_engine(engine, address, workers)
-    spec = _load(scenario, persons_per_agent=persons_per_agent)
+    spec = load(scenario, persons_per_agent=persons_per_agent)
     from sim.experiments import sensitivity as sa
     from sim.experiments.store_entries import sensitivity_entry
 
@@ -462,7 +452,7 @@ def check(
     """Validate a scenario file without running it."""
     from sim.world.landscape import describe_area
 
-    spec = _load(scenario)
+    spec = load(scenario)
     _, n = describe_area(spec.geography)
     typer.echo(f"ok: {spec.name} ({n} kommuner, {spec.start_year}–{spec.end_year})")
 

@@ -30,3 +30,19 @@ def fail(message: str) -> None:
     raise typer.Exit(USER_ERROR)
 
 
+
+
+def load(path: Path, **overrides):
+    """Load a scenario and apply command-line overrides, validated like the file itself."""
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.files import load_scenario, parse_scenario
+
+    try:
+        scenario = load_scenario(path)
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        if changes:
+            scenario = parse_scenario({**scenario.model_dump(), **changes},
+                                      f"{path} (with command-line options)")
+        return scenario
+    except ScenarioError as err:
+        fail(str(err))

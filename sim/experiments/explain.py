@@ -8,12 +8,15 @@ the household's destination choice is laid out exactly as the model makes it
 (``sim.processes.choice``): every kommune's utility split into named lines (jobs, housing,
 urban amenities, nature, schools, services, other qualities of the place, homes to choose
 from, immigrant community, study towns, each policy in force, family and friends, home,
-moving distance, leaving one's home), each line as the gain over staying where one lives,
-and converted to NOK a year: the income change the model values the same,
-``income x (exp(gain / b) - 1)`` with ``b`` = ``policies.income_utility_coefficient`` (a tax
-relief of p % of income is worth exactly p % of income). The probability of each kommune is
-the model's logit over all kommuner; for a young adult who may move as a student it mixes
-the student and the non-student choice by the model's chance of being a student.
+moving distance, the calibrated constant of a move within one's own kommune), each line as
+the gain of one home there over staying where one lives, converted to NOK a year: the income
+change the model values the same, ``income x (exp(gain / b) - 1)`` with ``b`` the income coefficient
+(``policies.income_utility_coefficient``; a tax relief of p % of income is worth exactly p %
+of income). The number of homes a kommune holds is not a line but a size measure: twice the
+homes are twice the alternatives (``homes``, a factor on the chance against staying). The
+probability of each kommune is the model's logit over all kommuner; for a
+young adult who may move as a student it mixes the student and the non-student choice by the
+model's chance of being a student.
 
 Startlån is shown as a fact, not a line: the model's movers do not weigh it when they choose
 (it helps renters buy after they have moved), so the line would not be the model's.
@@ -43,19 +46,30 @@ LINES: dict[str, tuple[str, str]] = {
     "school": ("Skoler", "schools"),
     "service": ("Kommunale tjenester", "kommune services"),
     "place_effect": ("Andre stedskvaliteter", "other qualities of the place"),
-    "size": ("Antall boliger å velge mellom", "homes to choose from"),
     "community": ("Innvandrermiljø", "immigrant community"),
     "study": ("Studiested", "place of study"),
     "ties": ("Familie og venner", "family and friends"),
     "home": ("Der du vokste opp", "where you grew up"),
     "distance": ("Flytteavstand", "moving distance"),
-    "stay": ("Å forlate hjemmet sitt", "leaving one's home"),
+    "stay": ("Flytting innen kommunen (kalibrert)", "a move within one's kommune (calibrated)"),
 }
 POLICY_LABELS: dict[str, tuple[str, str]] = {
     "income_tax_relief": ("Lavere inntektsskatt", "income tax relief"),
     "arbeidsgiveravgift": ("Arbeidsgiveravgift (lønn)", "payroll tax (wages)"),
     "flyttepremie": ("Flyttepremie", "relocation bonus"),
     "remote_work": ("Kontorfellesskap for fjernarbeid", "remote-work hub"),
+}
+
+# the lines in a few groups (a short table): group key: (Norwegian, English, its lines; the
+# policies' lines are ``policy:<name>``)
+GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "job": ("Jobb", "jobs", ("job",)),
+    "housing": ("Bolig", "housing", ("housing",)),
+    "place": ("Sted", "place", ("amenity", "nature", "school", "service", "place_effect",
+                                "study")),
+    "people": ("Folk", "people", ("ties", "home", "community")),
+    "policies": ("Tiltak", "policies", ()),
+    "moving": ("Flytting", "moving", ("distance", "stay")),
 }
 
 
@@ -92,6 +106,7 @@ class Explanation:
     year: int
     scenario: str
     income_nok: float
+    coefficient: float              # utility of log income (NOK = income x (exp(u / b) - 1))
     table: pd.DataFrame             # one row per kommune, sorted by probability
     lines: dict[str, tuple[str, str]]   # line key: (Norwegian, English), in table order
     notes: list[str] = field(default_factory=list)
@@ -158,7 +173,10 @@ class Lines:
         model, terms = self.model, self.terms
         params, geo = model.params, model.geo
         origin, k = geo.index(h.lives_in), geo.size
-        out = {"job": terms["job"][t], "housing": terms["housing"][t],
+        # a stayer keeps their home: free dwellings count only elsewhere
+        housing = terms["housing"][t].copy()
+        housing[origin] -= self.availability[origin]
+        out = {"job": terms["job"][t], "housing": housing,
                **{name: np.broadcast_to(part[min(t, len(part) - 1)], (k,))
                   for name, part in self.parts.items()},
                "size": terms["size"][t], "community": terms["community"][t],
@@ -177,7 +195,7 @@ class Lines:
         out["home"] = params.value("migration.home_coefficient") * home
         out["distance"] = choice.distance_cost(geo.distance_km[origin], params)
         stay = np.zeros(k)
-        stay[origin] = params.value("migration.stay_utility") - self.availability[origin]
+        stay[origin] = params.value("migration.stay_utility")
         out["stay"] = stay
         return {name: np.asarray(v, dtype=float) for name, v in out.items()}
 
@@ -247,6 +265,9 @@ def explain_model(model, h: Household, student: bool | None = None, scenario: st
     gains = {name: v - v[origin] for name, v in lines.items()}
     b = float(params.value("policies.income_utility_coefficient"))
     table = pd.DataFrame({"kommunenummer": geo.codes, "name": geo.names, "probability": p})
+    # the number of homes is a size measure, not a quality: a kommune with twice the homes is
+    # twice the alternatives; it weighs the chance (``homes``, as a factor), not the NOK
+    table["homes"] = np.exp(gains.pop("size"))
     total = sum(gains.values())
     table["gain"] = total
     table["nok"] = income * np.expm1(total / b)
@@ -256,9 +277,9 @@ def explain_model(model, h: Household, student: bool | None = None, scenario: st
     for name, v in facts(model, h, income, year).items():
         table[name] = v
     labels = {**LINES, **policy_labels(model)}
-    order = {name: labels[name] for name in lines}
+    order = {name: labels[name] for name in lines if name != "size"}
     notes += fact_notes(model, h)
-    return Explanation(h, year, scenario, income,
+    return Explanation(h, year, scenario, income, b,
                        table.sort_values("probability", ascending=False, kind="stable")
                        .reset_index(drop=True), order, notes)
 
@@ -339,3 +360,16 @@ def household_of(model, i: int) -> tuple[Household, bool, str]:
                   grew_up_in=codes[home] if home >= 0 else None,
                   immigrant=bool(choice.immigrant_type(int(d.types[i]))), ties=ties)
     return h, stage == choice.STAGES.index("student"), codes[int(d.destination[i])]
+
+
+def grouped(e: Explanation) -> pd.DataFrame:
+    """Per kommune (the table's order): probability, the total and each group of ``GROUPS``
+    as a gain in utility (``u:<group>``) and in NOK a year (``nok:<group>``)."""
+    out = e.table[["kommunenummer", "name", "probability", "homes", "gain", "nok"]].copy()
+    for key, (_, _, members) in GROUPS.items():
+        names = [n for n in e.lines if n in members
+                 or (key == "policies" and n.startswith("policy:"))]
+        u = e.table[[f"u:{n}" for n in names]].sum(axis=1) if names else 0.0 * out["gain"]
+        out[f"u:{key}"] = u
+        out[f"nok:{key}"] = e.income_nok * np.expm1(u / e.coefficient)
+    return out
