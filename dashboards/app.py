@@ -31,14 +31,14 @@ import solara.lab
 if str(Path(__file__).resolve().parent.parent) not in sys.path:   # `solara run app.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboards import logic, serving
+from dashboards import calculator, logic, serving
 from dashboards import views as v
 from sim.scenario.errors import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
 PROGRESS_EVERY_S = 0.5
 TABS = ("Befolkning / Population", "Kart / Map", "Sammenligning / Comparison", "Kommune",
-        "Klasserom / Classroom", "Last ned / Downloads")
+        "Klasserom / Classroom", "Kalkulator / Calculator", "Last ned / Downloads")
 
 serving.warm_up()
 
@@ -362,6 +362,8 @@ def Views(settings: dict, session: Session, runner: Runner):
     views = (lambda: v.PopulationView(bundle, scenario), lambda: v.MapView(bundle, scenario),
              lambda: v.CompareView(bundle), lambda: v.KommuneView(bundle, code),
              lambda: v.ClassroomView(bundle, session.frame, runner),
+             lambda: calculator.CalculatorView(
+                 lambda: logic.build_scenario(current_settings(settings)), code),
              lambda: v.DownloadView(bundle))
     with solara.lab.Tabs(value=tab):
         for i, (label, view) in enumerate(zip(TABS, views, strict=True)):

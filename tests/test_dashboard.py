@@ -219,6 +219,7 @@ def test_dashboard_in_a_browser(server, browser, tmp_path):
     _fill(page, "lk-seeds", "1")
 
     _classroom(page, tmp_path, timings)
+    _calculator(page, tmp_path)
     _froya(page, tmp_path, timings)
     context.close()
 
@@ -261,6 +262,33 @@ def _classroom(page, tmp_path: Path, timings: dict) -> None:
     saved = tmp_path / "national.csv"
     download.value.save_as(saved)
     assert saved.read_text().startswith("year,population")
+
+
+def _calculator(page, tmp_path: Path) -> None:
+    """The bygdekalkulator on the classroom: a bad age is refused naming the field; a family
+    in Fjellset with friends in Elvby sees the kommuner ranked with every line; a family that
+    really moved out is explained as it chose."""
+    _tab(page, "Kalkulator / Calculator")
+    _fill(page, "lk-calc-adults", "x")
+    _fill(page, "lk-calc-lives_in", "Fjellset")
+    page.locator("button.lk-calc-run").click()
+    page.locator(".lk-calc-error").wait_for()
+    assert "adults" in page.locator(".lk-calc-error").inner_text()
+    _fill(page, "lk-calc-adults", "34, 32")
+    _fill(page, "lk-calc-ties", "Elvby:3")
+    page.locator("button.lk-calc-run").click()
+    page.locator(".lk-calc-ranking").wait_for()
+    ranking = page.locator(".lk-calc-ranking").inner_text()
+    for text in ("Sjanse / chance", "Elvby K01", "Fjellset K04 ★", "Bolig / housing"):
+        assert text in ranking, text
+    detail = page.locator(".lk-calc-detail").inner_text()
+    for text in ("Familie og venner / family and friends", "Flytteavstand / moving distance",
+                 "Alt i alt / all told"):
+        assert text in detail, text
+    page.screenshot(path=tmp_path / "04b-calculator.png", full_page=True)
+    page.locator("button.lk-calc-leaver").click()
+    page.wait_for_function("() => { const r = document.querySelector('.lk-calc-ranking');"
+                           " return r !== null && r.innerText.includes('✔'); }")
 
 
 def _froya(page, tmp_path: Path, timings: dict) -> None:
