@@ -88,6 +88,9 @@ def CompareView(bundle):
     table, s = found
     page = solara.use_memo(lambda: analyst_page(table, s, bundle.scenario), [bundle])
     with solara.Column(classes=["lk-compare"]):
+        note = logic.noise_note(bundle, s["target_kommuner"], "målområdet / the target area")
+        if note:
+            solara.Warning(note, classes=["lk-noise"])
         solara.HTML(tag="div", unsafe_innerHTML=page, classes=["lk-analyst"])
         ChartView(svg, "lk-compare-chart", "comparison")
         solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
@@ -125,6 +128,9 @@ def KommuneView(bundle, code: str | None):
                        f"on the start page; showing {shown}")
     names = dict(zip(codes, bundle.table["name"], strict=True))
     solara.Markdown(f"## {shown} {names[shown]}", style=BIG)
+    note = logic.noise_note(bundle, [shown], names[shown])
+    if note:
+        solara.Warning(note, classes=["lk-noise"])
     solara.SliderInt("År / year", value=yr, on_value=year.set, min=years[0], max=years[-1],
                      thumb_label="always")
     with solara.Column(classes=["lk-kommune-view"]):

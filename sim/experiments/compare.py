@@ -35,6 +35,7 @@ import pandas as pd
 from sim.experiments import attribution, budget
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
+from sim.output import noise
 from sim.output.out_folder import build_and_swap, check
 from sim.policies.evidence import scenario_evidence
 from sim.scenario.errors import ScenarioError
@@ -443,6 +444,8 @@ def describe(result: Comparison) -> list[str]:
         *(attribution.channel_lines(s["channels"], s["effect_year"]) if "channels" in s
           else []),
         *_evidence_lines(s.get("evidence", [])),
+        *filter(None, [noise.area_note(f"the target area ({n} kommuner)",
+                                       s["target_population_start"], s["persons_per_agent"])]),
     ]
 
 
