@@ -12,7 +12,8 @@ A run folder holds:
   dwellings, immigrants, immigrant retention, schools, services per kommune and year),
   ``age_structure.csv`` (persons by kommune, year, age group and sex) and
   ``refugee_stays.csv`` (per refugee cohort, year and centrality class of the first kommune:
-  persons still in Norway and still in their first kommune).
+  persons still in Norway and still in their first kommune), ``jobs_by_sector.csv`` (jobs
+  per kommune, 1 January year and sector).
 
 ``policy_costs.csv`` (year, policy, payer state or kommune, NOK) holds what each policy in force
 cost each year (only the header when none is).
@@ -61,6 +62,7 @@ class RunResult:
     indicators: pd.DataFrame | None = None        # per kommune and year: jobs, rent, ...
     age_structure: pd.DataFrame | None = None     # per kommune, year, age group and sex
     refugee_stays: pd.DataFrame | None = None     # cohort, year, class: still where settled
+    jobs_by_sector: pd.DataFrame | None = None    # per kommune, year and sector: jobs
 
 
 def _flows_to_their_year(df: pd.DataFrame, flows: list[str], by: str | None) -> pd.DataFrame:
@@ -127,7 +129,7 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
             costs = pd.DataFrame(columns=COST_COLUMNS)
         costs.to_csv(tmp / "policy_costs.csv", index=False)
         for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure",
-                     "refugee_stays"):
+                     "refugee_stays", "jobs_by_sector"):
             table = getattr(result, name)
             if table is not None:
                 table.to_csv(tmp / f"{name}.csv", index=False)
