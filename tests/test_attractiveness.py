@@ -1,6 +1,6 @@
 """The attractiveness accounts users read: the parts add up to the change in every row of every
-run folder, and a closed firm shows as negative business attractiveness where and when it
-closed."""
+run folder, a closed firm shows as negative business attractiveness where and when it closed,
+and the observed history is accounted from population alone."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sim.cli import app
 from sim.output.attractiveness import COLUMNS, PARTS, group_rates, periods
 from sim.output.run_folder import simulate
 from sim.scenario.files import load_scenario
+from sim.validation.attractiveness import observed_accounts
 
 YEARS = 5
 
@@ -73,6 +74,25 @@ def test_a_closed_firm_is_negative_business_attractiveness_in_its_year(tmp_path)
     assert parts["K02"] < -10 and parts["K02"] == parts.min()
     assert abs(business(calm, start + 1)[0]["K02"]) < 1
     assert abs(business(hit, start)[0]["K02"]) < 1  # the year before: nothing yet
+
+
+def test_observed_accounts_of_oslo_from_population_alone():
+    table = observed_accounts([(2006, 2007), (2011, 2018)])
+    oslo = table[(table["kommunenummer"] == "0301") & (table["year_from"] == 2006)].iloc[0]
+    assert oslo["change"] == 548617 - 538411           # population_by_year.csv
+    assert np.isnan(oslo["business"]) and np.isnan(oslo["job_slope"])
+    assert oslo["natural_increase"] == oslo["expected_natural_increase"] > 0   # a young city
+    assert oslo["net_migration"] == pytest.approx(oslo["change"] - oslo["natural_increase"])
+    parts = oslo["structural"] + oslo["residential"] + oslo["residual"]
+    assert parts == pytest.approx(oslo["change"], abs=1e-9)
+    first = table[table["year_from"] == 2006]
+    nc = data.national_components()
+    assert first["natural_increase"].sum() == pytest.approx(
+        nc.loc[2006, "births"] - nc.loc[2006, "deaths"])       # Norway's own, shared out
+    window = table[table["year_from"] == 2011].set_index("kommunenummer")
+    assert window.loc["5014", "residential"] > 0                   # Frøya grew 15 %
+    assert window.loc["5014", "rank_residential"] <= 20
+    _ranked_by_residential_per_inhabitant(window)
 
 
 def _ranked_by_residential_per_inhabitant(rows: pd.DataFrame) -> None:
