@@ -101,9 +101,15 @@ def _mean_over_runs(tables: list[pd.DataFrame], column: str) -> pd.Series:
 def backcast_comparison(results: list, span: tuple[int, int] = SPAN) -> dict:
     """A backcast's accounts over ``span`` (mean over the runs ``results``, each a
     ``RunResult`` or a run folder read as one) against the observed: Pearson r over kommuner
-    of the residential part per 1,000 inhabitants and of net migration per 1,000."""
+    of the residential part per 1,000 inhabitants and of net migration per 1,000; and, as a
+    naive reference, the observed residential part of the years before ``span`` carried
+    forward."""
     params = ParameterSet(results[0].scenario.parameters)
-    obs = observed_accounts([span], params)
+    first = int(data.population_by_year()["year"].min())
+    before = (first, span[0]) if span[0] > first else None
+    obs = observed_accounts([span, *([before] if before else [])], params)
+    earlier = _per_1000(obs[obs["year_to"] == span[0]], "residential") if before else None
+    obs = obs[obs["year_from"] == span[0]]
     full = [accounts(run_series(r), params, [span]) for r in results]
     same = [accounts(run_series(r).population_only(), params, [span]) for r in results]
     o_res = _per_1000(obs, "residential")
@@ -120,6 +126,8 @@ def backcast_comparison(results: list, span: tuple[int, int] = SPAN) -> dict:
         "r_net_migration": pearson(m_mig, o_mig),
         "r_methods_in_model": pearson(m_full, m_same),
         "r_expected_natural_in_model": pearson(exp_nat, nat),
+        "r_persistence": pearson(earlier, o_res) if before else math.nan,
+        "persistence_span": list(before) if before else None,
         "job_slope": float(np.mean([t["job_slope"].iloc[0] for t in full])),
         "sd_residential": {"observed": float(o_res.std()), "model": float(m_same.std())},
         "top": _top(o_res, m_same),
@@ -158,6 +166,10 @@ def markdown(m: dict) -> list[str]:
         ("in the model: expected against its own natural increase per 1,000",
          m["r_expected_natural_in_model"]),
     ]
+    if m["persistence_span"]:
+        a, b = m["persistence_span"]
+        rows.append((f"reference: the observed residential part per 1,000 of {a}→{b} "
+                     "carried forward", m["r_persistence"]))
     out = [f"| {y0}→{y1}, {m['runs']} runs at {m['persons_per_agent']} persons per agent "
            "| r over kommuner |", "|---|---|"]
     out += [f"| {label} | {value:.3f} |" for label, value in rows]
