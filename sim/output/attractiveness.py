@@ -66,6 +66,7 @@ COLUMNS = ("kommunenummer", "period", "year_from", "year_to", "population_start"
            *PARTS, "residential_per_1000", "rank_residential")
 PER = 1000.0            # residential attractiveness is reported per 1,000 inhabitants
 DECIMALS = 3            # parts are rounded; the residual takes the rounding, so sums stay exact
+TINY = 1e-12            # a denominator's floor: an empty area divides by this, not by zero
 
 
 @dataclass
@@ -134,8 +135,8 @@ def expected_natural(cube: np.ndarray, years: list[int], births: np.ndarray,
         fert, mort = group_rates(int(year))
         w_births = cube[i, :, :, 0] @ fert
         w_deaths = (cube[i] * mort[None]).sum(axis=(1, 2))
-        out[:, i] = (births[i] * w_births / max(w_births.sum(), 1e-12)
-                     - deaths[i] * w_deaths / max(w_deaths.sum(), 1e-12))
+        out[:, i] = (births[i] * w_births / max(w_births.sum(), TINY)
+                     - deaths[i] * w_deaths / max(w_deaths.sum(), TINY))
     return out
 
 
@@ -149,7 +150,7 @@ def _job_terms(jobs: np.ndarray, region: np.ndarray, t0: int, t1: int) -> dict:
     above = j1 - j0 * (1.0 + g_sector)
     basic = np.isin(np.array(SECTORS), BASIC)
     tot0, tot1 = j0.sum(axis=1), j1.sum(axis=1)
-    g_area = tot1.sum() / max(tot0.sum(), 1e-12) - 1.0
+    g_area = tot1.sum() / max(tot0.sum(), TINY) - 1.0
     expected = j0 @ g_sector
     has = tot0 > 0
 
@@ -196,7 +197,7 @@ def period_accounts(s: Series, t0: int, t1: int, params: ParameterSet) -> pd.Dat
     expected = s.expected_natural[:, t0:t1].sum(axis=1)
     mig = s.net_migration[:, t0:t1].sum(axis=1)
     alive = p0 > 0
-    m_area = mig[alive].sum() / max(p0[alive].sum(), 1e-12)
+    m_area = mig[alive].sum() / max(p0[alive].sum(), TINY)
     rel_m = np.where(alive, mig / np.where(alive, p0, 1.0) - m_area, 0.0)
     log_p = np.log(np.where(alive, p0, 1.0))
     size = np.where(alive, log_p - log_p[alive].mean(), 0.0)
