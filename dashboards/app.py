@@ -360,7 +360,7 @@ def Views(settings: dict, session: Session, runner: Runner):
                               [bundle])
     code = logic.find_kommune(settings["query"].value, options)[0]
     views = (lambda: v.PopulationView(bundle, scenario), lambda: v.MapView(bundle, scenario),
-             lambda: v.CompareView(bundle), lambda: v.KommuneView(bundle, code),
+             lambda: v.CompareView(bundle, code), lambda: v.KommuneView(bundle, code),
              lambda: v.ClassroomView(bundle, session.frame, runner),
              lambda: calculator.CalculatorView(
                  lambda: logic.build_scenario(current_settings(settings)), code),

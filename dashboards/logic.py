@@ -43,7 +43,7 @@ AREAS = {                    # area choices for scenarios on real Norway
     "norway": "all of Norway / hele Norge",
 }
 CSV_FILES = ("national", "kommuner", "indicators", "age_structure", "moves_by_reason",
-             "movers_by_age", "policy_costs")
+             "movers_by_age", "policy_costs", "attractiveness")
 MAX_SEEDS = 50              # seeds one dashboard run may ask for
 MAX_TEXT_CHARS = 64         # the longest text a setting may hold (characters)
 SHOWN_CHARS = 40            # how much of a refused value a message repeats (characters)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import solara
 
-from dashboards import logic, plots
+from dashboards import accounts, logic, plots
 from sim.experiments import report
 from sim.experiments.compare import Comparison
 from sim.scenario.errors import ScenarioError
@@ -78,9 +78,11 @@ def MapView(bundle, scenario: str):
 
 
 @solara.component
-def CompareView(bundle):
+def CompareView(bundle, code: str | None = None):
     found = solara.use_memo(lambda: logic.comparison(bundle) if bundle else None, [bundle])
     svg = solara.use_memo(lambda: plots.comparison_chart(bundle) if found else None, [bundle])
+    books = solara.use_memo(lambda: accounts.comparison_accounts_chart(bundle, code) if found
+                            else None, [bundle, code])
     if found is None:
         solara.Info("Kryss av «sammenlign med grunnløp» og kjør / tick 'compare with baseline' "
                     "and run")
@@ -93,6 +95,7 @@ def CompareView(bundle):
             solara.Warning(note, classes=["lk-noise"])
         solara.HTML(tag="div", unsafe_innerHTML=page, classes=["lk-analyst"])
         ChartView(svg, "lk-compare-chart", "comparison")
+        ChartView(books, "lk-compare-accounts", "comparison-accounts")
         solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
                             label="Last ned / download compare.csv")
         solara.FileDownload(lambda: report.report_html(
@@ -120,6 +123,8 @@ def KommuneView(bundle, code: str | None):
                               else None, [bundle, shown, yr])
     panels = solara.use_memo(lambda: plots.kommune_chart(bundle, shown) if bundle else None,
                              [bundle, shown])
+    books = solara.use_memo(lambda: accounts.kommune_accounts_chart(bundle, shown) if bundle
+                            else None, [bundle, shown])
     if bundle is None:
         solara.Info("Ingen kjøring ennå / no run yet")
         return
@@ -136,6 +141,7 @@ def KommuneView(bundle, code: str | None):
     with solara.Column(classes=["lk-kommune-view"]):
         ChartView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
         ChartView(panels, "lk-kommune-panels", f"kommune-{shown}")
+        ChartView(books, "lk-kommune-accounts", f"accounts-{shown}")
 
 
 @solara.component

@@ -12,6 +12,9 @@ This module owns what a run records each year besides population and components:
   (immigrants who moved in from another kommune are not this kommune's arrivals, and count
   as having left the kommune they arrived in);
 * ``age_structure``: per kommune, 1 January year, age group and sex: persons;
+* ``jobs_by_sector``: per kommune, 1 January year and sector (``sim.processes.jobs.SECTORS``):
+  jobs (persons, one decimal; the accounts of ``sim.output.attractiveness`` need the basic
+  sectors' growth against the national growth of each sector);
 * ``refugee_stays``: per yearly cohort of refugees (the year they arrived), 1 January year
   and centrality class of the kommune they lived in on the first 1 January after arrival:
   persons of the cohort still in Norway, and how many of them still live in that kommune
@@ -29,6 +32,7 @@ import pandas as pd
 
 from sim import data
 from sim.processes.choice import REASONS
+from sim.processes.jobs import SECTORS
 from sim.world.geography import CENTRALITY_CLASSES
 from sim.world.population import Kind, Subtype
 
@@ -60,6 +64,7 @@ class Records:
         self.movers: list[dict[str, np.ndarray]] = []
         self.indicator_rows: list[dict[str, np.ndarray]] = []
         self.ages: list[dict[str, np.ndarray]] = []
+        self.sector_jobs: list[dict[str, np.ndarray]] = []
         self.arrivals: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # year -> pids, kommune
         self.cohorts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # year -> pids, kommune
         self.stays: list[dict[str, np.ndarray]] = []
@@ -71,6 +76,7 @@ class Records:
         self._note_arrivals()
         self.indicator_rows.append(self._indicators())
         self.ages.append(self._age_structure())
+        self.sector_jobs.append(self._jobs_by_sector())
         self._follow_refugees()
 
     def _note_arrivals(self) -> None:
@@ -187,6 +193,15 @@ class Records:
                 "age_group": np.array(data.AGE_GROUPS)[gg], "sex": np.array(data.SEXES)[ss],
                 "persons": counts[kk, gg, ss] * m.persons_per_agent}
 
+    def _jobs_by_sector(self) -> dict[str, np.ndarray]:
+        """Jobs per kommune and sector on 1 January (persons), read from the labour market
+        without changing it."""
+        m = self.model
+        jobs = m.labour.jobs_by_kommune_sector() * m.persons_per_agent
+        k, n_s = jobs.shape
+        return {"kommunenummer": np.repeat(self.codes, n_s), "year": np.full(k * n_s, m.year),
+                "sector": np.tile(np.array(SECTORS), k), "jobs": np.round(jobs.ravel(), 1)}
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """The recorded tables, ready to write."""
         moves = _frame(self.moves)
@@ -195,6 +210,7 @@ class Records:
                                           "persons"])
         return {"moves_by_reason": moves, "movers_by_age": _frame(self.movers),
                 "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages),
+                "jobs_by_sector": _frame(self.sector_jobs),
                 "refugee_stays": _frame(self.stays) if self.stays else pd.DataFrame(
                     columns=list(STAY_COLUMNS))}
 

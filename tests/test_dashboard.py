@@ -311,9 +311,11 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
     _wait_drawn(page, ".lk-pyramid img")
     assert page.get_by_text("5014 Frøya").count() >= 1
     _wait_drawn(page, ".lk-kommune-panels img")
+    _wait_drawn(page, ".lk-kommune-accounts img")       # its attractiveness accounts
     page.screenshot(path=tmp_path / "05-froya-kommune.png", full_page=True)
     _tab(page, "Sammenligning / Comparison")
     _wait_drawn(page, ".lk-compare-chart img")
+    _wait_drawn(page, ".lk-compare-accounts img")      # the package's effect on the accounts
     analyst = page.locator(".lk-compare").inner_text()
     # the analyst's page: headline, target area by name, split, budget window and map
     for text in ("net cost per extra resident-year", "Frøya (5014)", "Split by policy",

@@ -17,7 +17,10 @@ a paired difference. The results are
   parameters assumed rather than measured, and values beyond what was ever in force
   (``sim.policies.evidence``); the budget window (``sim.experiments.budget``: cost by year,
   policy and payer, tax paid back, net cost; also ``budget.csv``); and, with ``split``, the
-  attribution to each policy (``sim.experiments.attribution``; also ``attribution.csv``).
+  attribution to each policy (``sim.experiments.attribution``; also ``attribution.csv``);
+* ``accounts.csv``: how the scenario changes the attractiveness accounts, per area and year
+  (``sim.experiments.accounts``: the baseline's parts and scenario minus baseline, means over
+  seeds so the parts add up to the change).
 
 Figures are persons and NOK, never agents.
 """
@@ -32,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments import attribution, budget
+from sim.experiments import accounts, attribution, budget
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
 from sim.output import noise
@@ -50,6 +53,7 @@ class Comparison:
     table: pd.DataFrame       # compare.csv
     summary: dict             # compare.json
     out_dir: Path | None = None
+    accounts: pd.DataFrame | None = None   # accounts.csv (sim.experiments.accounts)
 
 
 def target_codes(scenario: Scenario) -> list[str]:
@@ -91,6 +95,7 @@ class RunSummary:
     cost_by_key: dict[str, float]     # "payer:policy" -> NOK over the run
     why: dict[str, float]             # the target area's net domestic moves by reason
     cost_by_year: dict[tuple[int, str, str], float]   # (year, policy, payer) -> NOK
+    accounts: pd.DataFrame | None = None     # yearly attractiveness accounts
 
 
 def _one_run(job: tuple[Scenario, list[str]]) -> RunSummary:
@@ -106,14 +111,15 @@ def summarize(result, target: list[str]) -> RunSummary:
     pop = result.kommuner[["kommunenummer", "year", "population"]].copy()
     pop["population"] = pop["population"].astype(float)
     costs = result.policy_costs
+    books = accounts.yearly(getattr(result, "attractiveness", None))
     if costs is None or costs.empty:
-        return RunSummary(pop, 0.0, {}, _net_moves_by_reason(result, target), {})
+        return RunSummary(pop, 0.0, {}, _net_moves_by_reason(result, target), {}, books)
     by_payer = {f"{payer}:{policy}": float(v)
                 for (payer, policy), v in costs.groupby(["payer", "policy"])["nok"].sum().items()}
     by_year = {(int(y), str(policy), str(payer)): float(nok) for y, policy, payer, nok in
                costs[["year", "policy", "payer", "nok"]].itertuples(index=False)}
     return RunSummary(pop, float(costs["nok"].sum()), by_payer,
-                      _net_moves_by_reason(result, target), by_year)
+                      _net_moves_by_reason(result, target), by_year, books)
 
 
 def _cube(pops: list[pd.DataFrame], codes: list[str], years: list[int]) -> np.ndarray:
@@ -372,7 +378,9 @@ def _comparison(base: list[RunSummary], scen: list[RunSummary], target_list: lis
                 persons_per_agent: int | None) -> Comparison:
     paired = _pair(base, scen, target_list)
     return Comparison(_band_table(paired),
-                      _summary(paired, baseline, scenario, seed_list, persons_per_agent))
+                      _summary(paired, baseline, scenario, seed_list, persons_per_agent),
+                      accounts=accounts.difference([r.accounts for r in base],
+                                                   [r.accounts for r in scen], target_list))
 
 
 def compare_results(baseline: Scenario, scenario: Scenario, baseline_results: list,
@@ -404,6 +412,8 @@ def write_comparison(result: Comparison, out_dir: Path, page: str | None = None)
                                                                  index=False)
         if page is not None:
             (tmp / "report.html").write_text(page, encoding="utf-8")
+        if result.accounts is not None:
+            result.accounts.to_csv(tmp / "accounts.csv", index=False)
         if "attribution" in result.summary:
             pd.concat([attribution.table(result.summary["attribution"]).assign(split="policy"),
                        attribution.table(result.summary["channels"]).assign(split="channel")]

@@ -12,7 +12,13 @@ A run folder holds:
   dwellings, immigrants, immigrant retention, schools, services per kommune and year),
   ``age_structure.csv`` (persons by kommune, year, age group and sex) and
   ``refugee_stays.csv`` (per refugee cohort, year and centrality class of the first kommune:
-  persons still in Norway and still in their first kommune).
+  persons still in Norway and still in their first kommune), ``jobs_by_sector.csv`` (jobs
+  per kommune, 1 January year and sector);
+- ``attractiveness.csv``: the attractiveness accounts (``sim.output.attractiveness``): per
+  kommune and period (each year, and each run of three years), the population change split
+  into structural growth, business attractiveness, residential attractiveness and a
+  residual, which add up to the change exactly, with their inputs and the kommune's rank by
+  residential attractiveness per inhabitant.
 
 ``policy_costs.csv`` (year, policy, payer state or kommune, NOK) holds what each policy in force
 cost each year (only the header when none is).
@@ -37,6 +43,7 @@ import pandas as pd
 from sim import __version__
 from sim.agents import COMPONENTS
 from sim.model import NATIONAL_COLUMNS, SettlementModel
+from sim.output.attractiveness import run_accounts
 from sim.output.out_folder import build_and_swap, check
 from sim.policies import COST_COLUMNS
 from sim.scenario.files import resolved_yaml
@@ -61,6 +68,8 @@ class RunResult:
     indicators: pd.DataFrame | None = None        # per kommune and year: jobs, rent, ...
     age_structure: pd.DataFrame | None = None     # per kommune, year, age group and sex
     refugee_stays: pd.DataFrame | None = None     # cohort, year, class: still where settled
+    jobs_by_sector: pd.DataFrame | None = None    # per kommune, year and sector: jobs
+    attractiveness: pd.DataFrame | None = None    # the attractiveness accounts
 
 
 def _flows_to_their_year(df: pd.DataFrame, flows: list[str], by: str | None) -> pd.DataFrame:
@@ -108,8 +117,10 @@ def simulate(scenario: Scenario, on_year=None) -> RunResult:
         "build_time_s": round(build_s, 3),
         "agents_at_end": len(model.population),
     }
-    return RunResult(scenario, national, kommuner, meta,
-                     policy_costs=model.policy_set.table(), **model.records.tables())
+    result = RunResult(scenario, national, kommuner, meta,
+                       policy_costs=model.policy_set.table(), **model.records.tables())
+    result.attractiveness = run_accounts(result)
+    return result
 
 
 def write_run(result: RunResult, out_dir: Path) -> Path:
@@ -127,7 +138,7 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
             costs = pd.DataFrame(columns=COST_COLUMNS)
         costs.to_csv(tmp / "policy_costs.csv", index=False)
         for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure",
-                     "refugee_stays"):
+                     "refugee_stays", "jobs_by_sector", "attractiveness"):
             table = getattr(result, name)
             if table is not None:
                 table.to_csv(tmp / f"{name}.csv", index=False)
