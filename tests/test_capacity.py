@@ -1,19 +1,22 @@
 """A kommune's own capacity diamond (a scenario's ``capacity:``): its scores replace the drawn
 ones and set how much of a kommune-run policy it delivers (mean score / 5); every other
 kommune's draw, and every run without ``capacity:``, stays as it was; bad entries are refused
-with one message naming the field.
+with one message naming the field; ``run`` and ``compare`` say what each kommune delivered.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from conftest import short_classroom
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.experiments.compare import compare, describe
 from sim.model import SettlementModel
+from sim.output.capacity import start_capacity
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario, parse_scenario, resolved_yaml
 from sim.world.places import DIMENSIONS
@@ -69,9 +72,9 @@ def test_other_kommuners_draws_stay_the_same():
 def test_runs_without_capacity_draw_as_before(tmp_path):
     """Fixed seed: the classroom's scores are those drawn before this feature existed."""
     spec = load_scenario(short_classroom(tmp_path, years=2))
-    places = SettlementModel(spec, places_only=True).places
-    assert places.capacity.astype(int).tolist() == CLASSROOM_SEED_1
-    assert not places.own_capacity.any()
+    scores = start_capacity(spec)
+    assert scores[list(DIMENSIONS)].to_numpy().tolist() == CLASSROOM_SEED_1
+    assert (scores["scores"] == "drawn").all()
     m = SettlementModel(spec)          # the full model draws the same as the places alone
     assert m.places.capacity.astype(int).tolist() == CLASSROOM_SEED_1
     # a file without capacity: resolves and dumps as before (no capacity key)
@@ -138,3 +141,36 @@ def test_bad_capacity_is_refused_with_one_message(tmp_path, capacity, field, tex
     assert len(message.splitlines()) == 1, message
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 2 and field in result.output
+
+
+# ----- what the summaries say -------------------------------------------------------------
+def test_run_says_what_each_kommune_delivers_and_writes_capacity_csv(tmp_path):
+    path = short_classroom(tmp_path, years=2, policies=[
+        {"type": "startlan", "where": {"kommuner": ["K03", "K04"]}}],
+        capacity={"K03": OWN})
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Lia delivers 60 % of its startlan: capacity 3.0 of 5 (own scores)" in text
+    # Fjellset's drawn scores at seed 1 (CLASSROOM_SEED_1): mean 2.0
+    assert "Fjellset delivers 40 % of its startlan: capacity 2.0 of 5 (drawn)" in text
+    table = pd.read_csv(tmp_path / "run" / "capacity.csv", dtype={"kommunenummer": str})
+    lia = table.set_index("kommunenummer").loc["K03"]
+    assert lia[list(DIMENSIONS)].tolist() == list(OWN.values())
+    assert (lia["capacity"], lia["delivery"], lia["scores"]) == (3.0, 0.6, "own")
+    assert (table.set_index("kommunenummer").drop(index="K03")["scores"] == "drawn").all()
+
+
+def test_compare_says_the_delivered_share_over_seeds(tmp_path):
+    spec = load_scenario(short_classroom(tmp_path, years=2, policies=[
+        {"type": "housing_construction", "where": {"kommuner": ["K03", "K04"]}}],
+        capacity={"K03": OWN}))
+    base = spec.model_copy(update={"policies": [], "capacity": {}, "name": "base"})
+    found = compare(base, spec, seeds=2)
+    rows = {r["where"]: r for r in found.summary["delivery"]}
+    assert rows["Lia"]["delivery"] == 0.6 and rows["Lia"]["own"] == 1
+    assert rows["Fjellset"]["own"] == 0
+    text = "\n".join(describe(found))
+    assert "Lia delivers 60 % of its housing_construction: capacity 3.0 of 5 (own scores)" \
+        in text
+    assert "Fjellset delivers" in text

@@ -22,8 +22,8 @@ from sim.scenario.files import load_scenario, parse_scenario
 SEEDS = 4
 RUN_FOLDER = {"national.csv", "kommuner.csv", "kommuner.parquet", "policy_costs.csv",
               "moves_by_reason.csv", "movers_by_age.csv", "indicators.csv",
-              "age_structure.csv", "refugee_stays.csv", "scenario.yaml", "run.json",
-              "population.png"}
+              "age_structure.csv", "refugee_stays.csv", "capacity.csv", "scenario.yaml",
+              "run.json", "population.png"}
 
 
 def test_ensemble_is_the_same_per_seed_on_dask_and_a_process_pool(tmp_path):

@@ -41,6 +41,7 @@ from sim.cli.guards import SEED_MAX, SeedOption, check_seeds, out_folder
 from sim.cli.levers import sweep, target
 from sim.cli.runs import runs_app
 from sim.cli.startup import INTERRUPTED
+from sim.cli.summaries import delivery_summary, summary_table
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import json_schema, load_scenario, parse_scenario
 
@@ -121,31 +122,6 @@ class _RunProgress(Progress):
         self.refresh()
 
 
-def _summary_table(result) -> Table:
-    from sim.output.plots import summary_rows
-    from sim.world.landscape import describe_area
-
-    area, _ = describe_area(result.scenario.geography)
-    table = Table(title=f"{result.scenario.name}: {area}, persons (row = 1 January stock and "
-                        "that year's flows)")
-    cols = ["year", "population", "births", "deaths", "immigration", "emigration",
-            "internal_moves"]
-    for c in cols:
-        table.add_column(c.replace("_", " "), justify="right")
-    rows = summary_rows(result)
-    cities = any(row["five_cities_share"] == row["five_cities_share"] for row in rows)  # not NaN
-    if cities:
-        table.add_column("5 largest cities", justify="right")
-    for row in rows:
-        cells = [str(row["year"])] + [
-            "" if row[c] is None or str(row[c]) == "<NA>" else f"{int(row[c]):,}"
-            for c in cols[1:]]
-        if cities:
-            cells.append(f"{100 * row['five_cities_share']:.1f} %")
-        table.add_row(*cells)
-    return table
-
-
 def _year_progress(label: str, years: int):
     """A progress bar over simulated years and the ``on_year`` callback that advances it."""
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -184,7 +160,9 @@ def run(
                 progress.stop()
                 fail(str(err))
         rec.save(*run_entry(result), result.meta)
-    console.print(_summary_table(result))
+    console.print(summary_table(result))
+    for line in delivery_summary(result):
+        console.print(line, highlight=False)
     console.print(f"wall time {result.meta['wall_time_s']:.1f} s "
                   f"(build {result.meta['build_time_s']:.1f} s); run folder: {out_dir}")
 

@@ -17,7 +17,9 @@ a paired difference. The results are
   parameters assumed rather than measured, and values beyond what was ever in force
   (``sim.policies.evidence``); the budget window (``sim.experiments.budget``: cost by year,
   policy and payer, tax paid back, net cost; also ``budget.csv``); and, with ``split``, the
-  attribution to each policy (``sim.experiments.attribution``; also ``attribution.csv``).
+  attribution to each policy (``sim.experiments.attribution``; also ``attribution.csv``);
+  ``delivery``: per kommune-run policy, the capacity its kommuner ran at and the share they
+  delivered, over the seeds (``sim.output.capacity``).
 
 Figures are persons and NOK, never agents.
 """
@@ -35,6 +37,7 @@ import pandas as pd
 from sim.experiments import attribution, budget
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
+from sim.output.capacity import delivery_lines, delivery_rows
 from sim.output.out_folder import build_and_swap, check
 from sim.policies.evidence import scenario_evidence
 from sim.scenario.errors import ScenarioError
@@ -90,6 +93,7 @@ class RunSummary:
     cost_by_key: dict[str, float]     # "payer:policy" -> NOK over the run
     why: dict[str, float]             # the target area's net domestic moves by reason
     cost_by_year: dict[tuple[int, str, str], float]   # (year, policy, payer) -> NOK
+    capacity: pd.DataFrame | None = None   # the target area's rows of capacity.csv
 
 
 def _one_run(job: tuple[Scenario, list[str]]) -> RunSummary:
@@ -104,15 +108,17 @@ def summarize(result, target: list[str]) -> RunSummary:
     """One run's summary (see ``RunSummary``)."""
     pop = result.kommuner[["kommunenummer", "year", "population"]].copy()
     pop["population"] = pop["population"].astype(float)
+    cap = result.capacity
+    cap = None if cap is None else cap[cap["kommunenummer"].astype(str).isin(target)]
     costs = result.policy_costs
     if costs is None or costs.empty:
-        return RunSummary(pop, 0.0, {}, _net_moves_by_reason(result, target), {})
+        return RunSummary(pop, 0.0, {}, _net_moves_by_reason(result, target), {}, cap)
     by_payer = {f"{payer}:{policy}": float(v)
                 for (payer, policy), v in costs.groupby(["payer", "policy"])["nok"].sum().items()}
     by_year = {(int(y), str(policy), str(payer)): float(nok) for y, policy, payer, nok in
                costs[["year", "policy", "payer", "nok"]].itertuples(index=False)}
     return RunSummary(pop, float(costs["nok"].sum()), by_payer,
-                      _net_moves_by_reason(result, target), by_year)
+                      _net_moves_by_reason(result, target), by_year, cap)
 
 
 def _cube(pops: list[pd.DataFrame], codes: list[str], years: list[int]) -> np.ndarray:
@@ -260,6 +266,8 @@ def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list
         "extra_net_moves_into_target_by_reason": why,
         "evidence": scenario_evidence(scenario.policies),
         "budget": _budget(p, extra_years),
+        "delivery": delivery_rows(scenario, [r.capacity for r in p.scen
+                                             if r.capacity is not None]),
     }
 
 
@@ -439,6 +447,7 @@ def describe(result: Comparison) -> list[str]:
         + ", ".join(f"{r} {v:+,.0f}" for r, v in sorted(
             s["extra_net_moves_into_target_by_reason"].items(), key=lambda x: -abs(x[1]))),
         _budget_line(s["budget"]["totals"], s["years"]),
+        *delivery_lines(s.get("delivery", []), len(s["seeds"])),
         *(attribution.lines(s["attribution"], s["effect_year"]) if "attribution" in s else []),
         *(attribution.channel_lines(s["channels"], s["effect_year"]) if "channels" in s
           else []),

@@ -12,7 +12,11 @@ A run folder holds:
   dwellings, immigrants, immigrant retention, schools, services per kommune and year),
   ``age_structure.csv`` (persons by kommune, year, age group and sex) and
   ``refugee_stays.csv`` (per refugee cohort, year and centrality class of the first kommune:
-  persons still in Norway and still in their first kommune).
+  persons still in Norway and still in their first kommune);
+- ``capacity.csv``: per kommune, its capacity diamond (leadership, competence, culture,
+  economy, time: scores 1–5), their mean (``capacity``), the share of a kommune-run policy it
+  delivers (``delivery`` = capacity / 5) and ``scores``: ``own`` (the scenario's
+  ``capacity:``) or ``drawn``.
 
 ``policy_costs.csv`` (year, policy, payer state or kommune, NOK) holds what each policy in force
 cost each year (only the header when none is).
@@ -61,6 +65,7 @@ class RunResult:
     indicators: pd.DataFrame | None = None        # per kommune and year: jobs, rent, ...
     age_structure: pd.DataFrame | None = None     # per kommune, year, age group and sex
     refugee_stays: pd.DataFrame | None = None     # cohort, year, class: still where settled
+    capacity: pd.DataFrame | None = None          # per kommune: scores, delivery, own/drawn
 
 
 def _flows_to_their_year(df: pd.DataFrame, flows: list[str], by: str | None) -> pd.DataFrame:
@@ -127,7 +132,7 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
             costs = pd.DataFrame(columns=COST_COLUMNS)
         costs.to_csv(tmp / "policy_costs.csv", index=False)
         for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure",
-                     "refugee_stays"):
+                     "refugee_stays", "capacity"):
             table = getattr(result, name)
             if table is not None:
                 table.to_csv(tmp / f"{name}.csv", index=False)
