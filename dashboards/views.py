@@ -10,6 +10,7 @@ from collections.abc import Callable
 import solara
 
 from dashboards import logic, plots
+from dashboards.capacity_view import CapacityPanel
 from sim.experiments import report
 from sim.experiments.compare import Comparison
 from sim.scenario.errors import ScenarioError
@@ -130,6 +131,7 @@ def KommuneView(bundle, code: str | None):
     with solara.Column(classes=["lk-kommune-view"]):
         ChartView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
         ChartView(panels, "lk-kommune-panels", f"kommune-{shown}")
+        CapacityPanel(bundle, shown)
 
 
 @solara.component
