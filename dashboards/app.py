@@ -33,6 +33,7 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:   # `solara run 
 
 from dashboards import calculator, logic, serving
 from dashboards import views as v
+from dashboards.capacity_view import CapacityEditor
 from sim.scenario.errors import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
@@ -77,18 +78,21 @@ def use_settings() -> dict[str, solara.Reactive]:
         "split": solara.use_reactive(False),
         "policies": solara.use_reactive({}),
         "show_policies": solara.use_reactive(False),
+        "capacity": solara.use_reactive({}),     # {"kommune": code, "scores": {part: text}}
     }
 
 
 def current_settings(settings: dict[str, solara.Reactive]) -> logic.Settings:
     base = logic.base_scenario(settings["scenario"].value)
     code, _ = logic.find_kommune(settings["query"].value, logic.kommune_options(base))
+    own = settings["capacity"].value      # the chosen kommune's own scores, if it has them
     return logic.Settings(
         scenario=settings["scenario"].value, kommune=code, area=settings["area"].value,
         years=settings["years"].value or None, seeds=settings["seeds"].value,
         persons_per_agent=settings["ppa"].value or None,
         keep_file_policies=settings["keep"].value, policies=settings["policies"].value,
-        baseline=settings["baseline"].value, split=settings["split"].value)
+        baseline=settings["baseline"].value, split=settings["split"].value,
+        capacity=dict(own["scores"]) if own and own.get("kommune") == code else {})
 
 
 @solara.component
@@ -187,6 +191,8 @@ def RunSettings(settings: dict):
     if s["show_policies"].value:        # drawn only when asked for: a light first view
         for kind, f in fields.items():
             PolicyEditor(kind, f, s["policies"])
+        code, _ = logic.find_kommune(s["query"].value, logic.kommune_options(base))
+        CapacityEditor(s["capacity"], code, lambda: current_settings(s))
 
 
 @solara.component

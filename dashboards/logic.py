@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboards.capacity import scores_from_texts
 from dashboards.workers import Cancelled, WorkerDied, WorkerPool
 from sim.experiments.compare import compare_results, split_plan
 from sim.scenario.errors import ScenarioError
@@ -43,7 +44,7 @@ AREAS = {                    # area choices for scenarios on real Norway
     "norway": "all of Norway / hele Norge",
 }
 CSV_FILES = ("national", "kommuner", "indicators", "age_structure", "moves_by_reason",
-             "movers_by_age", "policy_costs", "attractiveness")
+             "movers_by_age", "policy_costs", "attractiveness", "capacity")
 MAX_SEEDS = 50              # seeds one dashboard run may ask for
 MAX_TEXT_CHARS = 64         # the longest text a setting may hold (characters)
 SHOWN_CHARS = 40            # how much of a refused value a message repeats (characters)
@@ -183,6 +184,7 @@ class Settings:
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> parameters
     baseline: bool = False              # also run the scenario without policies
     split: bool = False                 # and every subset of policies and channels
+    capacity: dict[str, Any] = field(default_factory=dict)  # the kommune's own: part -> score
 
 
 def check_settings(s: Settings) -> Scenario:
@@ -218,6 +220,10 @@ def check_settings(s: Settings) -> Scenario:
     if s.kommune is not None and (not isinstance(s.kommune, str)
                                   or s.kommune not in kommune_options(base)):
         raise ScenarioError(f"{source}: {_shown(s.kommune)} is not a kommune of this scenario")
+    if s.capacity:
+        if not s.kommune:
+            raise ScenarioError(f"{source}: choose a kommune for its capacity scores")
+        scores_from_texts(s.capacity, source)
     seeds = _number(s.seeds)
     if not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
         raise ScenarioError(f"{source}: seeds must be a whole number from 1 to {MAX_SEEDS}, "
@@ -256,6 +262,9 @@ def build_scenario(s: Settings) -> Scenario:
         policies.append({"type": kind, "where": {"kommuner": [s.kommune]},
                          "parameters": {k: _number(v) for k, v in params.items()}})
     raw["policies"] = policies
+    if s.capacity:          # the chosen kommune's own scores replace its drawn ones
+        raw["capacity"] = {**raw.get("capacity", {}),
+                           s.kommune: scores_from_texts(s.capacity, source)}
     if base.geography.kind == "norway" and s.area != "scenario":
         if s.area == "norway":
             raw["geography"] = {"kind": "norway"}

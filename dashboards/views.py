@@ -10,6 +10,7 @@ from collections.abc import Callable
 import solara
 
 from dashboards import accounts, logic, plots
+from dashboards.capacity_view import CapacityPanel
 from sim.experiments import report
 from sim.experiments.compare import Comparison
 from sim.scenario.errors import ScenarioError
@@ -142,6 +143,7 @@ def KommuneView(bundle, code: str | None):
         ChartView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
         ChartView(panels, "lk-kommune-panels", f"kommune-{shown}")
         ChartView(books, "lk-kommune-accounts", f"accounts-{shown}")
+        CapacityPanel(bundle, shown)
 
 
 @solara.component

@@ -51,7 +51,8 @@ NATIONAL_COLUMNS = ("population", "births", "deaths", "immigration", "emigration
 class SettlementModel(mesa.Model):
     """An agent-based model of where people in Norway live, year by year."""
 
-    def __init__(self, scenario: Scenario | None = None) -> None:
+    def __init__(self, scenario: Scenario | None = None, places_only: bool = False) -> None:
+        """``places_only``: stop once the places (and their capacity) are built; no run."""
         spec = scenario or Scenario(name="default")
         keep_freed_memory()
         super().__init__(rng=spec.seed)
@@ -63,7 +64,9 @@ class SettlementModel(mesa.Model):
                                            self.year, self.params, self.rng)
         self.kommune_agents = [Kommune(self, i, c, n) for i, (c, n) in
                                enumerate(zip(self.geo.codes, self.geo.names, strict=True))]
-        self._build_economy()
+        self._build_economy(places_only)
+        if places_only:
+            return
         self.arrival_factor = arriving.arrival_factors(self.geo.codes, self.params,
                                                        self.places.place_effect)
         self.reach = destinations.community_reach(self.geo.distance_km, self.params)
@@ -71,11 +74,8 @@ class SettlementModel(mesa.Model):
         self.policy_set = PolicySet(self)
         self.hooks = self.policy_set.neutral_hooks()
         self.records = Records(self)
-        # what movers saw in the last year simulated (sim.experiments.explain), and the
-        # decisions of the movers from kommune index ``watch`` in it (None: none watched)
-        self.seen: destinations.choice.PlaceView | None = None
-        self.watch: int | None = None
-        self.decisions: moves.Decisions | None = None
+        # what movers saw last year; with ``watch`` (a kommune index) its movers' decisions
+        self.seen, self.watch, self.decisions = None, None, None   # (sim.experiments.explain)
         self.national: dict[str, int | None] = {}
         self.datacollector = DataCollector(
             model_reporters={"year": "year", **{c: self._national_reporter(c)
@@ -88,7 +88,7 @@ class SettlementModel(mesa.Model):
         self._book(components=None, internal_moves=None)
         self.datacollector.collect(self)
 
-    def _build_economy(self) -> None:
+    def _build_economy(self, places_only: bool = False) -> None:
         """Jobs and firms, housing and tenure, places, and social ties."""
         pop, geo, params, rng = self.population, self.geo, self.params, self.rng
         self.labour = jobs.LabourMarket(geo, params, self.persons_per_agent)
@@ -96,7 +96,10 @@ class SettlementModel(mesa.Model):
         self.firms = [Firm(self, self.labour, f) for f in range(len(self.labour.firm_jobs))]
         self.housing = housing.HousingMarket(geo, params)
         self.housing.build(pop, rng)
-        self.places = Places(geo, params, geo.codes, rng)
+        self.places = Places(geo, params, geo.codes, rng,
+                             {c: s.model_dump() for c, s in self.spec.capacity.items()})
+        if places_only:
+            return
         self.places.start(*destinations.persons_and_pupils(pop, geo.size,
                                                            self.persons_per_agent, params))
         network.form_initial_ties(pop, self.labour.region, params, rng)

@@ -15,6 +15,9 @@ This module owns what a run records each year besides population and components:
 * ``jobs_by_sector``: per kommune, 1 January year and sector (``sim.processes.jobs.SECTORS``):
   jobs (persons, one decimal; the accounts of ``sim.output.attractiveness`` need the basic
   sectors' growth against the national growth of each sector);
+* ``capacity``: per kommune: its capacity diamond (five scores 1–5), their mean, the share of
+  a kommune-run policy it delivers (``delivery``, mean score / 5) and whether the scores are
+  the kommune's own (a scenario's ``capacity:``) or drawn;
 * ``refugee_stays``: per yearly cohort of refugees (the year they arrived), 1 January year
   and centrality class of the kommune they lived in on the first 1 January after arrival:
   persons of the cohort still in Norway, and how many of them still live in that kommune
@@ -34,12 +37,14 @@ from sim import data
 from sim.processes.choice import REASONS
 from sim.processes.jobs import SECTORS
 from sim.world.geography import CENTRALITY_CLASSES
+from sim.world.places import DIMENSIONS
 from sim.world.population import Kind, Subtype
 
 MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
 STAY_YEARS = 5   # years a refugee cohort is followed (SSB's monitor reports five years on)
 RETENTION_YEARS = 5   # years of arrivals immigrant_retention_5y follows
 STAY_COLUMNS = ("cohort", "year", "years_on", "centrality", "in_norway", "in_first_kommune")
+SHARE_DECIMALS = 4   # decimals of the capacity table's mean score and delivery share
 
 
 def _band_labels(bands: list[int]) -> list[str]:
@@ -212,7 +217,20 @@ class Records:
                 "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages),
                 "jobs_by_sector": _frame(self.sector_jobs),
                 "refugee_stays": _frame(self.stays) if self.stays else pd.DataFrame(
-                    columns=list(STAY_COLUMNS))}
+                    columns=list(STAY_COLUMNS)),
+                "capacity": capacity_table(self.model.places, self.codes)}
+
+
+def capacity_table(places, codes) -> pd.DataFrame:
+    """Each kommune's capacity diamond, mean score, delivery share and the scores' source
+    (``own`` or ``drawn``)."""
+    scores = places.capacity.astype(int)
+    return pd.DataFrame({
+        "kommunenummer": np.asarray(codes),
+        **{d: scores[:, i] for i, d in enumerate(DIMENSIONS)},
+        "capacity": places.capacity.mean(axis=1).round(SHARE_DECIMALS),
+        "delivery": places.delivery.round(SHARE_DECIMALS),
+        "scores": np.where(places.own_capacity, "own", "drawn")})
 
 
 def _frame(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame | None:

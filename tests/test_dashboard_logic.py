@@ -255,3 +255,73 @@ def test_a_short_run_takes_turns_with_a_long_one_of_another_session(pool):
     finished["b"] = len(finished)
     a.join()
     assert finished == {"b": 0, "a": 1}
+
+
+# ----- the kommune's own capacity diamond ---------------------------------------------------
+OWN_TEXTS = {"leadership": "4", "competence": "3", "culture": " 4 ", "economy": "2", "time": "2"}
+
+
+def test_the_five_score_fields_become_the_scenarios_capacity():
+    from sim.model import SettlementModel
+
+    spec = logic.build_scenario(logic.Settings(
+        scenario="froya-housing.yaml", kommune="5014", area="region", years="3",
+        persons_per_agent="20", capacity=OWN_TEXTS))
+    assert spec.capacity["5014"].model_dump() == {"leadership": 4, "competence": 3,
+                                                  "culture": 4, "economy": 2, "time": 2}
+    model = SettlementModel(spec, places_only=True)
+    assert model.places.delivery[model.geo.index("5014")] == pytest.approx(0.6)
+    without = logic.build_scenario(logic.Settings(
+        scenario="froya-housing.yaml", kommune="5014", area="region", years="3",
+        persons_per_agent="20"))
+    assert without.capacity == {}
+
+
+@pytest.mark.parametrize("bad", ["0", "7", "", "høy", "2.5", "3.0", None, True, "9" * 5000])
+def test_a_bad_score_gets_a_plain_message_naming_the_field(bad):
+    settings = logic.Settings(kommune="K05", years="3", capacity={**OWN_TEXTS, "economy": bad})
+    with pytest.raises(ScenarioError) as err:
+        logic.build_scenario(settings)
+    message = str(err.value)
+    assert "Økonomi / economy" in message and "whole number from 1 to 5" in message
+    assert len(message) < 300 and len(message.splitlines()) == 1
+
+
+def test_scores_need_a_kommune_and_all_five_parts():
+    with pytest.raises(ScenarioError, match="choose a kommune"):
+        logic.build_scenario(logic.Settings(years="3", capacity=OWN_TEXTS))
+    with pytest.raises(ScenarioError, match="five parts"):
+        logic.build_scenario(logic.Settings(kommune="K05", years="3",
+                                            capacity={"leadership": "4"}))
+
+
+def test_fields_are_prefilled_with_the_scores_the_run_starts_with():
+    """The prefill is the run's own draw for the first seed; a run with it unchanged gives
+    the kommune the same scores, and the kommune view shows them and what it delivers."""
+    from dashboards import capacity
+
+    settings = logic.Settings(years="2", kommune="K05",
+                              policies={"startlan": {"loan_nok": "450000"}})
+    spec = logic.build_scenario(settings)
+    drawn = capacity.start_scores(spec, "K05")
+    bundle = logic.run_bundle(spec, seeds=1)
+    row = bundle.results[0].capacity.set_index("kommunenummer").loc["K05"]
+    assert {p: int(row[p]) for p in drawn} == drawn and row["scores"] == "drawn"
+    found = capacity.kommune_capacity(bundle.scenario, bundle.results, bundle.table, "K05")
+    assert found["scores"] == drawn and found["policies"] == ["startlan"]
+    assert found["delivery"] == pytest.approx(sum(drawn.values()) / 25)
+    assert "trukket / drawn" in capacity.delivery_text(found)
+    # own scores: the run uses them, and the kommune view says so
+    own = logic.build_scenario(logic.Settings(**{**settings.__dict__, "capacity": OWN_TEXTS}))
+    bundle = logic.run_bundle(own, seeds=1)
+    found = capacity.kommune_capacity(bundle.scenario, bundle.results, bundle.table, "K05")
+    assert found["own"] and found["delivery"] == pytest.approx(0.6)
+    text = capacity.delivery_text(found)
+    assert "egne skårer / own scores" in text and "60 %" in text and "startlan" in text
+    chart = _svg(capacity.diamond_chart(found["scores"], "Nesøy"))
+    labels = _texts(chart)
+    assert any(t.startswith("Utviklingsledelse / leadership: 4") for t in labels)
+    assert any(t.startswith("Tid / time: 2") for t in labels)
+    assert "capacity" in logic.CSV_FILES
+    assert logic.csv_bytes(bundle, "capacity").decode().splitlines()[0].startswith(
+        "kommunenummer,leadership")

@@ -23,7 +23,8 @@ SEEDS = 4
 RUN_FOLDER = {"national.csv", "kommuner.csv", "kommuner.parquet", "policy_costs.csv",
               "moves_by_reason.csv", "movers_by_age.csv", "indicators.csv",
               "age_structure.csv", "refugee_stays.csv", "jobs_by_sector.csv",
-              "attractiveness.csv", "scenario.yaml", "run.json", "population.png"}
+              "attractiveness.csv", "capacity.csv", "scenario.yaml", "run.json",
+              "population.png"}
 
 
 def test_ensemble_is_the_same_per_seed_on_dask_and_a_process_pool(tmp_path):

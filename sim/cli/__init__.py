@@ -43,8 +43,7 @@ from sim.cli.guards import SEED_MAX, SeedOption, check_seeds, out_folder
 from sim.cli.levers import sweep, target
 from sim.cli.runs import runs_app
 from sim.cli.startup import INTERRUPTED
-from sim.cli.summaries import noise_note as _noise_note
-from sim.cli.summaries import summary_table as _summary_table
+from sim.cli.summaries import delivery_summary, noise_note, summary_table
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import json_schema
 
@@ -151,8 +150,10 @@ def run(
                 progress.stop()
                 fail(str(err))
         rec.save(*run_entry(result), result.meta)
-    console.print(_summary_table(result))
-    _noise_note(result)
+    console.print(summary_table(result))
+    noise_note(result)
+    for line in delivery_summary(result):
+        console.print(line, highlight=False)
     console.print(f"wall time {result.meta['wall_time_s']:.1f} s "
                   f"(build {result.meta['build_time_s']:.1f} s); run folder: {out_dir}")
 

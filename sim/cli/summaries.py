@@ -1,5 +1,6 @@
-"""What ``livskraft run`` prints after a run: the national summary table and, at a coarse
-scale, the noise guard's note on kommuner held by too few agents (``sim.output.noise``)."""
+"""What ``livskraft run`` prints after a run: the summary table by year, at a coarse scale
+the noise guard's note on kommuner held by too few agents (``sim.output.noise``), and how
+much of its kommune-run policies each kommune delivered (``sim.output.capacity``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sim.cli.common import console
 
 
 def summary_table(result) -> Table:
+    """The run by year: population and its flows (and the five largest cities' share)."""
     from sim.output.plots import summary_rows
     from sim.world.landscape import describe_area
 
@@ -41,3 +43,12 @@ def noise_note(result) -> None:
                     result.scenario.persons_per_agent)
     if note:
         console.print(note, style="yellow", highlight=False)
+
+
+def delivery_summary(result) -> list[str]:
+    """Per kommune-run policy: the capacity its kommune ran at and the share delivered."""
+    from sim.output.capacity import delivery_lines, delivery_rows
+
+    if result.capacity is None:
+        return []
+    return delivery_lines(delivery_rows(result.scenario, [result.capacity]))

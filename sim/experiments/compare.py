@@ -21,6 +21,8 @@ a paired difference. The results are
 * ``accounts.csv``: how the scenario changes the attractiveness accounts, per area and year
   (``sim.experiments.accounts``: the baseline's parts and scenario minus baseline, means over
   seeds so the parts add up to the change).
+  ``delivery``: per kommune-run policy, the capacity its kommuner ran at and the share they
+  delivered, over the seeds (``sim.output.capacity``).
 
 Figures are persons and NOK, never agents.
 """
@@ -39,6 +41,7 @@ from sim.experiments import accounts, attribution, budget
 from sim.experiments.pool import run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
 from sim.output import noise
+from sim.output.capacity import delivery_lines, delivery_rows
 from sim.output.out_folder import build_and_swap, check
 from sim.policies.evidence import scenario_evidence
 from sim.scenario.errors import ScenarioError
@@ -96,6 +99,7 @@ class RunSummary:
     why: dict[str, float]             # the target area's net domestic moves by reason
     cost_by_year: dict[tuple[int, str, str], float]   # (year, policy, payer) -> NOK
     accounts: pd.DataFrame | None = None     # yearly attractiveness accounts
+    capacity: pd.DataFrame | None = None   # the target area's rows of capacity.csv
 
 
 def _one_run(job: tuple[Scenario, list[str]]) -> RunSummary:
@@ -110,16 +114,18 @@ def summarize(result, target: list[str]) -> RunSummary:
     """One run's summary (see ``RunSummary``)."""
     pop = result.kommuner[["kommunenummer", "year", "population"]].copy()
     pop["population"] = pop["population"].astype(float)
+    cap = result.capacity
+    cap = None if cap is None else cap[cap["kommunenummer"].astype(str).isin(target)]
     costs = result.policy_costs
     books = accounts.yearly(getattr(result, "attractiveness", None))
     if costs is None or costs.empty:
-        return RunSummary(pop, 0.0, {}, _net_moves_by_reason(result, target), {}, books)
+        return RunSummary(pop, 0.0, {}, _net_moves_by_reason(result, target), {}, books, cap)
     by_payer = {f"{payer}:{policy}": float(v)
                 for (payer, policy), v in costs.groupby(["payer", "policy"])["nok"].sum().items()}
     by_year = {(int(y), str(policy), str(payer)): float(nok) for y, policy, payer, nok in
                costs[["year", "policy", "payer", "nok"]].itertuples(index=False)}
     return RunSummary(pop, float(costs["nok"].sum()), by_payer,
-                      _net_moves_by_reason(result, target), by_year, books)
+                      _net_moves_by_reason(result, target), by_year, books, cap)
 
 
 def _cube(pops: list[pd.DataFrame], codes: list[str], years: list[int]) -> np.ndarray:
@@ -267,6 +273,8 @@ def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list
         "extra_net_moves_into_target_by_reason": why,
         "evidence": scenario_evidence(scenario.policies),
         "budget": _budget(p, extra_years),
+        "delivery": delivery_rows(scenario, [r.capacity for r in p.scen
+                                             if r.capacity is not None]),
     }
 
 
@@ -450,6 +458,7 @@ def describe(result: Comparison) -> list[str]:
         + ", ".join(f"{r} {v:+,.0f}" for r, v in sorted(
             s["extra_net_moves_into_target_by_reason"].items(), key=lambda x: -abs(x[1]))),
         _budget_line(s["budget"]["totals"], s["years"]),
+        *delivery_lines(s.get("delivery", []), len(s["seeds"])),
         *(attribution.lines(s["attribution"], s["effect_year"]) if "attribution" in s else []),
         *(attribution.channel_lines(s["channels"], s["effect_year"]) if "channels" in s
           else []),

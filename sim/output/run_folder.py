@@ -19,6 +19,10 @@ A run folder holds:
   into structural growth, business attractiveness, residential attractiveness and a
   residual, which add up to the change exactly, with their inputs and the kommune's rank by
   residential attractiveness per inhabitant.
+- ``capacity.csv``: per kommune, its capacity diamond (leadership, competence, culture,
+  economy, time: scores 1–5), their mean (``capacity``), the share of a kommune-run policy it
+  delivers (``delivery`` = capacity / 5) and ``scores``: ``own`` (the scenario's
+  ``capacity:``) or ``drawn``.
 
 ``policy_costs.csv`` (year, policy, payer state or kommune, NOK) holds what each policy in force
 cost each year (only the header when none is).
@@ -70,6 +74,7 @@ class RunResult:
     refugee_stays: pd.DataFrame | None = None     # cohort, year, class: still where settled
     jobs_by_sector: pd.DataFrame | None = None    # per kommune, year and sector: jobs
     attractiveness: pd.DataFrame | None = None    # the attractiveness accounts
+    capacity: pd.DataFrame | None = None          # per kommune: scores, delivery, own/drawn
 
 
 def _flows_to_their_year(df: pd.DataFrame, flows: list[str], by: str | None) -> pd.DataFrame:
@@ -138,7 +143,7 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
             costs = pd.DataFrame(columns=COST_COLUMNS)
         costs.to_csv(tmp / "policy_costs.csv", index=False)
         for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure",
-                     "refugee_stays", "jobs_by_sector", "attractiveness"):
+                     "refugee_stays", "jobs_by_sector", "attractiveness", "capacity"):
             table = getattr(result, name)
             if table is not None:
                 table.to_csv(tmp / f"{name}.csv", index=False)

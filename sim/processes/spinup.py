@@ -9,11 +9,11 @@ the first backcast year lost rural people about twice as fast as the years after
 calibrated place effects absorbed that transient instead of describing places.
 
 So before the first year a throwaway copy of the scenario — same world, same seed, no
-policies and no shocks — is run for ``spinup.years`` years (at most the scenario's own
-length, whose inputs exist), and each kommune's housing state
-at its end is carried over to the start: the ratio of dwellings to households (its vacancy),
-and its price and rent relative to where they started. People are not carried over: the start
-population stays the observed one.
+policies, no shocks and no own capacity scores (which act through policies only) — is run for
+``spinup.years`` years (at most the scenario's own length, whose inputs exist), and each
+kommune's housing state at its end is carried over to the start: the ratio of dwellings to
+households (its vacancy), and its price and rent relative to where they started. People are
+not carried over: the start population stays the observed one.
 
 The spin-up uses only the scenario's own inputs (for the backcast, its first years of
 observed immigration) and is part of building every scenario's world
@@ -43,7 +43,8 @@ def spin_up(model, years: int) -> None:
     scale = max(spec.persons_per_agent,
                 int(model.params.value("spinup.persons_per_agent")))
     throwaway = spec.model_copy(update={
-        "end_year": end, "policies": [], "shocks": [], "persons_per_agent": scale,
+        "end_year": end, "policies": [], "shocks": [], "capacity": {},
+        "persons_per_agent": scale,
         "parameters": {**spec.parameters, "spinup.years": 0}})
     key = throwaway.model_dump_json()
     if key not in _REMEMBERED_RATIOS:

@@ -36,6 +36,7 @@ from sim import parameters
 from sim.policies.base import ZONES
 from sim.scenario import bounds as rng
 from sim.scenario.bounds import FIRST_PATH_YEAR, LAST_END_YEAR, bounded, problem
+from sim.scenario.capacity import CapacityScores
 from sim.scenario.errors import refuse, shown
 from sim.scenario.overrides import is_number, value_problem
 
@@ -358,6 +359,12 @@ class Scenario(Strict):
     policies: list[PolicySpec] = Field(default_factory=list, description="policies in force")
     shocks: list[ShockSpec] = Field(default_factory=list, description="firm closures and "
                                     "openings")
+    capacity: dict[Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5014"))],
+                   CapacityScores] = Field(
+        default_factory=dict, exclude_if=lambda v: not v,   # absent: files stay as they were
+        description="kommuner's own capacity diamond (kommunenummer: five scores 1–5), "
+                    "replacing the drawn scores that set how much of a kommune-run policy "
+                    "it delivers")
 
     @field_validator("name")
     @classmethod
@@ -405,12 +412,24 @@ class Scenario(Strict):
                     raise refuse(f"{label}.yearly.{year}", f"year {year} is outside the run: "
                                  f"allowed {first}–{last} (start_year to end_year − 1)")
         self._check_policies()
+        self._check_capacity()
         from sim.world.landscape import area_table
 
         bad = rng.area_problem(self, area_table(self.geography))
         if bad:
             raise refuse(*bad)
         return self
+
+    def _check_capacity(self) -> None:
+        """Own capacity scores: for kommuner of the simulated area."""
+        if self.capacity:
+            from sim.world.landscape import area_table
+
+            table = area_table(self.geography)
+            names = dict(zip(table["kommunenummer"].astype(str), table["name"].astype(str),
+                             strict=True))
+            for code in self.capacity:
+                _in_area(code, names, ("capacity", code))
 
     def _check_policies(self) -> None:
         """Policies and shocks: places in the simulated area, years in the run, no twins."""
@@ -426,12 +445,6 @@ class Scenario(Strict):
         fylker = table["fylkesnummer"].astype(str).tolist()
         centrality = table["sentralitetsklasse"].to_numpy()
 
-        def in_area(code: str, at: tuple) -> None:
-            if code not in names:
-                hint = closest(code, names)
-                raise refuse(at, f"no kommune '{code}' in the simulated area"
-                             + (f"; closest: {', '.join(hint)}" if hint else ""))
-
         def in_run(year: int, at: tuple) -> None:
             if not first <= year <= last:
                 raise refuse(at, f"year {year} is outside the run: allowed {first}–{last} "
@@ -441,7 +454,7 @@ class Scenario(Strict):
         for i, p in enumerate(self.policies):
             w = p.where
             for j, code in enumerate(w.kommuner or []):
-                in_area(code, ("policies", i, "where", "kommuner", j))
+                _in_area(code, names, ("policies", i, "where", "kommuner", j))
             p_first = first if p.from_year is None else p.from_year
             p_last = last if p.to_year is None else p.to_year
             for label, year in (("from_year", p.from_year), ("to_year", p.to_year)):
@@ -464,5 +477,13 @@ class Scenario(Strict):
                                  "merge the two entries or make their places or years apart")
             placed.append((p.type, mask, p_first, p_last))
         for i, sh in enumerate(self.shocks):
-            in_area(sh.kommune, ("shocks", i, "kommune"))
+            _in_area(sh.kommune, names, ("shocks", i, "kommune"))
             in_run(sh.year, ("shocks", i, "year"))
+
+
+def _in_area(code: str, names: dict[str, str], at: tuple) -> None:
+    """Refuse ``code`` at ``at`` if it is not a kommune of the simulated area (``names``)."""
+    if code not in names:
+        hint = closest(code, names)
+        raise refuse(at, f"no kommune '{code}' in the simulated area"
+                     + (f"; closest: {', '.join(hint)}" if hint else ""))

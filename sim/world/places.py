@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
+# the capacity diamond's five parts, in the order of the columns of ``Places.capacity``
+DIMENSIONS = ("leadership", "competence", "culture", "economy", "time")
+# the workshop method's scale: the lowest and the highest score of a part
+# (docs/source-material.md#development-capacity)
+SCORES = (1, 5)
+
 
 class Places:
     """What makes a kommune a place to live, as arrays over kommuner, and its feedbacks.
@@ -18,12 +24,15 @@ class Places:
       (which follows population) over a cost with a fixed part — small kommuner that shrink
       can afford less per inhabitant;
     * ``capacity``: the capacity diamond (leadership, competence, culture, economy, time,
-      each 1–5); ``delivery`` (0..1) is the share of a policy a kommune actually delivers;
+      each 1–5), drawn around its centrality class's mean, or the kommune's own scores where
+      a scenario gives them (``own_capacity``); ``delivery`` (0..1) is the share of a policy
+      a kommune actually delivers;
     * ``attitude``: the local elite's attitude to immigrants (0..1), a stay-factor;
     * ``place_effect``: what else makes people choose a kommune, calibrated on 2006–2015.
     """
 
-    def __init__(self, geo, params, codes: list[str], rng: np.random.Generator) -> None:
+    def __init__(self, geo, params, codes: list[str], rng: np.random.Generator,
+                 own: dict[str, dict[str, int]] | None = None) -> None:
         self.params = params
         self.amenity = geo.centrality_index / 1000.0
         self.area_km2 = geo.area_km2
@@ -33,6 +42,13 @@ class Places:
         self.attitude = np.full(geo.size, params.value("kommune.attitude_default"))
         self.place_effect = params.by_kommune("kommune.place_effect", codes, 0.0)
         self.capacity = self._capacity(geo, rng)
+        # a kommune's own scores replace its drawn ones after the draw, so every other
+        # kommune's draw stays what it was (the same random numbers in the same order)
+        self.own_capacity = np.zeros(geo.size, dtype=bool)
+        for code, scores in (own or {}).items():
+            k = codes.index(code)
+            self.capacity[k] = [scores[d] for d in DIMENSIONS]
+            self.own_capacity[k] = True
 
     def _capacity(self, geo, rng: np.random.Generator) -> np.ndarray:
         """Capacity diamond scores (K x 5, 1..5): larger administrations score higher on
@@ -40,13 +56,14 @@ class Places:
         mean = self.params.value("kommune.capacity_mean_by_centrality")
         base = np.array([float(mean[c]) for c in geo.centrality])
         spread = self.params.value("kommune.capacity_spread")
-        scores = base[:, None] + rng.normal(0.0, spread, (geo.size, 5))
-        return np.clip(np.round(scores), 1, 5)
+        scores = base[:, None] + rng.normal(0.0, spread, (geo.size, len(DIMENSIONS)))
+        return np.clip(np.round(scores), *SCORES)
 
     @property
     def delivery(self) -> np.ndarray:
-        """Share of a policy's effect a kommune delivers: its mean capacity score over 5."""
-        return self.capacity.mean(axis=1) / 5.0
+        """Share of a policy's effect a kommune delivers: its mean capacity score over the
+        highest score (5)."""
+        return self.capacity.mean(axis=1) / SCORES[1]
 
     def nature(self, population: np.ndarray) -> np.ndarray:
         density = population / np.maximum(self.area_km2, 1.0)
