@@ -146,3 +146,19 @@ def test_other_settings_are_their_own_part(files, tmp_path):
         attribution.OTHER]["shapley"]["mean"]
     assert total == pytest.approx(att["package"]["effect"]["mean"], abs=0.5)
     assert att["effect"][attribution.OTHER]["shapley"]["median"] < 0   # no immigrants
+
+
+def test_a_baseline_that_runs_longer_is_costed_over_the_common_years_only(tmp_path):
+    """froya-housing ends in 2046, the baseline in 2050: the baseline's later costs (the
+    regime's, a policy's) must not count against the scenario."""
+    policy = {"type": "service_investment", "where": {"kommuner": ["K05"]},
+              "parameters": {"nok_per_inhabitant": 5000}}
+    long = load_scenario(short_classroom(tmp_path, years=4, policies=[policy],
+                                         persons_per_agent=10,
+                                         parameters={"spinup.years": 0}))   # (as long as
+    # both runs, as in real scenarios: the spin-up stops at a scenario's end)
+    short = long.model_copy(update={"end_year": long.end_year - 2, "name": "short"})
+    result = compare(long, short, seeds=1)
+    assert result.summary["years"] == [long.start_year, long.start_year + 2]
+    assert result.summary["total_cost_nok"] == 0
+    assert all(v == 0 for v in result.summary["total_cost_nok_by_payer"].values())

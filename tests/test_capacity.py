@@ -14,7 +14,8 @@ from conftest import short_classroom
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.experiments.compare import compare, describe
+from sim.experiments.compare import compare
+from sim.experiments.describe import describe
 from sim.model import SettlementModel
 from sim.output.capacity import start_capacity
 from sim.scenario.errors import ScenarioError

@@ -33,7 +33,8 @@ def test_run_says_how_many_kommuner_are_too_few_agents(tmp_path):
 
 def test_the_dashboard_and_compare_warn_about_a_thin_target_area():
     from dashboards import logic
-    from sim.experiments.compare import compare, describe
+    from sim.experiments.compare import compare
+    from sim.experiments.describe import describe
 
     spec = logic.build_scenario(logic.Settings(
         years="1", kommune="K05", persons_per_agent="10",

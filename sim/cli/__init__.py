@@ -270,7 +270,8 @@ def compare(
     base = load(baseline, persons_per_agent=persons_per_agent)
     spec = load(scenario, persons_per_agent=persons_per_agent)
     from sim.experiments.compare import compare as run_compare
-    from sim.experiments.compare import describe, runs_needed
+    from sim.experiments.compare import runs_needed
+    from sim.experiments.describe import describe
     from sim.experiments.seeds import seed_numbers
     from sim.experiments.store_entries import compare_entry
 
