@@ -485,16 +485,3 @@ def compare_csv_bytes(bundle: Bundle) -> bytes:
     buf = io.StringIO()
     found[0].to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8")
-
-
-def noise_note(bundle, codes: list[str], label: str) -> str | None:
-    """The noise guard's warning (``sim.output.noise``) for kommuner ``codes`` of a finished
-    run: their persons at the start, at the run's scale; None when they are enough agents."""
-    from sim.output import noise
-
-    k = bundle.results[0].kommuner
-    start = k[(k["year"] == k["year"].min()) & k["kommunenummer"].astype(str).isin(codes)]
-    note = noise.area_note(label, float(start["population"].sum()),
-                           bundle.scenario.persons_per_agent)
-    return None if note is None else ("Få agenter: tallene er mest støy / few agents: "
-                                      + note.removeprefix("note: "))

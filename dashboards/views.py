@@ -91,7 +91,7 @@ def CompareView(bundle, code: str | None = None):
     table, s = found
     page = solara.use_memo(lambda: analyst_page(table, s, bundle.scenario), [bundle])
     with solara.Column(classes=["lk-compare"]):
-        note = logic.noise_note(bundle, s["target_kommuner"], "målområdet / the target area")
+        note = noise_note(bundle, s["target_kommuner"], "målområdet / the target area")
         if note:
             solara.Warning(note, classes=["lk-noise"])
         solara.HTML(tag="div", unsafe_innerHTML=page, classes=["lk-analyst"])
@@ -134,7 +134,7 @@ def KommuneView(bundle, code: str | None):
                        f"on the start page; showing {shown}")
     names = dict(zip(codes, bundle.table["name"], strict=True))
     solara.Markdown(f"## {shown} {names[shown]}", style=BIG)
-    note = logic.noise_note(bundle, [shown], names[shown])
+    note = noise_note(bundle, [shown], names[shown])
     if note:
         solara.Warning(note, classes=["lk-noise"])
     solara.SliderInt("År / year", value=yr, on_value=year.set, min=years[0], max=years[-1],
@@ -180,3 +180,19 @@ def DownloadView(bundle):
                                 label="compare.csv")
         solara.Text("Hvert plott lastes ned under plottet / each plot has its own download "
                     "(SVG).")
+
+
+def noise_note(bundle, codes: list[str], label: str) -> str | None:
+    """The noise guard's warning (``sim.output.noise``) for kommuner ``codes`` of a finished
+    run: their persons at the start, at the run's scale; None when they are enough agents."""
+    from sim.output import noise
+    from sim.world.scale import focus_area
+
+    if set(codes) <= set(focus_area(bundle.scenario.geography, bundle.scenario.focus)):
+        return None                      # at one agent per person
+    k = bundle.results[0].kommuner
+    start = k[(k["year"] == k["year"].min()) & k["kommunenummer"].astype(str).isin(codes)]
+    note = noise.area_note(label, float(start["population"].sum()),
+                           bundle.scenario.persons_per_agent)
+    return None if note is None else ("Få agenter: tallene er mest støy / few agents: "
+                                      + note.removeprefix("note: "))

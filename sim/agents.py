@@ -78,7 +78,8 @@ class Firm(mesa.Agent):
     @property
     def jobs(self) -> float:
         """Jobs (persons) at this firm."""
-        return float(self.market.firm_jobs[self.index]) * self.model.persons_per_agent
+        k = int(self.market.firm_kommune[self.index])
+        return float(self.market.firm_jobs[self.index]) * float(self.model.scale.weight[k])
 
     @property
     def cornerstone(self) -> bool:

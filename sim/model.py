@@ -26,22 +26,14 @@ from mesa.datacollection import DataCollector
 from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_accounts
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
-from sim.processes import (
-    arriving,
-    destinations,
-    housing,
-    jobs,
-    leaving,
-    local,
-    moves,
-    spinup,
-)
+from sim.processes import arriving, destinations, housing, jobs, leaving, local, moves, spinup
 from sim.records import Records
 from sim.scenario.schema import Scenario
-from sim.world import network
+from sim.world import focus, network
 from sim.world.landscape import build_world, national_share
 from sim.world.places import Places
 from sim.world.population import Kind, keep_freed_memory
+from sim.world.scale import Scale
 from sim.world.start import build_population
 
 NATIONAL_COLUMNS = ("population", "births", "deaths", "immigration", "emigration",
@@ -60,7 +52,9 @@ class SettlementModel(mesa.Model):
         self.persons_per_agent, self.year = spec.persons_per_agent, spec.start_year
         self.geo, start_counts = build_world(spec.geography, spec.start_year, self.params)
         self.area_share = national_share(spec.geography, spec.start_year)
-        self.population = build_population(start_counts, self.geo, self.persons_per_agent,
+        self.scale = Scale.of(spec.persons_per_agent, self.geo.region,
+                              self.geo.indices(spec.focus))
+        self.population = build_population(start_counts, self.geo, self.scale,
                                            self.year, self.params, self.rng)
         self.kommune_agents = [Kommune(self, i, c, n) for i, (c, n) in
                                enumerate(zip(self.geo.codes, self.geo.names, strict=True))]
@@ -91,7 +85,7 @@ class SettlementModel(mesa.Model):
     def _build_economy(self, places_only: bool = False) -> None:
         """Jobs and firms, housing and tenure, places, and social ties."""
         pop, geo, params, rng = self.population, self.geo, self.params, self.rng
-        self.labour = jobs.LabourMarket(geo, params, self.persons_per_agent)
+        self.labour = jobs.LabourMarket(geo, params, self.scale)
         self.labour.build(pop, rng)
         self.firms = [Firm(self, self.labour, f) for f in range(len(self.labour.firm_jobs))]
         self.housing = housing.HousingMarket(geo, params)
@@ -100,8 +94,8 @@ class SettlementModel(mesa.Model):
                              {c: s.model_dump() for c, s in self.spec.capacity.items()})
         if places_only:
             return
-        self.places.start(*destinations.persons_and_pupils(pop, geo.size,
-                                                           self.persons_per_agent, params))
+        self.places.start(*destinations.persons_and_pupils(pop, geo.size, self.scale.weight,
+                                                           params))
         network.form_initial_ties(pop, self.labour.region, params, rng)
 
     @staticmethod
@@ -113,41 +107,46 @@ class SettlementModel(mesa.Model):
         """Simulate the calendar year ``self.year`` and move to 1 January of the next."""
         pop, params, rng, year, spec = (self.population, self.params, self.rng, self.year,
                                         self.spec)
-        k, ppa, geo, lab = self.geo.size, self.persons_per_agent, self.geo, self.labour
+        k, scale, geo, lab = self.geo.size, self.scale, self.geo, self.labour
         hooks = self.policy_set.apply(self)
         jobs.run_year(lab, pop, year, hooks.aga_rate, hooks.seeker_boost, params, rng)
         housing.run_year(self.housing, pop, lab.wage, hooks.extra_construction,
                          hooks.credit_relief, rng)
         facts = moves.household_facts(pop, lab.wage, params)
         view = destinations.place_view(pop, lab, self.housing, self.places, hooks.terms,
-                                       self.reach, geo.codes, ppa, params)
+                                       self.reach, geo.codes, scale, params)
         moved = moves.run_year(pop, view, facts, geo.distance_km, lab.region, self.housing,
                                lab.wage, self.places, geo.centrality, hooks.move_factor, year,
                                params, rng, watch=self.watch)
         self.seen, self.decisions = view, moved.decisions
         self.records.add_moves(moved)
         self.policy_set.after_moves(self, moved)
-        deaths, emigration = leaving.run_year(
+        crossed = focus.crossing(pop, moved, scale)        # converted once the year's leavers
+        deaths, emigration = leaving.run_year(              # have left the table
             pop, year, spec.emigration.alternative, spec.emigration.yearly, self.area_share,
-            ppa, facts, self.places, hooks.move_factor, k, params, rng)
+            scale, facts, self.places, hooks.move_factor, k, params, rng)
+        focus.convert(pop, crossed, scale, rng)
         immigration, births = arriving.run_year(
             pop, year, arriving.total_fertility(year, spec.fertility.tfr, params),
-            spec.immigration.alternative, spec.immigration.yearly, self.area_share, ppa,
-            lab.vacancies_by_kommune(), hooks.refugee_key, self.arrival_factor, k, params, rng)
-        local.run_year(pop, self.places, ppa, hooks.service_boost, hooks.keep_schools_open,
-                       params, rng)
-        self._close_year({"births": births, "deaths": deaths,
-                          "in_domestic": np.bincount(moved.destination, minlength=k),
-                          "out_domestic": np.bincount(moved.origin, minlength=k),
-                          "immigration": immigration, "emigration": emigration},
-                         internal_moves=len(moved.rows))
+            spec.immigration.alternative, spec.immigration.yearly, self.area_share, scale,
+            scale.relative(lab.vacancies_by_kommune()), hooks.refugee_key,
+            self.arrival_factor, k, params, rng)
+        local.run_year(pop, self.places, scale.weight, hooks.service_boost,
+                       hooks.keep_schools_open, params, rng)
+        self._close_year(moved, {"births": births, "deaths": deaths, "immigration": immigration,
+                                 "emigration": emigration})
 
-    def _close_year(self, components: dict[str, np.ndarray], internal_moves: int) -> None:
-        """Book the year's costs and components, move to 1 January and collect the data."""
+    def _close_year(self, moved, agents: dict[str, np.ndarray]) -> None:
+        """Book the year's costs and components (``agents`` per kommune, and the moves), move
+        to 1 January and collect the data."""
         self.policy_set.account(self)
         self.year += 1
         self.records.snapshot()
-        self._book(components, internal_moves)
+        k, scale = self.geo.size, self.scale
+        persons = {c: scale.persons(v) for c, v in agents.items()}
+        persons["in_domestic"] = scale.moved(moved.destination, moved.origin, k)
+        persons["out_domestic"] = scale.moved(moved.origin, moved.origin, k)
+        self._book(persons, scale.total(moved.origin))
         self.datacollector.collect(self)
         if self.year >= self.spec.end_year:
             self.running = False
@@ -155,15 +154,14 @@ class SettlementModel(mesa.Model):
     def _book(self, components: dict[str, np.ndarray] | None,
               internal_moves: int | None) -> None:
         """Put the current population and last year's components (persons) on the agents."""
-        ppa = self.persons_per_agent
-        population = self.population.count_by_kommune(self.geo.size) * ppa
-        scaled = None if components is None else {c: v * ppa for c, v in components.items()}
+        population = self.scale.persons(self.population.count_by_kommune(self.geo.size))
+        scaled = components
         set_accounts(self.kommune_agents, population, scaled)
         self.national = {
             "population": int(population.sum()),
             **{c: None if scaled is None else int(scaled[c].sum())
                for c in ("births", "deaths", "immigration", "emigration")},
-            "internal_moves": None if internal_moves is None else internal_moves * ppa,
+            "internal_moves": internal_moves,
         }
 
     def run(self, on_year=None) -> None:

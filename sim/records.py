@@ -122,8 +122,8 @@ class Records:
         classes = np.array(CENTRALITY_CLASSES)
         n = len(classes)
 
-        def persons_by_class(where: np.ndarray) -> np.ndarray:
-            return np.bincount(where, minlength=classes[-1] + 1)[classes] * m.persons_per_agent
+        def persons_by_class(where: np.ndarray, kommune: np.ndarray) -> np.ndarray:
+            return self._persons(where, classes[-1] + 1, kommune)[classes]
 
         for c, (pids, first) in self.cohorts.items():
             row = np.minimum(np.searchsorted(pop.pid, pids), max(len(pop) - 1, 0))
@@ -133,39 +133,48 @@ class Records:
             self.stays.append({
                 "cohort": np.full(n, c), "year": np.full(n, m.year),
                 "years_on": np.full(n, m.year - 1 - c), "centrality": classes,
-                "in_norway": persons_by_class(cls[present]),
-                "in_first_kommune": persons_by_class(cls[stayed])})
+                "in_norway": persons_by_class(cls[present], pop.kommune[row[present]]),
+                "in_first_kommune": persons_by_class(cls[stayed], pop.kommune[row[stayed]])})
+
+    def _persons(self, keys: np.ndarray, n: int, kommune: np.ndarray) -> np.ndarray:
+        """Persons per key 0..n-1 of rows (each row in ``kommune``: its persons per agent)."""
+        scale = self.model.scale
+        if not scale.focused:
+            return np.bincount(keys, minlength=n) * scale.coarse
+        return np.rint(np.bincount(keys, scale.of_rows(kommune), minlength=n)).astype(np.int64)
 
     def add_moves(self, moves) -> None:
         """Record the year's moves right after they happen (rows still point at the movers;
         ages are those on 1 January)."""
         m = self.model
-        ppa, k, year = m.persons_per_agent, m.geo.size, m.year
+        k, year = m.geo.size, m.year
         n_r = len(REASONS)
         for direction, where in (("in", moves.destination), ("out", moves.origin)):
-            counts = np.bincount(where * n_r + moves.reason, minlength=k * n_r).reshape(k, n_r)
+            counts = self._persons(where * n_r + moves.reason, k * n_r,    # as they moved
+                                   moves.origin).reshape(k, n_r)
             kk, rr = np.nonzero(counts)
             self.moves.append({"year": np.full(len(kk), year), "kommunenummer": self.codes[kk],
                                "direction": np.full(len(kk), direction),
                                "reason": np.array(REASONS)[rr],
-                               "persons": counts[kk, rr] * ppa})
-        self.movers.append(self._movers_by_age(moves.rows))
+                               "persons": counts[kk, rr]})
+        self.movers.append(self._movers_by_age(moves.rows, moves.origin))
 
-    def _movers_by_age(self, moved_rows: np.ndarray) -> dict[str, np.ndarray]:
-        pop, ppa = self.model.population, self.model.persons_per_agent
+    def _movers_by_age(self, moved_rows: np.ndarray, origin: np.ndarray
+                       ) -> dict[str, np.ndarray]:
+        pop = self.model.population
         bands = np.array(MOVER_AGE_BANDS)
         band_all = _group_of_age(bands)[pop.age]
         band_moved = band_all[moved_rows]
         n = len(bands)
         return {"year": np.full(n, self.model.year),
                 "age_group": np.array(_band_labels(MOVER_AGE_BANDS)),
-                "movers": np.bincount(band_moved, minlength=n) * ppa,
-                "population": np.bincount(band_all, minlength=n) * ppa}
+                "movers": self._persons(band_moved, n, origin),
+                "population": self._persons(band_all, n, pop.kommune)}
 
     def _indicators(self) -> dict[str, np.ndarray]:
         m = self.model
-        pop, ppa, k = m.population, m.persons_per_agent, m.geo.size
-        persons = pop.count_by_kommune(k) * ppa
+        pop, w, k = m.population, m.scale.weight, m.geo.size
+        persons = pop.count_by_kommune(k) * w
         imm = pop.kind == Kind.IMMIGRANT
         heads = pop.household_heads()
         n = pop.counts_by_kommune(k, {"employed": pop.employed == 1, "immigrants": imm,
@@ -173,12 +182,12 @@ class Records:
                                       "owners": heads & (pop.owner == 1)})
         return {
             "kommunenummer": self.codes, "year": np.full(k, m.year), "population": persons,
-            "jobs": np.round(m.labour.jobs_by_kommune() * ppa).astype(np.int64),
-            "employed": n["employed"] * ppa,
+            "jobs": np.round(m.labour.jobs_by_kommune() * w).astype(np.int64),
+            "employed": n["employed"] * w,
             "owner_share": n["owners"] / np.maximum(n["heads"], 1),
             "price_nok": np.round(m.housing.price), "rent_nok": np.round(m.housing.rent),
-            "dwellings": np.round(m.housing.dwellings * ppa).astype(np.int64),
-            "immigrants": n["immigrants"] * ppa,
+            "dwellings": np.round(m.housing.dwellings * w).astype(np.int64),
+            "immigrants": n["immigrants"] * w,
             "immigrant_retention_5y": self._retention(),
             "schools": m.places.schools.astype(np.int64),
             "service_level": np.round(m.places.service_level, 4),
@@ -196,13 +205,13 @@ class Records:
         kk, gg, ss = np.nonzero(counts)
         return {"kommunenummer": self.codes[kk], "year": np.full(len(kk), m.year),
                 "age_group": np.array(data.AGE_GROUPS)[gg], "sex": np.array(data.SEXES)[ss],
-                "persons": counts[kk, gg, ss] * m.persons_per_agent}
+                "persons": counts[kk, gg, ss] * m.scale.weight[kk]}
 
     def _jobs_by_sector(self) -> dict[str, np.ndarray]:
         """Jobs per kommune and sector on 1 January (persons), read from the labour market
         without changing it."""
         m = self.model
-        jobs = m.labour.jobs_by_kommune_sector() * m.persons_per_agent
+        jobs = m.labour.jobs_by_kommune_sector() * m.scale.weight[:, None]
         k, n_s = jobs.shape
         return {"kommunenummer": np.repeat(self.codes, n_s), "year": np.full(k * n_s, m.year),
                 "sector": np.tile(np.array(SECTORS), k), "jobs": np.round(jobs.ravel(), 1)}

@@ -32,7 +32,7 @@ def test_run_says_how_many_kommuner_are_too_few_agents(tmp_path):
 
 
 def test_the_dashboard_and_compare_warn_about_a_thin_target_area():
-    from dashboards import logic
+    from dashboards import logic, views
     from sim.experiments.compare import compare
     from sim.experiments.describe import describe
 
@@ -40,8 +40,8 @@ def test_the_dashboard_and_compare_warn_about_a_thin_target_area():
         years="1", kommune="K05", persons_per_agent="10",
         policies={"service_investment": {"nok_per_inhabitant": "5000"}}))
     bundle = logic.run_bundle(spec, seeds=1, baseline=True)
-    note = logic.noise_note(bundle, ["K05"], "Nesøy")
+    note = views.noise_note(bundle, ["K05"], "Nesøy")
     assert note.startswith("Få agenter") and "60 agents" in note
-    assert logic.noise_note(bundle, ["K01"], "Elvby") is None       # 6,000 agents
+    assert views.noise_note(bundle, ["K01"], "Elvby") is None       # 6,000 agents
     lines = describe(compare(logic.without_policies(spec), spec, seeds=1))
     assert any("the target area (1 kommuner) is 60 agents" in line for line in lines)

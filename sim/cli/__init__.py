@@ -31,10 +31,12 @@ from rich.table import Table
 from sim.cli.common import (
     AddressOption,
     EngineOption,
+    FocusOption,
     StoreOption,
     console,
     err_console,
     fail,
+    focus_codes,
     load,
 )
 from sim.cli.dashboard import dashboard
@@ -132,10 +134,12 @@ def run(
     seed: SeedOption = None,
     persons_per_agent: Annotated[int | None, typer.Option(
         help="override persons per agent (1 = one agent per person)")] = None,
+    focus: FocusOption = None,
     store: StoreOption = None,
 ) -> None:
     """Run one scenario and write its run folder (and register it in the run store)."""
-    spec = load(scenario, seed=seed, persons_per_agent=persons_per_agent)
+    spec = load(scenario, seed=seed, persons_per_agent=persons_per_agent,
+                focus=focus_codes(focus))
     check_seeds(spec.seed, 1, str(scenario))
     out_dir = out_folder("run", out, spec.name, store)
     from sim.experiments.store_entries import run_entry
@@ -249,6 +253,7 @@ def compare(
     seeds: Annotated[int, typer.Option(help="seeds to run each with (seed, seed+1, …)")] = 10,
     persons_per_agent: Annotated[int | None, typer.Option(
         help="override persons per agent in both (e.g. 50 for a quick look)")] = None,
+    focus: FocusOption = None,
     out: Annotated[Path | None, typer.Option(
         help="folder for compare.csv and compare.json (default runs/compare-<name>)")] = None,
     workers: Annotated[int, typer.Option(help="runs in parallel (processes)")] = 1,
@@ -267,8 +272,8 @@ def compare(
     if seeds < 1:
         fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
-    base = load(baseline, persons_per_agent=persons_per_agent)
-    spec = load(scenario, persons_per_agent=persons_per_agent)
+    spec = load(scenario, persons_per_agent=persons_per_agent, focus=focus_codes(focus))
+    base = load(baseline, persons_per_agent=persons_per_agent, focus=spec.focus or None)
     from sim.experiments.compare import compare as run_compare
     from sim.experiments.compare import runs_needed
     from sim.experiments.describe import describe
@@ -316,6 +321,7 @@ def ensemble(
     ] = None,
     persons_per_agent: Annotated[int | None, typer.Option(
         help="override persons per agent (e.g. 50 for a quick look)")] = None,
+    focus: FocusOption = None,
     out: Annotated[Path | None, typer.Option(
         help="folder for seed-<n>/ and bands.csv (default runs/ensemble-<name>)")] = None,
     store: StoreOption = None,
@@ -325,7 +331,7 @@ def ensemble(
     if seeds < 1:
         fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
-    spec = load(scenario, persons_per_agent=persons_per_agent)
+    spec = load(scenario, persons_per_agent=persons_per_agent, focus=focus_codes(focus))
     from sim.experiments.ensemble import run_ensemble
     from sim.experiments.seeds import NORWAY, seed_numbers
     from sim.experiments.store_entries import ensemble_entry

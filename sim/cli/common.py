@@ -24,6 +24,19 @@ AddressOption = Annotated[str | None, typer.Option(
          "default: a local cluster of --workers processes)")]
 
 
+FocusOption = Annotated[str | None, typer.Option(
+    help="kommuner (e.g. 5014 or 5014,5055) whose commuting regions run at one agent per "
+         "person, the rest at --persons-per-agent: a kommune's figures at full resolution, "
+         "quickly")]
+
+
+def focus_codes(text: str | None) -> list[str] | None:
+    """``--focus 5014,5055`` as a list of kommunenummer (None: as in the file)."""
+    if text is None:
+        return None
+    return [c for c in text.replace(" ", "").split(",") if c]
+
+
 def fail(message: str) -> None:
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False,
                       soft_wrap=True, emoji=False)

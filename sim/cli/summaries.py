@@ -4,6 +4,7 @@ much of its kommune-run policies each kommune delivered (``sim.output.capacity``
 
 from __future__ import annotations
 
+import numpy as np
 from rich.table import Table
 
 from sim.cli.common import console
@@ -36,11 +37,15 @@ def summary_table(result) -> Table:
 
 
 def noise_note(result) -> None:
-    from sim.output.noise import run_note
+    from sim.output.noise import EXACT, run_note
+    from sim.world.scale import focus_area
 
     k = result.kommuner
-    note = run_note(k.loc[k["year"] == k["year"].min(), "population"].to_numpy(),
-                    result.scenario.persons_per_agent)
+    start = k[k["year"] == k["year"].min()]
+    ppa = result.scenario.persons_per_agent
+    exact = start["kommunenummer"].astype(str).isin(
+        focus_area(result.scenario.geography, result.scenario.focus)).to_numpy()
+    note = run_note(start["population"].to_numpy(), ppa, weight=np.where(exact, EXACT, ppa))
     if note:
         console.print(note, style="yellow", highlight=False)
 

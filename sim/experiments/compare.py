@@ -45,6 +45,7 @@ from sim.output.out_folder import build_and_swap, check
 from sim.policies.evidence import scenario_evidence
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
+from sim.world.scale import focus_area
 
 EFFECT_YEAR = 2040   # the year the summary reports, if the run reaches it
 COMPARE = "compare"  # the kind of result a comparison folder holds (sim.output.out_folder)
@@ -290,6 +291,8 @@ def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list
         "budget": _budget(p, extra_years),
         "delivery": delivery_rows(scenario, [r.capacity for r in p.scen
                                              if r.capacity is not None]),
+        **({"focus_kommuner": focus_area(scenario.geography, scenario.focus)}
+           if scenario.focus else {}),
     }
 
 
@@ -326,6 +329,8 @@ def compare(baseline: Scenario, scenario: Scenario, seeds: int,
     t0 = time.perf_counter()
     if out_dir is not None:
         check(out_dir, COMPARE)
+    if scenario.focus != baseline.focus:        # both at the scenario's scale, kommune by
+        baseline = baseline.model_copy(update={"focus": scenario.focus})     # kommune
     seed_list = seed_numbers(scenario.seed, seeds)
     target_list = target_codes(scenario)
     subsets = attribution.plan(baseline, scenario) if split else {}

@@ -40,8 +40,10 @@ def describe(result) -> list[str]:
         *(attribution.channel_lines(s["channels"], s["effect_year"]) if "channels" in s
           else []),
         *_evidence_lines(s.get("evidence", [])),
-        *filter(None, [noise.area_note(f"the target area ({n} kommuner)",
-                                       s["target_population_start"], s["persons_per_agent"])]),
+        *filter(None, [noise.area_note(
+            f"the target area ({n} kommuner)", s["target_population_start"],
+            noise.EXACT if set(s["target_kommuner"]) <= set(s.get("focus_kommuner", []))
+            else s["persons_per_agent"])]),
     ]
 
 

@@ -16,27 +16,30 @@ MIN_AGENTS = 300        # agents: below this a kommune's own figures are called 
 EXACT = 1               # persons per agent at which no kommune is thin
 
 
-def agents(persons, persons_per_agent: int) -> np.ndarray:
-    """Agents holding ``persons`` at this scale."""
-    return np.asarray(persons, dtype=float) / max(int(persons_per_agent), 1)
+def agents(persons, persons_per_agent) -> np.ndarray:
+    """Agents holding ``persons`` at this scale (persons per agent: one number, or one per
+    kommune with a focus)."""
+    return np.asarray(persons, dtype=float) / np.maximum(persons_per_agent, 1)
 
 
-def is_thin(persons, persons_per_agent: int) -> np.ndarray:
+def is_thin(persons, persons_per_agent) -> np.ndarray:
     """Where the agents are fewer than ``MIN_AGENTS`` (never at one agent per person: then
     the figures are the model's own, whatever the kommune's size)."""
-    if persons_per_agent <= EXACT:
-        return np.zeros(np.shape(persons), dtype=bool)
-    return agents(persons, persons_per_agent) < MIN_AGENTS
+    return (agents(persons, persons_per_agent) < MIN_AGENTS) & (
+        np.asarray(persons_per_agent) > EXACT)
 
 
 def hint(persons_per_agent: int) -> str:
     return (f"a share from {MIN_AGENTS} agents is ±{50 / np.sqrt(MIN_AGENTS):.0f} points; "
-            "run at --persons-per-agent 1 (or several seeds) before reading them")
+            "run with --focus KOMMUNE (its commuting region at one agent per person) or at "
+            "--persons-per-agent 1 before reading them")
 
 
-def run_note(persons: np.ndarray, persons_per_agent: int) -> str | None:
-    """For a run: how many kommuner are thin at this scale, or None."""
-    thin = is_thin(persons, persons_per_agent)
+def run_note(persons: np.ndarray, persons_per_agent: int,
+             weight: np.ndarray | None = None) -> str | None:
+    """For a run: how many kommuner are thin at this scale (``weight``: persons per agent by
+    kommune, with a focus), or None."""
+    thin = is_thin(persons, persons_per_agent if weight is None else weight)
     if not thin.any():
         return None
     return (f"note: at {persons_per_agent} persons per agent {int(thin.sum())} of "

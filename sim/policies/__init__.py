@@ -133,7 +133,7 @@ class PolicySet:
     def _shock(self, model, shock) -> None:
         lab = model.labour
         k = model.geo.index(shock.kommune)
-        delta = shock.jobs / model.persons_per_agent
+        delta = shock.jobs / model.scale.weight[k]
         firms = find_firm(lab, k, shock.firm)
         if not firms:
             return

@@ -155,5 +155,10 @@ class Policy:
 
 
 def persons(model, counts: np.ndarray) -> np.ndarray:
-    """Agents to persons."""
-    return np.asarray(counts, dtype=float) * model.persons_per_agent
+    """Agents per kommune to persons (``sim.world.scale``)."""
+    return model.scale.persons(np.asarray(counts, dtype=float))
+
+
+def persons_of_rows(model, rows: np.ndarray) -> int:
+    """The persons that person rows stand for."""
+    return model.scale.total(model.population.kommune[rows])

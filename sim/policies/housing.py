@@ -25,7 +25,7 @@ class Startlan(Policy):
             return
         inhabitants = persons(model, model.population.count_by_kommune(model.geo.size))
         budget = (self.p["budget_nok_per_inhabitant"] * inhabitants + self.p["budget_nok"])
-        loans = budget / self.p["loan_nok"] / model.persons_per_agent
+        loans = budget / self.p["loan_nok"] / model.scale.weight
         model.hooks.credit_relief += loans * self.strength(model)
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
@@ -50,7 +50,7 @@ class HousingConstruction(Policy):
 
     def apply(self, model, year: int) -> None:
         if self.on(model, "housing"):
-            model.hooks.extra_construction += self.built(model) / model.persons_per_agent
+            model.hooks.extra_construction += self.built(model) / model.scale.weight
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         table = model.params.value("housing.construction_cost_by_centrality")

@@ -139,13 +139,13 @@ class Flyttepremie(Policy):
         into = (self.mask[moves.destination] & ~self.mask[moves.origin]
                 & (pop.age[moves.rows] >= self.p["min_age"]))
         rows = moves.rows[into]
-        self.paid = float(len(rows) * model.persons_per_agent)
+        self.paid = float(model.scale.total(moves.origin[into]))   # as they were before
         # earlier recipients who left the area within the repayment window pay back
         if len(self.paid_pids) and self.p["repay_within_years"] > 0:
             r = pop.rows_of(self.paid_pids)
             within = year - self.paid_year < self.p["repay_within_years"]
             left = (r >= 0) & within & ~self.mask[pop.kommune[np.maximum(r, 0)]]
-            self.repaid = float(left.sum() * model.persons_per_agent)
+            self.repaid = float(model.scale.total(pop.kommune[r[left]]))
             keep = (r >= 0) & within & ~left
             self.paid_pids, self.paid_year = self.paid_pids[keep], self.paid_year[keep]
         self.paid_pids = np.concatenate([self.paid_pids, pop.pid[rows]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.base import Policy, persons
+from sim.policies.base import Policy, persons, persons_of_rows
 from sim.processes import choice
 from sim.processes.jobs import S
 from sim.world.population import Kind, Subtype
@@ -39,7 +39,7 @@ class Mentoring(Policy):
         rows = pop.rows_of(self.pids)
         current = (rows >= 0) & (year - self.start < self.p["years"])
         self.pids, self.start, rows = self.pids[current], self.start[current], rows[current]
-        self.mentees = len(rows)
+        self.mentees = persons_of_rows(model, rows)
         n = len(model.population)
         if len(rows) and self.on(model, "jobs"):
             model.hooks.scale("seeker_boost", rows, self.p["search_factor"], n)
@@ -48,7 +48,7 @@ class Mentoring(Policy):
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         hours = self.p["hours_per_week"] * WEEKS_PER_YEAR * self.p["nok_per_hour"]
-        return [(self.payer, float(persons(model, self.mentees) * hours))]
+        return [(self.payer, float(self.mentees * hours))]
 
 
 class RemoteWork(Policy):
@@ -100,7 +100,8 @@ class RefugeeSettlement(Policy):
     def apply(self, model, year: int) -> None:
         if not self.on(model, "settlement"):
             return
-        inhabitants = model.population.count_by_kommune(model.geo.size).astype(float)
+        inhabitants = model.scale.relative(
+            model.population.count_by_kommune(model.geo.size).astype(float))
         inside = inhabitants * self.mask
         outside = inhabitants * ~self.mask
         share = self.p["area_share"]
@@ -111,9 +112,9 @@ class RefugeeSettlement(Policy):
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         pop = model.population
-        new = ((pop.subtype == Subtype.REFUGEE) & (pop.arrival_year == year)
-               & self.mask[pop.kommune])
-        return [(self.payer, float(persons(model, new.sum())
+        new = np.flatnonzero((pop.subtype == Subtype.REFUGEE) & (pop.arrival_year == year)
+                             & self.mask[pop.kommune])
+        return [(self.payer, float(persons_of_rows(model, new)
                                    * self.p["grant_nok_per_refugee"]))]
 
 

@@ -16,8 +16,10 @@ import numpy as np
 
 from sim import data
 from sim.parameters import ParameterSet
+from sim.world import focus
 from sim.world.households import form_households
 from sim.world.population import Kind, Population, Subtype, stochastic_round
+from sim.world.scale import Scale
 
 SUBTYPES = {"labour": Subtype.LABOUR, "refugee": Subtype.REFUGEE, "family": Subtype.FAMILY}
 ADULT_AGE = 18   # years: SSB counts the displaced from Ukraine as children under 18
@@ -26,7 +28,7 @@ DISPLACED_CHILD_MALE_SHARE = 0.5
 
 
 def run_year(pop: Population, year: int, tfr: float, alternative: str,
-             yearly: dict[int, int] | None, area_share: float, persons_per_agent: int,
+             yearly: dict[int, int] | None, area_share: float, scale: Scale,
              vacancies: np.ndarray, refugee_key: np.ndarray | None,
              arrival_factor: np.ndarray, n_kommuner: int, params: ParameterSet,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -35,12 +37,16 @@ def run_year(pop: Population, year: int, tfr: float, alternative: str,
     mothers = births(pop, year, tfr, params, rng)
     total_in = immigration_total(year, alternative, yearly, params)
     weights = settlement_weights(pop, n_kommuner, params, vacancies,
-                                 refugee_key=refugee_key, arrival_factor=arrival_factor)
+                                 refugee_key=refugee_key, arrival_factor=arrival_factor,
+                                 scale=scale)
     age_one_year(pop)
     if yearly is None:
         total_in *= area_share        # national totals, scaled to the area
     shares = subtype_shares(year, alternative, params)
-    arrived = arrive(pop, year, total_in, persons_per_agent, weights, params, rng, shares)
+    arrived = arrive(pop, year, total_in, scale.coarse, weights, params, rng, shares)
+    if scale.focused:             # households landing in the focus area become persons
+        arrived = np.concatenate([arrived, focus.enter(
+            pop, arrived[scale.in_focus[pop.kommune[arrived]]], scale.coarse)])
     born = add_newborns(pop, mothers, params, rng)
     return (np.bincount(pop.kommune[arrived], minlength=n_kommuner),
             np.bincount(pop.kommune[born], minlength=n_kommuner))
@@ -142,7 +148,8 @@ def arrival_factors(codes: list[str], params: ParameterSet,
 def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
                        vacancies: np.ndarray | None = None,
                        refugee_key: np.ndarray | None = None,
-                       arrival_factor: np.ndarray | None = None) -> dict[Subtype, np.ndarray]:
+                       arrival_factor: np.ndarray | None = None,
+                       scale: Scale | None = None) -> dict[Subtype, np.ndarray]:
     """Where each subtype of immigrant settles, as probabilities over kommuner.
 
     Labour immigrants go where the vacancies are (``immigration.vacancy_weight``) and
@@ -154,8 +161,12 @@ def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
     (IMDi settles refugees all over the country, small kommuner more per inhabitant than big
     ones), or the key a scenario gives.
     """
-    total = _share(pop.count_by_kommune(n_kommuner))
-    stock = _share(pop.count_by_kommune(n_kommuner, pop.kind == Kind.IMMIGRANT))
+    def counts(mask=None):             # comparable between kommuner (``sim.world.scale``)
+        c = pop.count_by_kommune(n_kommuner, mask)
+        return c if scale is None else scale.relative(c)
+
+    total = _share(counts())
+    stock = _share(counts(pop.kind == Kind.IMMIGRANT))
     w = params.value("immigration.network_weight")
     by_stock = w * stock + (1 - w) * total
     labour = by_stock
@@ -165,7 +176,7 @@ def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
     if arrival_factor is not None:
         by_stock, labour = _share(by_stock * arrival_factor), _share(labour * arrival_factor)
     if refugee_key is None:      # the settlement key: dispersed, small kommuner take more
-        size = pop.count_by_kommune(n_kommuner).astype(float)
+        size = counts().astype(float)
         refugees = _share(size ** params.value("immigration.refugee_size_elasticity"))
     else:
         refugees = _share(refugee_key)

@@ -19,6 +19,7 @@ from sim.processes.housing import HousingMarket
 from sim.processes.jobs import LabourMarket
 from sim.world.places import Places
 from sim.world.population import Kind, Population
+from sim.world.scale import Scale
 
 
 def community_reach(distance_km: np.ndarray, params: ParameterSet) -> list[np.ndarray]:
@@ -30,36 +31,38 @@ def community_reach(distance_km: np.ndarray, params: ParameterSet) -> list[np.nd
             for s in map(choice.weighs_as, choice.STAGES)]
 
 
-def immigrant_community(pop: Population, reach: list[np.ndarray]) -> np.ndarray:
+def immigrant_community(pop: Population, reach: list[np.ndarray],
+                        scale: Scale | None = None) -> np.ndarray:
     """Per life stage and kommune: log of the immigrants within that stage's reach, relative
     to the mean kommune (earlier immigrants' communities, which draw immigrant movers)."""
-    imm = pop.count_by_kommune(len(reach[0]), pop.kind == Kind.IMMIGRANT).astype(float) + 1.0
+    imm = pop.count_by_kommune(len(reach[0]), pop.kind == Kind.IMMIGRANT).astype(float)
+    imm = (imm if scale is None else scale.relative(imm)) + 1.0
     within_reach = np.array([r @ imm for r in reach])
     return np.log(within_reach / within_reach.mean(axis=1, keepdims=True))
 
 
-def persons_and_pupils(pop: Population, n_kommuner: int, persons_per_agent: int,
+def persons_and_pupils(pop: Population, n_kommuner: int, weight: np.ndarray | int,
                        params: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
     """Persons and pupils (school age) per kommune, in persons."""
     lo, hi = params.value("kommune.school_age")
     pupils = pop.count_by_kommune(n_kommuner, (pop.age >= lo) & (pop.age <= hi))
-    return pop.count_by_kommune(n_kommuner) * persons_per_agent, pupils * persons_per_agent
+    return pop.count_by_kommune(n_kommuner) * weight, pupils * weight
 
 
 def place_view(pop: Population, labour: LabourMarket, housing: HousingMarket, places: Places,
                policy_terms: np.ndarray, reach: list[np.ndarray], codes: list[str],
-               persons_per_agent: int, params: ParameterSet) -> choice.PlaceView:
+               scale: Scale, params: ParameterSet) -> choice.PlaceView:
     """What movers see of every kommune this year (``policy_terms``: [type, kommune]
     utility of the policies in force)."""
     size, tight = labour.job_prospects()
-    persons, _ = persons_and_pupils(pop, len(codes), persons_per_agent, params)
+    persons, _ = persons_and_pupils(pop, len(codes), scale.weight, params)
     return choice.PlaceView(
         job_size=size, job_tightness=tight,
         cost_renter=housing.housing_cost(owner=False),
         cost_owner=housing.housing_cost(owner=True),
-        vacancy=housing.vacancy(pop), dwellings=housing.dwellings,
+        vacancy=housing.vacancy(pop), dwellings=scale.relative(housing.dwellings),
         amenity=places.amenity,
         nature=places.nature(persons), school_access=places.school_access(),
         service=places.service_level, place_effect=places.place_effect,
-        policy=policy_terms, community=immigrant_community(pop, reach),
-        study=students.study_pull(codes, housing.dwellings, persons_per_agent, params))
+        policy=policy_terms, community=immigrant_community(pop, reach, scale),
+        study=students.study_pull(codes, housing.dwellings, scale.weight, params))

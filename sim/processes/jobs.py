@@ -24,6 +24,7 @@ import numpy as np
 from sim.parameters import ParameterSet
 from sim.world.geography import Geography
 from sim.world.population import Kind, Population, chance
+from sim.world.scale import Scale
 
 SECTORS = ("primary", "manufacturing", "construction", "visitor", "household_services",
            "knowledge", "public")
@@ -35,14 +36,16 @@ S = {name: i for i, name in enumerate(SECTORS)}
 class LabourMarket:
     """Jobs per firm, employment per person, and the region-level matching between them.
 
-    Job counts are in agents (persons / persons_per_agent), like everything in the columns.
+    Job counts are in agents (persons / persons per agent in the kommune, ``scale``), like
+    everything in the columns; a region holds agents of one scale (``sim.world.scale``).
     """
 
-    def __init__(self, geo: Geography, params: ParameterSet, persons_per_agent: int) -> None:
-        self.geo, self.params = geo, params
-        self.persons_per_agent = persons_per_agent
+    def __init__(self, geo: Geography, params: ParameterSet, scale: Scale) -> None:
+        self.geo, self.params, self.scale = geo, params, scale
         _, self.region = np.unique(geo.region, return_inverse=True)
         self.n_regions = int(self.region.max()) + 1
+        self.region_weight = np.zeros(self.n_regions, dtype=np.int64)
+        self.region_weight[self.region] = scale.weight      # persons per agent, per region
         wage_table = params.value("labour.wage_by_centrality")
         self.wage = np.array([float(wage_table[c]) for c in geo.centrality])
         self.aga_rate = np.full(geo.size, params.value("labour.aga_rate_default"))
@@ -60,7 +63,7 @@ class LabourMarket:
                         rate * params.value("labour.immigrant_employment_factor"), rate)
         employed = rng.random(len(pop)) < rate
         pop.employed[:] = employed
-        self.kommune_population_at_build = pop.count_by_kommune(geo.size) * self.persons_per_agent
+        self.kommune_population_at_build = self.scale.persons(pop.count_by_kommune(geo.size))
         mix = self._sector_mix()
         jobs_k = pop.count_by_kommune(geo.size, employed).astype(float)
         jobs = mix * jobs_k[:, None]
@@ -137,10 +140,12 @@ class LabourMarket:
         """Per kommune: log of jobs in its BA region and the region's vacancy rate, as
         (size, tightness) arrays; movers compare these between kommuner."""
         region_jobs = self.region_jobs()
-        size = np.log(np.maximum(region_jobs, 1.0))[self.region]
+        comparable = region_jobs if not self.scale.focused else np.bincount(
+            self.region, self.scale.relative(self.jobs_by_kommune()), minlength=self.n_regions)
+        size = np.log(np.maximum(comparable, 1.0))[self.region]
         # open jobs per job, with small regions shrunk towards zero (a handful of open jobs
         # in a region of a few hundred is noise, not a boom) and capped
-        floor = self.params.value("labour.tightness_min_jobs") / self.persons_per_agent
+        floor = self.params.value("labour.tightness_min_jobs") / self.region_weight
         tight = np.maximum(self.vacancies, 0.0) / np.maximum(region_jobs, floor)
         tight = np.minimum(tight, self.params.value("labour.tightness_cap"))
         return size, tight[self.region]

@@ -16,11 +16,12 @@ from sim.parameters import ParameterSet
 from sim.processes.moves import HouseholdFacts, immigrant_stay_terms
 from sim.world.places import Places
 from sim.world.population import Kind, Population, chance
+from sim.world.scale import Scale
 
 
 def run_year(pop: Population, year: int, alternative: str, yearly: dict[int, int] | None,
              area_share: float,
-             persons_per_agent: int, facts: HouseholdFacts, places: Places,
+             scale: Scale, facts: HouseholdFacts, places: Places,
              move_factor: np.ndarray | None, n_kommuner: int, params: ParameterSet,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Deaths and emigrants of the year, per kommune (agents). ``alternative`` and
@@ -31,7 +32,7 @@ def run_year(pop: Population, year: int, alternative: str, yearly: dict[int, int
     target = emigration_target(year, alternative, yearly)
     if target is not None and yearly is None:
         target *= area_share          # national totals, scaled to the area
-    leaving = emigrate(pop, year, target, persons_per_agent, params, rng, stay=stay) & ~dying
+    leaving = emigrate(pop, year, target, scale, params, rng, stay=stay) & ~dying
     counts = pop.count_by_kommune(n_kommuner, dying), pop.count_by_kommune(n_kommuner, leaving)
     pop.keep(~(dying | leaving))
     return counts
@@ -84,7 +85,7 @@ def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None
 
 
 def emigrate(pop: Population, year: int, target_persons: float | None,
-             persons_per_agent: int, params: ParameterSet, rng: np.random.Generator,
+             scale: Scale, params: ParameterSet, rng: np.random.Generator,
              stay: np.ndarray | None = None) -> np.ndarray:
     """Mask of persons who emigrate. Households leave together.
 
@@ -105,7 +106,10 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
         rate = rate * stay[heads]
     if target_persons is not None:
         size = pop.household_sizes()[pop.household[heads]]
-        expected = float((rate * size).sum()) * persons_per_agent
+        if scale.focused:          # each head's household in its kommune's persons per agent
+            expected = float((rate * size * scale.of_rows(pop.kommune[heads])).sum())
+        else:
+            expected = float((rate * size).sum()) * scale.coarse
         rate = rate * (target_persons / expected if expected > 0 else 0.0)
     leaving = heads[chance(rng, rate)]
     gone = np.zeros(pop.next_household, dtype=bool)

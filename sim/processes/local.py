@@ -18,14 +18,14 @@ from sim.world.places import Places
 from sim.world.population import Kind, Population
 
 
-def run_year(pop: Population, places: Places, persons_per_agent: int,
+def run_year(pop: Population, places: Places, weight: np.ndarray | int,
              service_boost: np.ndarray, keep_schools_open: np.ndarray, params: ParameterSet,
              rng: np.random.Generator) -> None:
     """Couples, ties, services and schools, home kommune. ``service_boost`` and
     ``keep_schools_open`` (per kommune) come from the policies in force."""
     form_couples(pop, params, rng)
     network.renew_ties(pop, places.service_level, params, rng)
-    persons, pupils = persons_and_pupils(pop, len(places.schools), persons_per_agent, params)
+    persons, pupils = persons_and_pupils(pop, len(places.schools), weight, params)
     places.update(persons, pupils, service_boost, keep_schools_open)
     settle_home(pop, params)
 

@@ -43,7 +43,7 @@ def spin_up(model, years: int) -> None:
     scale = max(spec.persons_per_agent,
                 int(model.params.value("spinup.persons_per_agent")))
     throwaway = spec.model_copy(update={
-        "end_year": end, "policies": [], "shocks": [], "capacity": {},
+        "end_year": end, "policies": [], "shocks": [], "capacity": {}, "focus": [],
         "persons_per_agent": scale,
         "parameters": {**spec.parameters, "spinup.years": 0}})
     key = throwaway.model_dump_json()

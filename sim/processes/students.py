@@ -27,7 +27,7 @@ def is_student(age: np.ndarray, family: np.ndarray, year: int, params: Parameter
     return ~family & (rng.random(len(age)) < share)
 
 
-def study_pull(codes: list[str], dwellings: np.ndarray, persons_per_agent: int,
+def study_pull(codes: list[str], dwellings: np.ndarray, weight: np.ndarray | int,
                params: ParameterSet) -> np.ndarray:
     """Per kommune: a student's extra utility of living there (0 outside study towns).
 
@@ -36,7 +36,7 @@ def study_pull(codes: list[str], dwellings: np.ndarray, persons_per_agent: int,
     measure (``migration.size_coefficient`` times log dwellings,
     ``sim.processes.choice``). So a small
     college town draws students in proportion to its students, not its size."""
-    students = params.by_kommune("education.study_places", codes, 0.0) / persons_per_agent
+    students = params.by_kommune("education.study_places", codes, 0.0) / weight
     extra = params.value("education.study_place_weight") * students
     return params.value("migration.size_coefficient") * np.log1p(
         extra / np.maximum(dwellings, 1.0))

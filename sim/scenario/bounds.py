@@ -31,6 +31,7 @@ MAX_SEED = 2**31 - 1        # the largest seed a run, ensemble or comparison may
 SEED_WHY = ("seeds are kept as 32-bit integers; an ensemble's or a comparison's seeds (seed, "
             "seed + 1, …) must stay within the same range")
 MAX_PERSONS_PER_AGENT = 10_000
+MAX_FOCUS = 357          # kommuner in a focus (all of Norway's)
 PPA_WHY = "an agent must stand for fewer persons than the smallest simulated kommune has"
 MAX_FLOW_SHARE = 0.10   # yearly immigration or emigration, share of the area's population
 FLOW_WHY = ("at most {share:.0%} of the area's {population:,} inhabitants a year; Norway's "

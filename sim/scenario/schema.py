@@ -365,6 +365,10 @@ class Scenario(Strict):
         description="kommuner's own capacity diamond (kommunenummer: five scores 1–5), "
                     "replacing the drawn scores that set how much of a kommune-run policy "
                     "it delivers")
+    focus: list[Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5014"))]] = Field(
+        default_factory=list, exclude_if=lambda v: not v, max_length=rng.MAX_FOCUS,
+        description="kommuner whose commuting regions run at one agent per person, the rest "
+                    "at persons_per_agent (sim/world/scale.py)")
 
     @field_validator("name")
     @classmethod
@@ -421,8 +425,8 @@ class Scenario(Strict):
         return self
 
     def _check_capacity(self) -> None:
-        """Own capacity scores: for kommuner of the simulated area."""
-        if self.capacity:
+        """Own capacity scores and the focus: for kommuner of the simulated area."""
+        if self.capacity or self.focus:
             from sim.world.landscape import area_table
 
             table = area_table(self.geography)
@@ -430,6 +434,8 @@ class Scenario(Strict):
                              strict=True))
             for code in self.capacity:
                 _in_area(code, names, ("capacity", code))
+            for i, code in enumerate(self.focus):
+                _in_area(code, names, ("focus", i))
 
     def _check_policies(self) -> None:
         """Policies and shocks: places in the simulated area, years in the run, no twins."""

@@ -295,19 +295,20 @@ def spread_over_single_ages(counts: np.ndarray, lx: np.ndarray, rng: np.random.G
 
 
 def build_stock(age_sex_counts: dict[tuple[int, int, int], int], n_kommuner: int,
-                persons_per_agent: int, year: int, oldest_cohort_growth: float,
+                weight: np.ndarray, year: int, oldest_cohort_growth: float,
                 rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Columns kommune, age, sex for the start population.
 
     ``age_sex_counts`` maps (kommune index, age-group index, sex) to persons. Each cell gives
-    persons / persons_per_agent agents, rounded stochastically so totals are right on average.
+    persons / weight agents (``weight``: persons per agent in each kommune), rounded
+    stochastically so totals are right on average.
     """
     lx = data.survivorship(year)
     groups = data.age_groups()
     keys = sorted(age_sex_counts)
     persons = np.array([age_sex_counts[k] for k in keys], dtype=float)
-    agents = stochastic_round(persons / persons_per_agent, rng)
     cells = np.array(keys, dtype=np.int64).reshape(-1, 3)
+    agents = stochastic_round(persons / np.asarray(weight)[cells[:, 0]], rng)
     kommune, group, sex = (np.repeat(cells[:, i], agents) for i in range(3))
     age = np.empty(len(kommune), dtype=np.int16)
     for g, grp in enumerate(groups):

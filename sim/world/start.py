@@ -21,13 +21,14 @@ from sim.world.population import (
     initial_home,
     initial_kinds,
 )
+from sim.world.scale import Scale
 
 
 def build_population(counts: dict[tuple[int, int, int], int], geo: Geography,
-                     persons_per_agent: int, year: int, params: ParameterSet,
+                     scale: Scale, year: int, params: ParameterSet,
                      rng: np.random.Generator) -> Population:
     """The start population as a person table (one row per agent)."""
-    cols = build_stock(counts, geo.size, persons_per_agent, year,
+    cols = build_stock(counts, geo.size, scale.weight, year,
                        params.value("population.oldest_cohort_growth"), rng)
     factors = immigrant_factors(geo.codes, geo.centrality, year, params)
     cols.update(initial_kinds(cols["age"], cols["kommune"], factors, year, params, rng))
@@ -35,7 +36,7 @@ def build_population(counts: dict[tuple[int, int, int], int], geo: Geography,
     group = cols["kommune"].astype(np.int64) * 2 + (cols["kind"] == Kind.IMMIGRANT)
     cols["household"] = form_households(group, cols["age"], cols["sex"],
                                         pop.new_household_ids(len(group)), rng, params)
-    persons = np.bincount(cols["kommune"], minlength=geo.size).astype(float)
+    persons = scale.relative(np.bincount(cols["kommune"], minlength=geo.size).astype(float))
     cols["home"] = initial_home(cols["kommune"], cols["age"], cols["kind"],
                                 geo.distance_km, persons, params, rng)
     pop.append(**cols)
