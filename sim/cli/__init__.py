@@ -273,7 +273,8 @@ def compare(
         fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine(engine, address, workers)
     spec = load(scenario, persons_per_agent=persons_per_agent, focus=focus_codes(focus))
-    base = load(baseline, persons_per_agent=persons_per_agent, focus=spec.focus or None)
+    base = load(baseline, focus=spec.focus or None, persons_per_agent=persons_per_agent or (
+        spec.persons_per_agent if spec.focus else None))     # a focus: the same scale in both
     from sim.experiments.compare import compare as run_compare
     from sim.experiments.compare import runs_needed
     from sim.experiments.describe import describe

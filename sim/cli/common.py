@@ -26,8 +26,8 @@ AddressOption = Annotated[str | None, typer.Option(
 
 FocusOption = Annotated[str | None, typer.Option(
     help="kommuner (e.g. 5014 or 5014,5055) whose commuting regions run at one agent per "
-         "person, the rest at --persons-per-agent: a kommune's figures at full resolution, "
-         "quickly")]
+         "person, the rest at --persons-per-agent (50 if the scenario runs at 1): a "
+         "kommune's figures at full resolution, quickly")]
 
 
 def focus_codes(text: str | None) -> list[str] | None:
@@ -49,10 +49,14 @@ def load(path: Path, **overrides):
     """Load a scenario and apply command-line overrides, validated like the file itself."""
     from sim.scenario.errors import ScenarioError
     from sim.scenario.files import load_scenario, parse_scenario
+    from sim.world.scale import DEFAULT_COARSE, FOCUS_PERSONS_PER_AGENT
 
     try:
         scenario = load_scenario(path)
         changes = {k: v for k, v in overrides.items() if v is not None}
+        if changes.get("focus") and "persons_per_agent" not in changes and \
+                scenario.persons_per_agent == FOCUS_PERSONS_PER_AGENT:
+            changes["persons_per_agent"] = DEFAULT_COARSE   # a focus needs a coarser rest
         if changes:
             scenario = parse_scenario({**scenario.model_dump(), **changes},
                                       f"{path} (with command-line options)")

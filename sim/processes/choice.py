@@ -175,9 +175,9 @@ def base_cumulative(terms: dict[str, np.ndarray], distance: np.ndarray,
     k = distance.shape[0]
     u[:, np.arange(k), np.arange(k)] += stay_utility - availability[None, :]
     u -= u.max(axis=2, keepdims=True)
-    p = np.exp(u)
+    p = np.exp(u, out=u)                  # in place: the table is [type, origin, kommune]
     p /= p.sum(axis=2, keepdims=True)
-    cum = np.cumsum(p, axis=2)
+    cum = np.cumsum(p, axis=2, out=p)
     cum[:, :, -1] = 1.0
     return cum
 
@@ -219,9 +219,13 @@ def draw(cum: np.ndarray, types: np.ndarray, origins: np.ndarray, sparse: Sparse
     n_t, k, _ = cum.shape
     rows = types * k + origins
     flat = cum.reshape(n_t * k, k)
-    p = np.diff(flat, axis=1, prepend=0.0)
     valid = sparse.kommune >= 0
-    p_s = np.where(valid, p[rows[:, None], np.maximum(sparse.kommune, 0)], 0.0)
+    # the base probability of each pull's kommune: the step of its row's cumulative there
+    # (only these entries, not the whole [type x origin, kommune] table)
+    col = np.maximum(sparse.kommune, 0)
+    upper = flat[rows[:, None], col]
+    lower = np.where(col > 0, flat[rows[:, None], np.maximum(col - 1, 0)], 0.0)
+    p_s = np.where(valid, upper - lower, 0.0)
     extra = p_s * np.expm1(sparse.delta)
     z = 1.0 + extra.sum(axis=1)
     u = rng.random(len(rows)) * z

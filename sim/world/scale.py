@@ -21,6 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 FOCUS_PERSONS_PER_AGENT = 1     # the focus area's scale: one agent per person
+# persons per agent outside the focus when a focus is asked for on a scenario that runs at
+# one agent per person everywhere (the baseline): all of Norway is then about 113,000 agents
+# and a 24-year run takes seconds (benchmarks/bench_focus.py)
+DEFAULT_COARSE = 50
 
 
 @dataclass
