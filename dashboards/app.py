@@ -76,6 +76,7 @@ def use_settings() -> dict[str, solara.Reactive]:
         "keep": solara.use_reactive(True),
         "baseline": solara.use_reactive(False),
         "split": solara.use_reactive(False),
+        "focus": solara.use_reactive(False),
         "policies": solara.use_reactive({}),
         "show_policies": solara.use_reactive(False),
         "capacity": solara.use_reactive({}),     # {"kommune": code, "scores": {part: text}}
@@ -92,6 +93,7 @@ def current_settings(settings: dict[str, solara.Reactive]) -> logic.Settings:
         persons_per_agent=settings["ppa"].value or None,
         keep_file_policies=settings["keep"].value, policies=settings["policies"].value,
         baseline=settings["baseline"].value, split=settings["split"].value,
+        focus=settings["focus"].value,
         capacity=dict(own["scores"]) if own and own.get("kommune") == code else {})
 
 
@@ -182,6 +184,10 @@ def RunSettings(settings: dict):
                         + ", ".join(p.type for p in base.policies) + ")", value=s["keep"])
     solara.Checkbox(label="Sammenlign med grunnløp / compare with baseline (no policies)",
                     value=s["baseline"])
+    if base.geography.kind == "norway":
+        solara.Checkbox(label="Fokus: valgt kommunes region med én agent per person / focus: "
+                              "the chosen kommune's region at one agent per person",
+                        value=s["focus"], classes=["lk-focus"])
     if s["baseline"].value:
         solara.Checkbox(label="Del opp etter tiltak og kanal / split by policy and channel "
                               "(runs every subset of the policies and channels)",

@@ -183,6 +183,7 @@ class Settings:
     keep_file_policies: bool = True
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # type -> parameters
     baseline: bool = False              # also run the scenario without policies
+    focus: bool = False                 # the chosen kommune's region at one agent per person
     split: bool = False                 # and every subset of policies and channels
     capacity: dict[str, Any] = field(default_factory=dict)  # the kommune's own: part -> score
 
@@ -275,6 +276,8 @@ def build_scenario(s: Settings) -> Scenario:
             raw["geography"] = ({"kind": "norway", "regions": [int(row["baregion_code"])]}
                                 if s.area == "region" else
                                 {"kind": "norway", "fylker": [row["fylkesnummer"]]})
+    if s.focus and s.kommune:        # the chosen kommune's region at one agent per person
+        raw["focus"] = [s.kommune]
     return parse_scenario(raw, source)
 
 

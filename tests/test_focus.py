@@ -125,3 +125,15 @@ def test_focus_from_the_command_line_and_a_bad_focus_refused(tmp_path):
     assert bad.exit_code == 2 and "focus" in bad.output and "K99" in bad.output
     with pytest.raises(ScenarioError, match="focus"):
         _classroom(focus=["0301"])
+
+
+def test_the_dashboard_focuses_on_the_chosen_kommune():
+    from dashboards import logic
+
+    spec = logic.build_scenario(logic.Settings(scenario="froya-housing.yaml", kommune="5014",
+                                               area="norway", persons_per_agent="50",
+                                               focus=True))
+    assert spec.focus == ["5014"] and spec.persons_per_agent == 50
+    plain = logic.build_scenario(logic.Settings(scenario="froya-housing.yaml", kommune="5014",
+                                                area="norway", persons_per_agent="50"))
+    assert plain.focus == []
