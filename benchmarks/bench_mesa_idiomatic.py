@@ -189,7 +189,7 @@ def _model(persons_per_agent: int) -> SettlementModel:
 
 def _place_view(m: SettlementModel) -> choice.PlaceView:
     return destinations.place_view(m.population, m.labour, m.housing, m.places, m.hooks.terms,
-                                   m.reach, m.geo.codes, m.persons_per_agent, m.params)
+                                   m.reach, m.geo.codes, m.scale, m.params)
 
 
 def _vectorised_moves(m: SettlementModel):

@@ -39,7 +39,7 @@ def _place_view(model: SettlementModel) -> choice.PlaceView:
     """What movers see of every kommune in the model's current year (no policy in force)."""
     return destinations.place_view(model.population, model.labour, model.housing, model.places,
                                    model.hooks.terms, model.reach, model.geo.codes,
-                                   model.persons_per_agent, model.params)
+                                   model.scale, model.params)
 
 
 def _kommune(code: str, name: str, population: int, centrality: int, region: int,
