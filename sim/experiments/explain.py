@@ -306,7 +306,7 @@ def facts(model, h: Household, income: float, year: int) -> dict[str, np.ndarray
             in_force |= p.mask
     qualifies = in_force & borrow & ~has_equity & (not h.owner)
     return {"can_buy": can_buy, "keeps_job": keeps,
-            "startlan_loans": housing.startlan_loans * model.persons_per_agent * in_force,
+            "startlan_loans": housing.startlan_loans * model.scale.weight * in_force,
             "startlan_nok": np.where(qualifies, model.seen.cost_renter - model.seen.cost_owner,
                                      0.0)}
 
