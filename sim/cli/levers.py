@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sim.cli.common import console, err_console, fail
+from sim.cli.common import console, err_console, fail, load
 from sim.cli.guards import check_seeds, out_folder
 from sim.cli.startup import INTERRUPTED
 from sim.scenario.errors import ScenarioError
@@ -63,14 +63,14 @@ def sweep(
     """Dose–response: run a baseline and the scenario at evenly spaced levels of one policy
     lever over the same seeds; write and print, per level, the effect on the target area
     (with a band over seeds), the cost and the cost per extra resident-year."""
-    from sim.cli import _check_engine, _load, _RunProgress
+    from sim.cli import _check_engine, _RunProgress
     from sim.experiments.sweep import check_areas, level_scenarios, parse_set, run_sweep
 
     if seeds < 1:
         fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine("local", None, workers)
-    base = _load(baseline, persons_per_agent=persons_per_agent)
-    spec = _load(scenario, persons_per_agent=persons_per_agent)
+    base = load(baseline, persons_per_agent=persons_per_agent)
+    spec = load(scenario, persons_per_agent=persons_per_agent)
     try:
         lever, levels = parse_set(spec, set_)
         level_scenarios(spec, lever, levels)
@@ -147,14 +147,14 @@ def target(
 ) -> None:
     """Find the smallest level of one policy lever at which the scenario meets a population
     goal (a monotone search over the same seeds); write and print it with its margin."""
-    from sim.cli import _check_engine, _load, _RunProgress
+    from sim.cli import _check_engine, _RunProgress
     from sim.experiments import target as tg
     from sim.experiments.sweep import parse_lever
 
     if seeds < 1:
         fail(f"--seeds must be at least 1, got {seeds}")
     _check_engine("local", None, workers)
-    spec = _load(scenario, persons_per_agent=persons_per_agent)
+    spec = load(scenario, persons_per_agent=persons_per_agent)
     try:
         the_lever = parse_lever(spec, lever, "--lever")
         low, high = tg.parse_range(the_lever, range_)

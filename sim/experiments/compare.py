@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import accounts, attribution, budget
-from sim.experiments.pool import run_jobs
+from sim.experiments.pool import default_workers, run_jobs
 from sim.experiments.seeds import BAND, NORWAY, seed_numbers, variant
 from sim.output.capacity import delivery_rows
 from sim.output.out_folder import build_and_swap, check
@@ -167,12 +167,24 @@ class _Paired:
 
 def run_all(specs: list[Scenario], seed_list: list[int], persons_per_agent: int | None,
              target_list: list[str], on_run=None, **engine) -> list[list[RunSummary]]:
-    """Each scenario's run summaries, one per seed (all in one pool), by scenario."""
-    jobs = [(variant(spec, seed, persons_per_agent), target_list)
-            for seed in seed_list for spec in specs]
-    results = run_jobs(_one_run, jobs, on_done=(lambda i, r: on_run()) if on_run else None,
-                       **engine)
+    """Each scenario's run summaries, one per seed (all in one pool), by scenario. With at
+    least as many seeds as workers, a seed's runs go to one process together: they share its
+    spin-up, which the process keeps (``sim.processes.spinup``)."""
+    by_seed = [[(variant(spec, seed, persons_per_agent), target_list) for spec in specs]
+               for seed in seed_list]
+    if len(specs) > 1 and len(seed_list) >= (engine.get("workers") or default_workers()):
+        per_seed = run_jobs(_seed_runs, by_seed, **engine, on_done=(
+            (lambda i, runs: [on_run() for _ in runs]) if on_run else None))
+        results = [r for runs in per_seed for r in runs]
+    else:
+        results = run_jobs(_one_run, [job for jobs in by_seed for job in jobs],
+                           on_done=(lambda i, r: on_run()) if on_run else None, **engine)
     return [results[i::len(specs)] for i in range(len(specs))]
+
+
+def _seed_runs(jobs: list[tuple[Scenario, list[str]]]) -> list[RunSummary]:
+    """One seed's runs, one after the other (a job for the process pool)."""
+    return [_one_run(job) for job in jobs]
 
 
 def _pair(base: list[RunSummary], scen: list[RunSummary], target_list: list[str]) -> _Paired:
