@@ -185,9 +185,10 @@ def RunSettings(settings: dict):
     solara.Checkbox(label="Sammenlign med grunnløp / compare with baseline (no policies)",
                     value=s["baseline"])
     if base.geography.kind == "norway":
-        solara.Checkbox(label="Fokus: valgt kommunes region med én agent per person / focus: "
-                              "the chosen kommune's region at one agent per person",
-                        value=s["focus"], classes=["lk-focus"])
+        with solara.Column(classes=["lk-focus"]):
+            solara.Checkbox(label="Fokus: valgt kommunes region med én agent per person / "
+                                  "focus: the chosen kommune's region at one agent per person",
+                            value=s["focus"])
     if s["baseline"].value:
         solara.Checkbox(label="Del opp etter tiltak og kanal / split by policy and channel "
                               "(runs every subset of the policies and channels)",

@@ -296,7 +296,7 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
     kommune view, the comparison and the map."""
     _choose(page, "lk-scenario", "froya-housing.yaml")
     page.wait_for_function(
-        "() => document.querySelector('.lk-years input').value === '20'")
+        "() => document.querySelector('.lk-years input')?.value === '20'")
     _fill(page, "lk-kommune", "Frøya")
     page.locator(".lk-kommune-found").wait_for()
     assert "5014" in page.locator(".lk-kommune-found").inner_text()
