@@ -12,7 +12,22 @@ households in a first ``shuffle_do`` pass), and for movers the logit over all ko
 the ties and home pulls, and the deciding reason. The idiomatic side leaves out immigrants'
 extra stay-factors and young adults leaving home, which flatters it.
 
-Prints seconds per agent-year for each and the speed-up, and the share of persons who moved
+A third column, when mesa-frames is installed: the same rule as the idiomatic one written the
+mesa-frames way (``benchmarks/mesa_frames_rule.py``: households as a polars agent set, each
+pass DataFrame operations), on the same sample; it leaves out what the idiomatic version
+does, and its households decide together, as the vectorised rule's do. mesa-frames is not a
+dependency of the project; its release on PyPI (0.1.0a0) pins numpy 1.26, which has no wheel
+for Python 3.13, so install it without its dependencies into a separate environment with the
+project's:
+
+    python3.13 -m venv /tmp/frames-venv
+    /tmp/frames-venv/bin/pip install -e . polars typing-extensions
+    /tmp/frames-venv/bin/pip install --no-deps mesa-frames
+    PYTHONPATH=. /tmp/frames-venv/bin/python benchmarks/bench_mesa_idiomatic.py
+
+Without it the benchmark says so in one line and runs the other two.
+
+Prints seconds per agent-year for each and the speed-ups, and the share of persons who moved
 on each side (they should be close).
 
     .venv/bin/python benchmarks/bench_mesa_idiomatic.py [--persons-per-agent N]
@@ -21,6 +36,7 @@ on each side (they should be close).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import time
 from collections import Counter
@@ -200,6 +216,14 @@ def _vectorised_moves(m: SettlementModel):
                           m.geo.centrality, m.hooks.move_factor, m.year, m.params, m.rng)
 
 
+def _frames_model():
+    """mesa-frames' version of the rule, or None when mesa-frames is not installed."""
+    if importlib.util.find_spec("mesa_frames") is None:
+        return None
+    from mesa_frames_rule import FramesModel  # beside this file (benchmarks/)
+    return FramesModel
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--persons-per-agent", type=int, default=1,
@@ -223,6 +247,16 @@ def main() -> None:
     idiomatic.step()
     mesa_s = time.perf_counter() - t
 
+    frames_model = _frames_model()
+    if frames_model is not None:
+        # the same sample, from the same start (the idiomatic run moved only its own agents)
+        t = time.perf_counter()
+        frames = frames_model(sample, seed=sample.spec.seed, place_view=_place_view)
+        frames_build_s = time.perf_counter() - t
+        t = time.perf_counter()
+        frames.step()
+        frames_s = time.perf_counter() - t
+
     per_v, per_m = vector_s / persons_v, mesa_s / persons_m
     print(f"vectorised          {persons_v:,} person agents ({args.persons_per_agent} persons "
           f"per agent): {vector_s:.2f} s for the year, {per_v * 1e6:.2f} µs per agent-year; "
@@ -232,7 +266,19 @@ def main() -> None:
           f"{mesa_s:.2f} s for the year, {per_m * 1e6:.2f} µs per agent-year; moved "
           f"{idiomatic.moved / persons_m:.2%} of persons (making the agents took "
           f"{build_s:.1f} s more)")
-    print(f"speed-up            {per_m / per_v:.0f}x per agent-year")
+    if frames_model is None:
+        print("mesa-frames         not installed: not run (see this file's docstring)")
+    else:
+        per_f = frames_s / persons_m
+        print(f"mesa-frames         {persons_m:,} person agents in {len(frames.agents):,} "
+              f"household rows ({args.sample_persons_per_agent} persons per agent): "
+              f"{frames_s:.2f} s for the year, {per_f * 1e6:.2f} µs per agent-year; moved "
+              f"{frames.moved / persons_m:.2%} of persons (making the agent set took "
+              f"{frames_build_s:.1f} s more)")
+    print(f"speed-up            {per_m / per_v:.0f}x per agent-year over idiomatic Mesa")
+    if frames_model is not None:
+        print(f"                    {per_f / per_v:.1f}x over mesa-frames "
+              f"(mesa-frames {per_m / per_f:.1f}x over idiomatic Mesa)")
 
 
 if __name__ == "__main__":
