@@ -31,6 +31,7 @@ from sim import data
 from sim.processes.choice import REASONS
 from sim.world.geography import CENTRALITY_CLASSES
 from sim.world.population import Kind, Subtype
+from sim.world.rows import count_cells
 
 MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
 STAY_YEARS = 5   # years a refugee cohort is followed (SSB's monitor reports five years on)
@@ -143,13 +144,16 @@ class Records:
     def _movers_by_age(self, moved_rows: np.ndarray) -> dict[str, np.ndarray]:
         pop, ppa = self.model.population, self.model.persons_per_agent
         bands = np.array(MOVER_AGE_BANDS)
-        band_all = _group_of_age(bands)[pop.age]
-        band_moved = band_all[moved_rows]
+        band_of_age = _group_of_age(bands)
         n = len(bands)
+        # persons by band: everyone counted by single age, the ages then added up by band
+        by_age = np.bincount(pop.age, minlength=len(band_of_age))
+        population = np.zeros(n, dtype=np.int64)
+        np.add.at(population, band_of_age, by_age[:len(band_of_age)])
         return {"year": np.full(n, self.model.year),
                 "age_group": np.array(_band_labels(MOVER_AGE_BANDS)),
-                "movers": np.bincount(band_moved, minlength=n) * ppa,
-                "population": np.bincount(band_all, minlength=n) * ppa}
+                "movers": np.bincount(band_of_age[pop.age[moved_rows]], minlength=n) * ppa,
+                "population": population * ppa}
 
     def _indicators(self) -> dict[str, np.ndarray]:
         m = self.model
@@ -178,10 +182,8 @@ class Records:
         pop, k = m.population, m.geo.size
         groups = data.age_groups()
         lows = np.array([g.lo for g in groups])
-        g = _group_of_age(lows)[pop.age]
-        n_g = len(groups)
-        cell = (pop.kommune * n_g + g) * 2 + pop.sex
-        counts = np.bincount(cell, minlength=k * n_g * 2).reshape(k, n_g, 2)
+        counts = count_cells(pop.kommune, pop.age, pop.sex, _group_of_age(lows), k,
+                             len(groups))
         kk, gg, ss = np.nonzero(counts)
         return {"kommunenummer": self.codes[kk], "year": np.full(len(kk), m.year),
                 "age_group": np.array(data.AGE_GROUPS)[gg], "sex": np.array(data.SEXES)[ss],
