@@ -89,4 +89,4 @@ def test_python_threads_share_the_kernels(restore_threads):
     for w in workers:
         w.join()
     assert got == [want] * 60
-    assert numba.threading_layer() == "workqueue"
+    assert numba.threading_layer() in ("tbb", "omp", "workqueue")

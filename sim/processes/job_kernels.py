@@ -24,13 +24,12 @@ def worker_cells(rows, region, kommune, sector, n_sectors, n_cells):
     cell = np.empty(n, dtype=np.int64)
     part = np.zeros((nb, n_cells), dtype=np.int64)
     for b in numba.prange(nb):
-        local = np.zeros(n_cells, dtype=np.int64)
+        local = part[b]
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             r = rows[i]
             c = region[kommune[r]] * n_sectors + sector[r]
             cell[i] = c
             local[c] += 1
-        part[b] = local
     counts = np.zeros(n_cells, dtype=np.int64)
     for b in range(nb):
         counts += part[b]

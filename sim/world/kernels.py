@@ -75,8 +75,10 @@ def tie_kommune_runs(rows, ties, kommune_of_pid):
     n, slots = len(rows), ties.shape[1]
     kommune = np.full((n, slots), -1, dtype=np.int64)
     counts = np.zeros((n, slots), dtype=np.int64)
-    for b in numba.prange((n + BLOCK - 1) // BLOCK):
-        srt = np.empty(slots, dtype=np.int64)         # one row's kommuner, sorted
+    nb = (n + BLOCK - 1) // BLOCK
+    scratch = np.empty((nb, slots), dtype=np.int64)
+    for b in numba.prange(nb):
+        srt = scratch[b]                               # one row's kommuner, sorted
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             r = rows[i]
             for s in range(slots):                     # insertion sort of six values

@@ -74,10 +74,9 @@ def count_where(kommune, mask, n_kommuner):
     nb = (n + BLOCK - 1) // BLOCK
     part = np.zeros((nb, n_kommuner), dtype=np.int64)
     for b in numba.prange(nb):
-        local = np.zeros(n_kommuner, dtype=np.int64)
+        local = part[b]
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             local[kommune[i]] += np.int64(mask[i])
-        part[b] = local
     out = np.zeros(n_kommuner, dtype=np.int64)
     for b in range(nb):
         out += part[b]
@@ -153,12 +152,11 @@ def count_masks(kommune, masks, n_kommuner):
     nb = (n + BLOCK - 1) // BLOCK
     part = np.zeros((nb, m, n_kommuner), dtype=np.int64)
     for b in numba.prange(nb):
-        local = np.zeros((m, n_kommuner), dtype=np.int64)
+        local = part[b]
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             k = kommune[i]
             for j in range(m):
                 local[j, k] += np.int64(masks[j][i])
-        part[b] = local
     out = np.zeros((m, n_kommuner), dtype=np.int64)
     for b in range(nb):
         out += part[b]
@@ -174,10 +172,9 @@ def count_cells(kommune, age, sex, group_of, n_kommuner, n_groups):
     nb = (n + BLOCK - 1) // BLOCK
     part = np.zeros((nb, cells), dtype=np.int64)
     for b in numba.prange(nb):
-        local = np.zeros(cells, dtype=np.int64)
+        local = part[b]
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             local[(kommune[i] * n_groups + group_of[min(age[i], oldest)]) * 2 + sex[i]] += 1
-        part[b] = local
     out = np.zeros(cells, dtype=np.int64)
     for b in range(nb):
         out += part[b]

@@ -14,11 +14,16 @@ are drawn by NumPy from the model's one generator, never in a thread.
 
 ``threaded(fn)`` compiles a kernel twice, with threads (``numba.prange`` spread over the
 threads) and without (``prange`` is then ``range``). The threaded twin runs when this process
-allows more than one thread and no other Python thread is inside a threaded kernel: numba's
-own ``workqueue`` threading layer is used, which survives ``fork`` (pool workers are forked
-from the process that started the pool) but must not be entered by two Python threads at once
-(the dashboard runs simulations in threads); a second thread runs the serial twin, with the
-same result.
+allows more than one thread and no other Python thread is inside a threaded kernel (the
+dashboard runs simulations in threads; numba's ``workqueue`` layer must not be entered by two
+at once), and not in a process forked after its parent started numba's threads (numba's GNU
+OpenMP layer, its default here, kills such a child when it starts threads: a pool worker
+forked from a process that ran a model). Otherwise the serial twin runs, with the same
+result. So does a call on fewer than ``MIN_ROWS`` rows (its first argument), where waking
+the threads costs more than they save.
+
+Kernels allocate nothing inside their threaded loops (measured: an array made per block
+slowed a count fourfold under the workqueue layer).
 """
 
 from __future__ import annotations
@@ -29,15 +34,24 @@ import types
 
 import numba
 
-# numba's GNU OpenMP layer (its default here) kills a forked child that uses threads after
-# its parent did; the workqueue layer does not (an explicit NUMBA_THREADING_LAYER still wins)
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
-
 BLOCK = 1 << 15          # rows per block of a threaded kernel (fixed: results do not vary)
 MIN_ROWS = 1 << 16       # calls on fewer rows run on one thread
 _threads: int | None = None     # set by set_threads / share_cores; None = numba's default
 _in_threads = threading.Lock()  # held while a threaded kernel runs
+_forked_after_start = False     # this process was forked after its parent started threads
+
+
+def _note_fork() -> None:
+    """In a forked child: no threads if the parent had started numba's (its internal flag;
+    if it cannot be read, assume it had)."""
+    global _forked_after_start
+    from numba.np.ufunc import parallel
+
+    _forked_after_start = _forked_after_start or bool(getattr(parallel, "_is_initialized",
+                                                              True))
+
+
+os.register_at_fork(after_in_child=_note_fork)
 
 
 def cores() -> int:
@@ -80,7 +94,8 @@ def threaded(fn):
     def call(*args):
         n = count()
         # a small call (its first argument: the rows) is quicker without waking threads
-        if n > 1 and len(args[0]) >= MIN_ROWS and _in_threads.acquire(blocking=False):
+        if (n > 1 and len(args[0]) >= MIN_ROWS and not _forked_after_start
+                and _in_threads.acquire(blocking=False)):
             try:
                 if numba.get_num_threads() != n:
                     numba.set_num_threads(n)       # numba keeps it per Python thread
