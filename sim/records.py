@@ -182,7 +182,7 @@ class Records:
         pop, k = m.population, m.geo.size
         groups = data.age_groups()
         lows = np.array([g.lo for g in groups])
-        counts = count_cells(pop.kommune, pop.age, pop.sex, _group_of_age(lows), k,
+        counts = count_cells(pop.kommune16(), pop.age, pop.sex, _group_of_age(lows), k,
                              len(groups))
         kk, gg, ss = np.nonzero(counts)
         return {"kommunenummer": self.codes[kk], "year": np.full(len(kk), m.year),

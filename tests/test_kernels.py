@@ -89,25 +89,28 @@ def test_count_where(n):
     assert same(want, *twins(rows.count_where, kommune, mask, 45))
 
 
-@pytest.mark.parametrize("n", [0, 1, 10_000, 3 * threads.BLOCK + 7])
+@pytest.mark.parametrize("n", [0, 1, 10_000])
 @pytest.mark.parametrize("share", [0.0, 0.3, 0.99, 1.0])
-def test_keeping_rows_is_the_masked_copy(n, share):
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_keeping_rows_in_place_is_the_masked_copy(n, share, n_threads, monkeypatch):
+    monkeypatch.setattr(threads, "_threads", n_threads)
     rng = np.random.default_rng(n)
     mask = rng.random(n) < share
-    starts = rows.block_starts(mask)
-    assert same(np.concatenate([[0], np.cumsum([mask[b:b + threads.BLOCK].sum() for b in
-                                                range(0, n, threads.BLOCK)])]).astype(np.int64),
-                *twins(rows.block_starts, mask))
-    for column in (rng.integers(-9, 9, n).astype(np.int16), rng.random(n) < 0.5,
-                   rng.integers(-9, 9, (n, 6)).astype(np.int32)):
-        outs = [np.empty_like(column, shape=(int(mask.sum()) + 2, *column.shape[1:]))
-                for _ in range(3)]
-        rows.keep_rows(column, mask, starts, outs[0])
-        kernel = rows.compact_2d if column.ndim == 2 else rows.compact
-        two_threads()
-        kernel.serial(column, mask, starts, outs[1])
-        kernel.parallel(column, mask, starts, outs[2])
-        assert same(column[mask], *(out[:len(column[mask])] for out in outs))
+    columns = [rng.integers(-9, 9, n).astype(np.int16), rng.random(n) < 0.5,
+               rng.integers(-9, 9, (n, 6)).astype(np.int32), rng.random(n)]
+    want = [column[mask] for column in columns]
+    kept = rows.keep_in_place(columns, mask)
+    assert kept == mask.sum()
+    assert all(same(w, c[:kept]) for w, c in zip(want, columns, strict=True))
+
+
+def test_tables_by_person_id():
+    rng = np.random.default_rng(7)
+    pid = np.sort(rng.choice(200_000, 150_000, replace=False)).astype(np.int64)
+    values = rng.integers(0, 300, 150_000).astype(np.int16)
+    want = np.full(200_001, -1, dtype=np.int16)
+    want[pid] = values
+    assert same(want, *twins(rows.by_pid, pid, values, 200_001, np.int16(-1)))
 
 
 def test_households_flagged_and_their_oldest():

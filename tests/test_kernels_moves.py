@@ -232,3 +232,37 @@ def test_matching_kernels(people):
     reg, w = want
     share = rng.random(n_regions)
     assert same(w * share[reg], *twins(job_kernels.hire_chances, w, reg, share))
+
+
+def _cumulative_numpy(terms, distance, stay_utility, availability):
+    """sim.processes.choice.base_cumulative as it was in NumPy."""
+    total = sum(terms.values())
+    u = total[:, None, :] + distance[None, :, :]
+    k = distance.shape[0]
+    u[:, np.arange(k), np.arange(k)] += stay_utility - availability[None, :]
+    u -= u.max(axis=2, keepdims=True)
+    p = np.exp(u)
+    p /= p.sum(axis=2, keepdims=True)
+    cum = np.cumsum(p, axis=2)
+    cum[:, :, -1] = 1.0
+    return cum
+
+
+@pytest.mark.parametrize("n_types, k", [(1, 3), (40, 357)])
+def test_base_cumulative_is_the_numpy_softmax_to_the_last_bit(n_types, k):
+    from sim.processes import choice
+
+    rng = np.random.default_rng(k)
+    terms = {name: rng.normal(0, 3, (n_types, k)) for name in ("a", "b", "c")}
+    distance = -np.log1p(rng.random((k, k)) * 900 / 50)
+    availability = rng.normal(0, 1, k)
+    want = _cumulative_numpy(terms, distance, 1.3, availability)
+    total = sum(terms.values())
+    stay = 1.3 - availability
+    u = total[:, None, :] + distance[None, :, :]
+    u[:, np.arange(k), np.arange(k)] += stay[None, :]
+    weights = np.exp(u - u.max(axis=2, keepdims=True))
+    for p in twins(choice_kernels.exp_utilities, total, distance, stay):
+        assert same(weights, p)
+        assert same(want, *twins(choice_kernels.cumulative, p, p.sum(axis=2, keepdims=True)))
+    assert same(want, choice.base_cumulative(terms, distance, 1.3, availability))

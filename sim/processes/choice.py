@@ -171,16 +171,10 @@ def base_cumulative(terms: dict[str, np.ndarray], distance: np.ndarray,
     their home): with few or poor alternatives most movers stay, so a small landscape does
     not empty its city into its villages, and a full housing market does not push people
     out of homes they have."""
-    total = sum(terms.values())                               # [type, dest]
-    u = total[:, None, :] + distance[None, :, :]
-    k = distance.shape[0]
-    u[:, np.arange(k), np.arange(k)] += stay_utility - availability[None, :]
-    u -= u.max(axis=2, keepdims=True)
-    p = np.exp(u)
-    p /= p.sum(axis=2, keepdims=True)
-    cum = np.cumsum(p, axis=2)
-    cum[:, :, -1] = 1.0
-    return cum
+    total = np.ascontiguousarray(sum(terms.values()), dtype=np.float64)   # [type, dest]
+    stay = np.ascontiguousarray(stay_utility - availability, dtype=np.float64)
+    p = choice_kernels.exp_utilities(total, np.ascontiguousarray(distance, np.float64), stay)
+    return choice_kernels.cumulative(p, p.sum(axis=2, keepdims=True))
 
 
 @dataclass

@@ -116,3 +116,44 @@ def reason_gains(terms, types, origins, dest, kommune, ties, home, log1p, beta_t
                 best, best_gain = c, gain
         out[i] = best if best_gain > 0 else other
     return out
+
+
+@threaded
+def exp_utilities(total, distance, stay):
+    """The unnormalised base choice weights [type, origin, destination]: ``np.exp(u -
+    u.max(axis=2, keepdims=True))`` with ``u = total[:, None, :] + distance[None]`` and
+    ``stay[o]`` added where the destination is the origin o (``exp`` is the C library's,
+    as NumPy's on this machine; the tests compare them)."""
+    n_t, k = total.shape[0], distance.shape[0]
+    p = np.empty((n_t, k, k))
+    for r in numba.prange(n_t * k):
+        t, o = r // k, r % k
+        top = -np.inf
+        for d in range(k):
+            v = total[t, d] + distance[o, d]
+            if d == o:
+                v = v + stay[o]
+            p[t, o, d] = v
+            if v > top or np.isnan(v):         # as np.max: a NaN wins
+                top = v if not np.isnan(top) else top
+        for d in range(k):
+            p[t, o, d] = np.exp(p[t, o, d] - top)
+    return p
+
+
+@threaded
+def cumulative(p, total):
+    """Per type and origin the cumulative choice probabilities, the last exactly 1:
+    ``np.cumsum(p / total, axis=2)`` with ``[..., -1] = 1.0`` (``total`` [type, origin, 1],
+    NumPy's sums of ``p``)."""
+    n_t, k = p.shape[0], p.shape[1]
+    cum = np.empty_like(p)
+    for r in numba.prange(n_t * k):
+        t, o = r // k, r % k
+        acc = 0.0
+        for d in range(k):
+            q = p[t, o, d] / total[t, o, 0]
+            acc = q if d == 0 else acc + q
+            cum[t, o, d] = acc
+        cum[t, o, k - 1] = 1.0
+    return cum

@@ -184,7 +184,7 @@ class LabourMarket:
         ``seeker_weight`` is each person's weight as a job seeker (0 for non-seekers); the
         migration and policy processes raise or lower it (ties, mentoring)."""
         params = self.params
-        workers = np.flatnonzero(pop.employed)
+        workers = np.flatnonzero(pop.employed != 0)
         rate = age_values_of(workers, pop.age, params.age_table("labour.retirement_rate"))
         left = chance(rng, rate + params.value("labour.separation_rate"))
         leave = workers[left]

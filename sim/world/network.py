@@ -88,7 +88,7 @@ def keep_family_tie(pop: Population, leavers: np.ndarray) -> None:
 
 def kommune_of_pid(pop: Population) -> np.ndarray:
     """The kommune of each person id (-1 for ids no longer here, and for the id -1)."""
-    return pop.by_pid(pop.kommune.astype(np.int16))
+    return pop.kommune_of_pid()
 
 
 def tie_kommune_runs(pop: Population, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

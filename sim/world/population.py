@@ -150,29 +150,30 @@ class Population:
         self._cache.pop("pid_index", None)
         self._cache.pop("counts", None)
         self._cache.pop("head_rows", None)
+        self._cache.pop("kommune_of_pid", None)
+        self._cache.pop("kommune16", None)
         if "heads" in self._cache:
             self._cache["heads"] = np.concatenate([self._cache["heads"], np.zeros(n, bool)])
             self.regrouped(self.cols["household"][start:])
         return np.arange(start, start + n)
 
     def keep(self, mask: np.ndarray) -> None:
-        """Drop every row where ``mask`` is False (deaths, emigration)."""
+        """Drop every row where ``mask`` is False (deaths, emigration), moving the rows kept
+        within the columns' buffers (arrays taken from the columns before see them move)."""
         heads = self._cache.get("heads")
         lost = self.cols["household"][heads & ~mask] if heads is not None else None
-        starts = rows.block_starts(mask)
-        n = int(starts[-1])
-        capacity = int(n * (1.0 + GROWTH_ROOM))
-        for name, dtype in COLUMNS.items():
-            buffer = np.empty(_shape(name, capacity), dtype)
-            rows.keep_rows(self.cols[name], mask, starts, buffer)
-            self._buffers[name] = buffer
-            self.cols[name] = buffer[:n]
+        # the rows move to the front of the columns' buffers (the columns are views of them)
+        columns = [self.cols[name] for name in COLUMNS] + ([] if heads is None else [heads])
+        n = rows.keep_in_place(columns, np.ascontiguousarray(mask, dtype=bool))
+        for name in COLUMNS:
+            self.cols[name] = self._buffers[name][:n]
         self._cache.pop("pid_index", None)
         self._cache.pop("counts", None)
         self._cache.pop("head_rows", None)
+        self._cache.pop("kommune_of_pid", None)
+        self._cache.pop("kommune16", None)
         if heads is not None:
-            self._cache["heads"] = np.empty(n, dtype=bool)
-            rows.keep_rows(heads, mask, starts, self._cache["heads"])
+            self._cache["heads"] = heads[:n]
             self.regrouped(lost)       # households whose head left get a new one
 
     def _reserve(self, rows: int) -> None:
@@ -200,15 +201,33 @@ class Population:
         """A lookup table from person id to ``values`` (one per row): ``table[pids]`` gives
         each person's value, ``missing`` for ids no longer here and for the id -1 (the
         table's last entry), with one gather instead of a row lookup and a second gather."""
-        table = np.full(self.next_pid + 1, missing, dtype=values.dtype)
-        table[self.cols["pid"]] = values
-        return table
+        values = np.ascontiguousarray(values)
+        return rows.by_pid(self.cols["pid"], values, self.next_pid + 1,
+                           values.dtype.type(missing))
+
+    def kommune16(self) -> np.ndarray:
+        """The kommune column as 16-bit integers (a quarter of the memory to read when
+        counting), kept until people are added, removed or moved (read-only)."""
+        if "kommune16" not in self._cache:
+            column = self.cols["kommune"].astype(np.int16)
+            column.flags.writeable = False
+            self._cache["kommune16"] = column
+        return self._cache["kommune16"]
+
+    def kommune_of_pid(self) -> np.ndarray:
+        """The kommune of each person id (int16; -1 for ids no longer here and for the id
+        -1), kept until people are added, removed or moved (read-only)."""
+        if "kommune_of_pid" not in self._cache:
+            table = self.by_pid(self.kommune16())
+            table.flags.writeable = False
+            self._cache["kommune_of_pid"] = table
+        return self._cache["kommune_of_pid"]
 
     def count_by_kommune(self, n_kommuner: int, mask: np.ndarray | None = None) -> np.ndarray:
         """Rows per kommune (of those in ``mask``). The unmasked count is kept until people
         are added, removed or moved, as several processes ask for it each year."""
         if mask is not None:
-            return rows.count_where(self.cols["kommune"], mask, n_kommuner)
+            return rows.count_where(self.kommune16(), mask, n_kommuner)
         counts = self._cache.get("counts")
         if counts is None or len(counts) != n_kommuner:
             counts = np.bincount(self.cols["kommune"], minlength=n_kommuner)
@@ -220,7 +239,7 @@ class Population:
         """Rows per kommune in each of several masks, in one pass over the table."""
         if not masks:
             return {}
-        counts = rows.count_masks(self.cols["kommune"], tuple(
+        counts = rows.count_masks(self.kommune16(), tuple(
             np.ascontiguousarray(mask, dtype=bool) for mask in masks.values()), n_kommuner)
         return dict(zip(masks, counts, strict=True))
 
@@ -228,6 +247,8 @@ class Population:
         """Move ``rows`` to ``kommune`` (kommune indices)."""
         self.cols["kommune"][rows] = kommune
         self._cache.pop("counts", None)
+        self._cache.pop("kommune_of_pid", None)
+        self._cache.pop("kommune16", None)
 
     def household_heads(self) -> np.ndarray:
         """Boolean mask: the oldest member of each household (lowest pid among equals)."""

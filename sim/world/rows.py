@@ -1,5 +1,5 @@
 """Threaded kernels over all the person table's rows (``sim.world.threads``): keeping the rows
-of a mask, and counting rows by kommune.
+of a mask, counting rows by kommune, tables by person id and by age.
 
 Each splits the rows into blocks of ``threads.BLOCK`` and gives exactly what the NumPy
 expression in its docstring gives, whatever the number of threads (the tests compare them):
@@ -8,61 +8,47 @@ blocks are copied to places fixed by a count of each block, and counts are integ
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
+from sim.world import threads
 from sim.world.threads import BLOCK, threaded
 
 
-@threaded
-def block_starts(mask):
-    """Where each block's kept rows start among all kept rows, and their total at the end:
-    ``np.concatenate([[0], np.cumsum(kept_per_block)])``."""
-    n = len(mask)
-    nb = (n + BLOCK - 1) // BLOCK
-    starts = np.zeros(nb + 1, dtype=np.int64)
-    for b in numba.prange(nb):
-        kept = 0
-        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+@numba.njit(cache=True, nogil=True)
+def compact_in_place(column, mask):
+    """Move the rows of ``column`` (1-D or 2-D) where ``mask`` is True to its front, in
+    order, and return how many: afterwards ``column[:n]`` is what ``column[mask]`` was."""
+    j = 0
+    if column.ndim == 1:
+        for i in range(len(mask)):
             if mask[i]:
-                kept += 1
-        starts[b + 1] = kept
-    for b in range(nb):
-        starts[b + 1] += starts[b]
-    return starts
-
-
-@threaded
-def compact(column, mask, starts, out):
-    """Write ``column[mask]`` into the first elements of ``out`` (a 1-D column);
-    ``starts`` from ``block_starts(mask)``."""
-    n = len(mask)
-    for b in numba.prange(len(starts) - 1):
-        j = starts[b]
-        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            if mask[i]:
-                out[j] = column[i]
+                column[j] = column[i]
                 j += 1
+        return j
+    for i in range(len(mask)):
+        if mask[i]:
+            for c in range(column.shape[1]):
+                column[j, c] = column[i, c]
+            j += 1
+    return j
 
 
-@threaded
-def compact_2d(column, mask, starts, out):
-    """Write ``column[mask]`` into the first rows of ``out`` (a 2-D column, row by row);
-    ``starts`` from ``block_starts(mask)``."""
-    n, width = len(mask), column.shape[1]
-    for b in numba.prange(len(starts) - 1):
-        j = starts[b]
-        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            if mask[i]:
-                for c in range(width):
-                    out[j, c] = column[i, c]
-                j += 1
-
-
-def keep_rows(column: np.ndarray, mask: np.ndarray, starts: np.ndarray,
-              out: np.ndarray) -> None:
-    """``out[:kept] = column[mask]`` for a 1-D column or a 2-D one (its rows)."""
-    (compact_2d if column.ndim == 2 else compact)(column, mask, starts, out)
+def keep_in_place(columns: list[np.ndarray], mask: np.ndarray) -> int:
+    """``compact_in_place`` on every column, the columns spread over this process's threads
+    (``sim.world.threads.count``; each column moved by one thread, so the result does not
+    depend on them); returns the rows kept. Moving rows in place needs no new memory: a new
+    column the size of the table is fresh pages the kernel must map and zero (the ties
+    column's cost a year up to half a second of system time, measured)."""
+    n_threads = min(threads.count(), len(columns))
+    if n_threads <= 1:
+        kept = [compact_in_place(column, mask) for column in columns]
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            kept = list(pool.map(lambda column: compact_in_place(column, mask), columns))
+    return int(kept[0]) if kept else int(np.count_nonzero(mask))
 
 
 @threaded
@@ -179,3 +165,18 @@ def count_cells(kommune, age, sex, group_of, n_kommuner, n_groups):
     for b in range(nb):
         out += part[b]
     return out.reshape(n_kommuner, n_groups, 2)
+
+
+@threaded
+def by_pid(pid, values, size, missing):
+    """A table of ``size`` entries, ``values`` at the person ids ``pid`` (distinct) and
+    ``missing`` elsewhere: ``table = np.full(size, missing); table[pid] = values``."""
+    table = np.empty(size, dtype=values.dtype)
+    for b in numba.prange((size + BLOCK - 1) // BLOCK):
+        for i in range(b * BLOCK, min(size, (b + 1) * BLOCK)):
+            table[i] = missing
+    n = len(pid)
+    for b in numba.prange((n + BLOCK - 1) // BLOCK):
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            table[pid[i]] = values[i]
+    return table

@@ -37,6 +37,9 @@ import numba
 BLOCK = 1 << 15          # rows per block of a threaded kernel (fixed: results do not vary)
 MIN_ROWS = 1 << 16       # calls on fewer rows run on one thread
 _threads: int | None = None     # set by set_threads / share_cores; None = numba's default
+# OpenMP's threads wait for work asleep, not spinning: spinning ones stalled kernels for up to
+# a second when another process held a core (measured on the 2-core machine)
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 _in_threads = threading.Lock()  # held while a threaded kernel runs
 _forked_after_start = False     # this process was forked after its parent started threads
 
