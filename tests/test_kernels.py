@@ -208,3 +208,20 @@ def test_who_renews_a_tie():
     places = rng.random(40) * 1.3
     assert same(u < 0.12 * places[kommune],
                 *twins(kernels.renewing, u, kommune, places, 0.12))
+
+
+def test_home_follows_the_young():
+    rng = np.random.default_rng(13)
+    n = 100_000
+    home = rng.integers(-1, 40, n).astype(np.int16)
+    kommune = rng.integers(0, 40, n).astype(np.intp)
+    age = rng.integers(0, 100, n).astype(np.int16)
+    kind = rng.integers(0, 3, n).astype(np.int8)
+    young = (age <= 17) & (kind != 1)
+    want = home.copy()
+    want[young] = kommune[young]
+    for version in (rows.settle_home.serial, rows.settle_home.parallel):
+        got = home.copy()
+        two_threads()
+        version(got, kommune, age, kind, 17, 1)
+        assert np.array_equal(got, want)

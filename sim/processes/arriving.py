@@ -18,6 +18,7 @@ from sim import data
 from sim.parameters import ParameterSet
 from sim.world.households import form_households
 from sim.world.population import Kind, Population, Subtype, stochastic_round
+from sim.world.rows import age_values_of
 
 SUBTYPES = {"labour": Subtype.LABOUR, "refugee": Subtype.REFUGEE, "family": Subtype.FAMILY}
 ADULT_AGE = 18   # years: SSB counts the displaced from Ukraine as children under 18
@@ -81,7 +82,7 @@ def births(pop: Population, year: int, tfr: float, params: ParameterSet,
     """
     rates = fertility_rates(year, tfr, params)
     women = np.flatnonzero(pop.sex == 0)
-    p = rates[np.minimum(pop.age[women], data.MAX_AGE)]
+    p = age_values_of(women, pop.age, np.ascontiguousarray(rates[:data.MAX_AGE + 1]))
     return women[rng.random(len(women)) < p]
 
 

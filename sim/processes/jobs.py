@@ -25,7 +25,7 @@ from sim.parameters import ParameterSet
 from sim.processes import job_kernels
 from sim.world.geography import Geography
 from sim.world.population import Kind, Population, chance
-from sim.world.rows import age_values_of
+from sim.world.rows import age_values, age_values_of
 
 SECTORS = ("primary", "manufacturing", "construction", "visitor", "household_services",
            "knowledge", "public")
@@ -252,7 +252,7 @@ def seeker_weights(pop: Population, params: ParameterSet) -> np.ndarray:
     a lower success weight, raised by ties to Norwegian-born residents
     (docs/source-material.md#stay-factors). Only the weights of people without a job are used
     (``LabourMarket.match``)."""
-    w = params.by_age("labour.search_weight_by_age", pop.age)
+    w = age_values(pop.age, params.age_table("labour.search_weight_by_age"))
     # only those without a job search, so only their ties are looked up
     imm = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.employed == 0))
     if len(imm):

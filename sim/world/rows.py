@@ -180,3 +180,12 @@ def by_pid(pid, values, size, missing):
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             table[pid[i]] = values[i]
     return table
+
+
+@threaded
+def settle_home(home, kommune, age, kind, oldest, immigrant):
+    """The home kommune of the young who are not immigrants follows where they live:
+    ``young = (age <= oldest) & (kind != immigrant); home[young] = kommune[young]``."""
+    for i in numba.prange(len(home)):
+        if age[i] <= oldest and kind[i] != immigrant:
+            home[i] = kommune[i]
