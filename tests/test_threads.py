@@ -14,6 +14,7 @@ import pytest
 from conftest import coarse_norway
 
 from sim.model import SettlementModel
+from sim.processes import spinup
 from sim.world import rows, threads
 
 needs_two = pytest.mark.skipif(threads.cores() < 2, reason="numba may start one thread here")
@@ -46,6 +47,7 @@ def test_a_run_is_the_same_on_one_thread_and_on_two(restore_threads, monkeypatch
     digests = []
     for n in (1, 2, 1):
         threads.set_threads(n)
+        spinup._REMEMBERED_RATIOS.clear()       # the spin-up runs again (in a thread on 2)
         model = SettlementModel(coarse_norway(end_year=2029))
         model.run()
         digests.append(_digest(model))
