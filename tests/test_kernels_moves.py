@@ -266,3 +266,17 @@ def test_base_cumulative_is_the_numpy_softmax_to_the_last_bit(n_types, k):
         assert same(weights, p)
         assert same(want, *twins(choice_kernels.cumulative, p, p.sum(axis=2, keepdims=True)))
     assert same(want, choice.base_cumulative(terms, distance, 1.3, availability))
+
+
+def test_drawing_sectors(people):
+    rng, c, heads = people
+    shares = rng.random((K, 7))
+    cum = np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1)
+    u = rng.random(len(heads))
+    place = c["kommune"][heads]
+    want = np.full(len(c["age"]), -1, dtype=np.int8)
+    want[heads] = (u[:, None] > cum[place]).sum(axis=1).clip(0, 6)
+    for version in (job_kernels.draw_sectors.serial, job_kernels.draw_sectors.parallel):
+        got = np.full(len(c["age"]), -1, dtype=np.int8)
+        version(u, cum, place, got, heads)
+        assert np.array_equal(got, want)

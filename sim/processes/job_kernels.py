@@ -77,3 +77,16 @@ def hire_chances(w, reg, share):
     for i in numba.prange(n):
         out[i] = w[i] * share[reg[i]]
     return out
+
+
+@threaded
+def draw_sectors(u, cum, place, sector, rows):
+    """Write each row's sector drawn from its place's cumulative sector shares:
+    ``sector[rows] = (u[:, None] > cum[place]).sum(axis=1).clip(0, cum.shape[1] - 1)``
+    (``place`` one per row of ``rows``)."""
+    n_s = cum.shape[1]
+    for i in numba.prange(len(rows)):
+        p, below = place[i], 0
+        for s in range(n_s):
+            below += np.int64(u[i] > cum[p, s])
+        sector[rows[i]] = min(below, n_s - 1)

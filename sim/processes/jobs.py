@@ -68,8 +68,8 @@ class LabourMarket:
         jobs = mix * jobs_k[:, None]
         rows = np.flatnonzero(employed)
         cum = np.cumsum(mix, axis=1)
-        u = rng.random(len(rows))[:, None]
-        pop.sector[rows] = (u > cum[pop.kommune[rows]]).sum(axis=1).clip(0, len(SECTORS) - 1)
+        job_kernels.draw_sectors(rng.random(len(rows)), cum, pop.kommune[rows], pop.sector,
+                                 rows)
         self._make_firms(jobs)
         demand = self._local_demand(pop)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -205,8 +205,7 @@ class LabourMarket:
         hit = chance(rng, job_kernels.hire_chances(w, reg, share))
         hired, reg = seekers[hit], reg[hit]
         cum = np.cumsum(open_rs / np.maximum(open_r, 1e-9)[:, None], axis=1)
-        u = rng.random(len(hired))[:, None]
-        pop.sector[hired] = (u > cum[reg]).sum(axis=1).clip(0, n_s - 1)
+        job_kernels.draw_sectors(rng.random(len(hired)), cum, reg, pop.sector, hired)
         pop.employed[hired] = 1
         self.hires = np.bincount(reg, minlength=self.n_regions).astype(float)
         self.vacancies = open_r - self.hires
