@@ -3,16 +3,21 @@
 Prints build time, seconds per simulated year and peak memory (max RSS of this process).
 
     .venv/bin/python benchmarks/bench_baseline.py [--years N] [--persons-per-agent N]
-                                                  [--profile N]
+                                                  [--profile N] [--json]
 
 ``--profile N`` also profiles the run (cProfile, CPU time) and prints the N model functions
-with the most time of their own, which is where to look before optimising.
+with the most time of their own, which is where to look before optimising. ``--json`` prints
+the figures as one JSON object instead (``benchmarks/bench_threads.py`` reads it). The
+kernels use the threads ``sim.world.threads`` allows: all cores unless ``NUMBA_NUM_THREADS``
+says otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
+import os
 import pstats
 import resource
 import time
@@ -20,6 +25,7 @@ from pathlib import Path
 
 from sim.model import SettlementModel
 from sim.scenario.files import load_scenario, parse_scenario
+from sim.world import threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,6 +37,7 @@ def main() -> None:
     ap.add_argument("--persons-per-agent", type=int, default=1)
     ap.add_argument("--profile", type=int, default=0, metavar="N",
                     help="profile and print the N functions with the most own time")
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = ap.parse_args()
     spec = load_scenario(args.scenario)
     raw = spec.model_dump()
@@ -56,8 +63,14 @@ def main() -> None:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(r"sim[/\\]", args.profile)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    if args.json:
+        print(json.dumps({"threads": threads.count(), "build_s": build, "years_s": per_year,
+                          "total_s": total, "peak_gb": peak_gb, "agents": agents,
+                          "load_after": os.getloadavg()}))
+        return
     print(f"scenario            {spec.name} ({spec.start_year}->{spec.end_year}), "
           f"{spec.persons_per_agent} person(s) per agent")
+    print(f"threads             {threads.count()}")
     print(f"agents at start     {agents:,}; at end {len(model.population):,}")
     print(f"build time          {build:.1f} s")
     print(f"seconds per year    {sum(per_year) / len(per_year):.2f} s "

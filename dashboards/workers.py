@@ -43,10 +43,11 @@ class WorkerDied(RuntimeError):
 
 
 # ----- in the worker processes ---------------------------------------------------------------
-def _init(owner: int, years, flags, ready, warm_up: Callable[[], None]) -> None:
-    """A worker's start: Ctrl-C left to the server, end with it; warm up; say it is ready."""
+def _init(owner: int, workers: int, years, flags, ready, warm_up: Callable[[], None]) -> None:
+    """A worker's start: Ctrl-C left to the server, end with it, share the cores with the
+    other workers; warm up; say it is ready."""
     global _years, _flags
-    pool.worker_init(owner)
+    pool.worker_init(owner, workers)
     _years, _flags = years, flags
     warm_up()
     ready.release()
@@ -83,7 +84,8 @@ class WorkerPool:
     def _start(self) -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=self._context, initializer=_init,
-            initargs=(os.getpid(), self._years, self._flags, self._ready, self._warm_up))
+            initargs=(os.getpid(), self.workers, self._years, self._flags, self._ready,
+                      self._warm_up))
         for _ in range(self.workers):      # a process per submitted job, up to ``workers``
             executor.submit(os.getpid)
         return executor

@@ -49,6 +49,7 @@ class SettlementModel(mesa.Model):
         keep_freed_memory()
         super().__init__(rng=spec.seed)
         self.spec, self.params = spec, ParameterSet(spec.parameters)
+        spinup.begin(type(self), spec, self.params)     # in a thread while the world builds
         self.persons_per_agent, self.year = spec.persons_per_agent, spec.start_year
         self.geo, start_counts = build_world(spec.geography, spec.start_year, self.params)
         self.area_share = national_share(spec.geography, spec.start_year)

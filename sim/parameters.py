@@ -105,6 +105,12 @@ class ParameterSet:
 
     def by_age(self, name: str, age: np.ndarray) -> np.ndarray:
         """Look up an age table ``{lowest age of band: value}`` for each age in ``age``."""
+        # ages are never negative; the oldest share the table's last entry
+        return self.age_table(name)[np.minimum(age, AGE_TABLE_SIZE - 1)]
+
+    def age_table(self, name: str) -> np.ndarray:
+        """An age table ``{lowest age of band: value}`` as one value per single age
+        0..AGE_TABLE_SIZE - 1 (``by_age`` looks ages up in it)."""
         if name not in self._age_tables:
             table = self._params[name].values
             edges = np.array(sorted(int(k) for k in table))
@@ -112,8 +118,7 @@ class ParameterSet:
             ages = np.arange(AGE_TABLE_SIZE)
             self._age_tables[name] = vals[np.maximum(
                 np.searchsorted(edges, ages, side="right") - 1, 0)]
-        # ages are never negative; the oldest share the table's last entry
-        return self._age_tables[name][np.minimum(age, AGE_TABLE_SIZE - 1)]
+        return self._age_tables[name]
 
     def by_kommune(self, name: str, codes: list[str], default: float) -> np.ndarray:
         """Look up a table ``{kommunenummer: value}`` for each kommune in ``codes``

@@ -39,6 +39,7 @@ from sim.processes.jobs import SECTORS
 from sim.world.geography import CENTRALITY_CLASSES
 from sim.world.places import DIMENSIONS
 from sim.world.population import Kind, Subtype
+from sim.world.rows import count_cells
 
 MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
 STAY_YEARS = 5   # years a refugee cohort is followed (SSB's monitor reports five years on)
@@ -163,13 +164,22 @@ class Records:
                        ) -> dict[str, np.ndarray]:
         pop = self.model.population
         bands = np.array(MOVER_AGE_BANDS)
-        band_all = _group_of_age(bands)[pop.age]
-        band_moved = band_all[moved_rows]
+        band_of_age = _group_of_age(bands)
         n = len(bands)
+        # persons by band: everyone counted by single age, the ages then added up by band
+        scale = self.model.scale
+        if scale.focused:             # each row in its kommune's persons per agent
+            movers = self._persons(band_of_age[pop.age[moved_rows]], n, origin)
+            population = self._persons(band_of_age[pop.age], n, pop.kommune)
+        else:
+            by_age = np.bincount(pop.age, minlength=len(band_of_age))
+            population = np.zeros(n, dtype=np.int64)
+            np.add.at(population, band_of_age, by_age[:len(band_of_age)])
+            movers = np.bincount(band_of_age[pop.age[moved_rows]], minlength=n) * scale.coarse
+            population = population * scale.coarse
         return {"year": np.full(n, self.model.year),
                 "age_group": np.array(_band_labels(MOVER_AGE_BANDS)),
-                "movers": self._persons(band_moved, n, origin),
-                "population": self._persons(band_all, n, pop.kommune)}
+                "movers": movers, "population": population}
 
     def _indicators(self) -> dict[str, np.ndarray]:
         m = self.model
@@ -198,10 +208,8 @@ class Records:
         pop, k = m.population, m.geo.size
         groups = data.age_groups()
         lows = np.array([g.lo for g in groups])
-        g = _group_of_age(lows)[pop.age]
-        n_g = len(groups)
-        cell = (pop.kommune * n_g + g) * 2 + pop.sex
-        counts = np.bincount(cell, minlength=k * n_g * 2).reshape(k, n_g, 2)
+        counts = count_cells(pop.kommune16(), pop.age, pop.sex, _group_of_age(lows), k,
+                             len(groups))
         kk, gg, ss = np.nonzero(counts)
         return {"kommunenummer": self.codes[kk], "year": np.full(len(kk), m.year),
                 "age_group": np.array(data.AGE_GROUPS)[gg], "sex": np.array(data.SEXES)[ss],

@@ -40,6 +40,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 from sim.output.liveness import process_alive
+from sim.world import threads
 
 ENGINES = ("local", "dask")
 FORK_WARNING = r".*is multi-threaded, use of fork\(\) may lead to deadlocks"
@@ -98,9 +99,11 @@ def _watch(owner: int) -> None:
     os._exit(1)
 
 
-def worker_init(owner: int) -> None:
+def worker_init(owner: int, workers: int = 1) -> None:
     """In each pool worker: leave Ctrl-C to the owner (the process that started the pool),
-    and end when the owner ends, even if it is killed."""
+    end when the owner ends, even if it is killed, and share the cores with the pool's
+    other ``workers - 1`` workers (``sim.world.threads``)."""
+    threads.share_cores(workers)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch, args=(owner,), daemon=True, name="owner-watch").start()
 
@@ -164,7 +167,7 @@ def _run_pool(fn, jobs: Sequence[Any], workers: int, done: Callable[[int, Any], 
 def _pool_jobs(fn, jobs: Sequence[Any], workers: int, done: Callable[[int, Any], None],
                ctrl_c: _CtrlC) -> None:
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                               initializer=worker_init, initargs=(os.getpid(),))
+                               initializer=worker_init, initargs=(os.getpid(), workers))
     try:
         with warnings.catch_warnings():
             # Python warns about forking when the process has other threads, counting those
@@ -189,6 +192,19 @@ def _pool_jobs(fn, jobs: Sequence[Any], workers: int, done: Callable[[int, Any],
 
 
 # ----- Dask ----------------------------------------------------------------------------------
+class SharingCores:
+    """``fn`` run by one of ``workers`` Dask workers that share a machine's cores: it sets
+    its threads first (``sim.world.threads.share_cores``; numba keeps the count per thread,
+    and Dask runs jobs in threads of its own)."""
+
+    def __init__(self, fn: Callable[[Any], Any], workers: int) -> None:
+        self.fn, self.workers = fn, workers
+
+    def __call__(self, job: Any) -> Any:
+        threads.share_cores(self.workers)
+        return self.fn(job)
+
+
 def _run_dask(fn, jobs: Sequence[Any], workers: int, address: str | None,
               done: Callable[[int, Any], None]) -> None:
     from distributed import Client, LocalCluster, as_completed
@@ -206,7 +222,9 @@ def _run_dask(fn, jobs: Sequence[Any], workers: int, address: str | None,
     client = Client(cluster if cluster is not None else address)
     futures: list = []
     try:
-        futures = client.map(fn, list(jobs), pure=False)
+        # the workers share the cores: of a cluster elsewhere, count them all
+        sharing = workers if cluster is not None else len(client.scheduler_info()["workers"])
+        futures = client.map(SharingCores(fn, sharing), list(jobs), pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
         for future in as_completed(futures):
             done(index[future.key], future.result())

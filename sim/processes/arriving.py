@@ -19,6 +19,7 @@ from sim.parameters import ParameterSet
 from sim.world import focus
 from sim.world.households import form_households
 from sim.world.population import Kind, Population, Subtype, stochastic_round
+from sim.world.rows import age_values_of
 from sim.world.scale import Scale
 
 SUBTYPES = {"labour": Subtype.LABOUR, "refugee": Subtype.REFUGEE, "family": Subtype.FAMILY}
@@ -87,7 +88,7 @@ def births(pop: Population, year: int, tfr: float, params: ParameterSet,
     """
     rates = fertility_rates(year, tfr, params)
     women = np.flatnonzero(pop.sex == 0)
-    p = rates[np.minimum(pop.age[women], data.MAX_AGE)]
+    p = age_values_of(women, pop.age, np.ascontiguousarray(rates[:data.MAX_AGE + 1]))
     return women[rng.random(len(women)) < p]
 
 

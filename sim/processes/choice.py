@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.parameters import ParameterSet
+from sim.processes import choice_kernels
 
 STAGES = ("young", "family", "adult", "senior", "student")
 WEIGHS_AS = {"student": "young"}   # students weigh places as other young movers do
@@ -170,16 +171,10 @@ def base_cumulative(terms: dict[str, np.ndarray], distance: np.ndarray,
     their home): with few or poor alternatives most movers stay, so a small landscape does
     not empty its city into its villages, and a full housing market does not push people
     out of homes they have."""
-    total = sum(terms.values())                               # [type, dest]
-    u = total[:, None, :] + distance[None, :, :]
-    k = distance.shape[0]
-    u[:, np.arange(k), np.arange(k)] += stay_utility - availability[None, :]
-    u -= u.max(axis=2, keepdims=True)
-    p = np.exp(u, out=u)                  # in place: the table is [type, origin, kommune]
-    p /= p.sum(axis=2, keepdims=True)
-    cum = np.cumsum(p, axis=2, out=p)
-    cum[:, :, -1] = 1.0
-    return cum
+    total = np.ascontiguousarray(sum(terms.values()), dtype=np.float64)   # [type, dest]
+    stay = np.ascontiguousarray(stay_utility - availability, dtype=np.float64)
+    p = choice_kernels.exp_utilities(total, np.ascontiguousarray(distance, np.float64), stay)
+    return choice_kernels.cumulative(p, p.sum(axis=2, keepdims=True))
 
 
 @dataclass
@@ -197,16 +192,17 @@ def sparse_pulls(tie_runs: tuple[np.ndarray, np.ndarray], home: np.ndarray,
     ``sim.network.tie_kommune_runs``) and home kommune (in the same slot if ties live there
     too, else in an extra slot)."""
     tie_kommune, counts = tie_runs
-    n = len(home)
-    has_home = home >= 0
-    home_slot = (tie_kommune == home[:, None]) & has_home[:, None]
-    home_apart = has_home & ~home_slot.any(axis=1)
-    kommune = np.concatenate([tie_kommune, np.where(home_apart, home, -1)[:, None]], axis=1)
-    counts = np.concatenate([counts, np.zeros((n, 1), dtype=counts.dtype)], axis=1)
-    at_home = np.concatenate([home_slot, home_apart[:, None]], axis=1)
-    delta = (params.value("migration.ties_coefficient") * np.log1p(counts)
-             + params.value("migration.home_coefficient") * at_home)
-    return Sparse(kommune, np.where(kommune >= 0, delta, 0.0), counts)
+    kommune, delta, ties = choice_kernels.sparse_slots(
+        tie_kommune, counts, home, _log1p_table(counts),
+        float(params.value("migration.ties_coefficient")),
+        float(params.value("migration.home_coefficient")))
+    return Sparse(kommune, delta, ties)
+
+
+def _log1p_table(counts: np.ndarray) -> np.ndarray:
+    """``np.log1p(c)`` for every count c up to the largest row total of ``counts``."""
+    most = int(counts.sum(axis=1).max(initial=0)) if counts.ndim == 2 else 0
+    return np.log1p(np.arange(most + 1, dtype=np.int64))
 
 
 def draw(cum: np.ndarray, types: np.ndarray, origins: np.ndarray, sparse: Sparse,
@@ -217,24 +213,15 @@ def draw(cum: np.ndarray, types: np.ndarray, origins: np.ndarray, sparse: Sparse
     mixture: the base distribution with weight 1/Z, kommune s with weight p_s (e^delta_s - 1)/Z,
     where Z = 1 + sum_s p_s (e^delta_s - 1)."""
     n_t, k, _ = cum.shape
-    rows = types * k + origins
+    rows = np.asarray(types * k + origins, dtype=np.int64)
     flat = cum.reshape(n_t * k, k)
-    valid = sparse.kommune >= 0
-    # the base probability of each pull's kommune: the step of its row's cumulative there
-    # (only these entries, not the whole [type x origin, kommune] table)
-    col = np.maximum(sparse.kommune, 0)
-    upper = flat[rows[:, None], col]
-    lower = np.where(col > 0, flat[rows[:, None], np.maximum(col - 1, 0)], 0.0)
-    p_s = np.where(valid, upper - lower, 0.0)
+    p_s = choice_kernels.slot_probabilities(flat, rows, sparse.kommune)
     extra = p_s * np.expm1(sparse.delta)
     z = 1.0 + extra.sum(axis=1)
     u = rng.random(len(rows)) * z
     base = u < 1.0
-    # base draw: rows of cum are each 0..1, so row r offset by r is one sorted array
-    offset = (flat + np.arange(n_t * k)[:, None]).ravel()
-    pos = np.searchsorted(offset, rows[base] + u[base], side="right")
     dest = np.empty(len(rows), dtype=np.int64)
-    dest[base] = np.minimum(pos - rows[base] * k, k - 1)
+    dest[base] = choice_kernels.base_destination(flat, rows[base], u[base])
     pick = ((u[~base] - 1.0)[:, None] > np.cumsum(extra[~base], axis=1)).sum(axis=1)
     dest[~base] = sparse.kommune[~base][np.arange(int((~base).sum())),
                                         np.minimum(pick, sparse.kommune.shape[1] - 1)]
@@ -245,23 +232,16 @@ def reasons(terms: dict[str, np.ndarray], types: np.ndarray, origins: np.ndarray
             dest: np.ndarray, sparse: Sparse, home: np.ndarray,
             params: ParameterSet) -> np.ndarray:
     """Index into REASONS of the term with the largest utility gain from origin to dest."""
-    gains = np.zeros((len(dest), len(REASONS)))
+    stacked = np.zeros((len(REASONS), N_TYPES, terms["job"].shape[1]))
+    community = np.zeros(stacked.shape[1:])
     for i, name in enumerate(REASONS):
         if name in terms:
-            gains[:, i] = terms[name][types, dest] - terms[name][types, origins]
-
-    def ties_in(k: np.ndarray) -> np.ndarray:
-        return (sparse.ties * (sparse.kommune == k[:, None])).sum(axis=1)
-
-    beta_t = params.value("migration.ties_coefficient")
-    gains[:, REASONS.index("ties")] = beta_t * (np.log1p(ties_in(dest))
-                                                - np.log1p(ties_in(origins)))
+            stacked[i] = terms[name]
     if "community" in terms:      # immigrants' networks count as ties
-        gains[:, REASONS.index("ties")] += (terms["community"][types, dest]
-                                            - terms["community"][types, origins])
-    beta_h = params.value("migration.home_coefficient")
-    gains[:, REASONS.index("home")] = beta_h * ((dest == home).astype(float)
-                                                - (origins == home).astype(float))
-    best = gains.argmax(axis=1)
-    # no named term improves: the move came from the random part of utility (taste)
-    return np.where(gains.max(axis=1) > 0, best, REASONS.index("other"))
+        community[:] = terms["community"]
+    return choice_kernels.reason_gains(
+        stacked, np.asarray(types, np.int64), np.asarray(origins, np.int64),
+        np.asarray(dest, np.int64), sparse.kommune, sparse.ties, np.asarray(home, np.int64),
+        _log1p_table(sparse.ties), float(params.value("migration.ties_coefficient")),
+        float(params.value("migration.home_coefficient")), community,
+        REASONS.index("ties"), REASONS.index("home"), REASONS.index("other"))

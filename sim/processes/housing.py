@@ -73,7 +73,7 @@ class HousingMarket:
     def build(self, pop: Population, rng: np.random.Generator) -> None:
         """Dwellings for every household plus normal vacancy; tenure by age and origin."""
         self.dwellings = self.households(pop) / (1.0 - self.normal_vacancy)
-        heads = np.flatnonzero(pop.household_heads())
+        heads = pop.head_rows()
         p_own = self.params.by_age("housing.ownership_by_age", pop.age[heads])
         p_own = np.where(pop.kind[heads] == Kind.IMMIGRANT,
                          p_own * self.params.value("housing.immigrant_ownership_factor"), p_own)

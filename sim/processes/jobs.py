@@ -22,8 +22,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.parameters import ParameterSet
+from sim.processes import job_kernels
 from sim.world.geography import Geography
 from sim.world.population import Kind, Population, chance
+from sim.world.rows import age_values, age_values_of
 from sim.world.scale import Scale
 
 SECTORS = ("primary", "manufacturing", "construction", "visitor", "household_services",
@@ -69,8 +71,8 @@ class LabourMarket:
         jobs = mix * jobs_k[:, None]
         rows = np.flatnonzero(employed)
         cum = np.cumsum(mix, axis=1)
-        u = rng.random(len(rows))[:, None]
-        pop.sector[rows] = (u > cum[pop.kommune[rows]]).sum(axis=1).clip(0, len(SECTORS) - 1)
+        job_kernels.draw_sectors(rng.random(len(rows)), cum, pop.kommune[rows], pop.sector,
+                                 rows)
         self._make_firms(jobs)
         demand = self._local_demand(pop)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -187,52 +189,51 @@ class LabourMarket:
         ``seeker_weight`` is each person's weight as a job seeker (0 for non-seekers); the
         migration and policy processes raise or lower it (ties, mentoring)."""
         params = self.params
-        workers = np.flatnonzero(pop.employed)
-        rate = (params.by_age("labour.retirement_rate", pop.age[workers])
-                + params.value("labour.separation_rate"))
-        leave = workers[chance(rng, rate)]
+        workers = np.flatnonzero(pop.employed != 0)
+        rate = age_values_of(workers, pop.age, params.age_table("labour.retirement_rate"))
+        left = chance(rng, rate + params.value("labour.separation_rate"))
+        leave = workers[left]
         pop.employed[leave] = 0
         pop.sector[leave] = -1
-        self._lay_off(pop, rng)
+        emp_rs = self._lay_off(pop, workers[~left], rng)
         n_s = len(SECTORS)
         cells = self.n_regions * n_s
         jobs_rs = np.bincount(self.region[self.firm_kommune] * n_s + self.firm_sector,
                               self.firm_jobs, minlength=cells).reshape(self.n_regions, n_s)
-        workers = np.flatnonzero(pop.employed)
-        emp_rs = np.bincount(self.region[pop.kommune[workers]] * n_s + pop.sector[workers],
-                             minlength=cells).reshape(self.n_regions, n_s).astype(float)
+        emp_rs = emp_rs.reshape(self.n_regions, n_s).astype(float)
         open_rs = np.maximum(jobs_rs - emp_rs, 0.0)
         open_r = open_rs.sum(axis=1)
-        seekers = np.flatnonzero((pop.employed == 0) & (seeker_weight > 0))
-        reg = self.region[pop.kommune[seekers]]
-        w = seeker_weight[seekers]
+        seekers = np.flatnonzero(job_kernels.seeking(pop.employed, seeker_weight))
+        reg, w = job_kernels.seeker_regions(seekers, self.region, pop.kommune, seeker_weight)
         w_r = np.bincount(reg, w, minlength=self.n_regions)
-        p_hire = w * np.minimum(1.0, open_r / np.maximum(w_r, 1e-9))[reg]
-        hit = chance(rng, p_hire)
+        share = np.minimum(1.0, open_r / np.maximum(w_r, 1e-9))
+        hit = chance(rng, job_kernels.hire_chances(w, reg, share))
         hired, reg = seekers[hit], reg[hit]
         cum = np.cumsum(open_rs / np.maximum(open_r, 1e-9)[:, None], axis=1)
-        u = rng.random(len(hired))[:, None]
-        pop.sector[hired] = (u > cum[reg]).sum(axis=1).clip(0, n_s - 1)
+        job_kernels.draw_sectors(rng.random(len(hired)), cum, reg, pop.sector, hired)
         pop.employed[hired] = 1
         self.hires = np.bincount(reg, minlength=self.n_regions).astype(float)
         self.vacancies = open_r - self.hires
         self.jobs_last = jobs_rs.sum(axis=1)
 
-    def _lay_off(self, pop: Population, rng: np.random.Generator) -> None:
-        """Where a region has fewer jobs in a sector than workers, the surplus loses them."""
-        emp_rows = np.flatnonzero(pop.employed)
-        reg = self.region[pop.kommune[emp_rows]]
-        sec = pop.sector[emp_rows].astype(np.int64)
+    def _lay_off(self, pop: Population, emp_rows: np.ndarray,
+                 rng: np.random.Generator) -> np.ndarray:
+        """Where a region has fewer jobs in a sector than workers, the surplus loses them
+        (``emp_rows``: the employed rows). Returns the workers left per region and sector."""
         n_s = len(SECTORS)
-        cell = reg * n_s + sec
-        workers = np.bincount(cell, minlength=self.n_regions * n_s).astype(float)
+        cell, workers = job_kernels.worker_cells(emp_rows, self.region, pop.kommune,
+                                                 pop.sector, n_s, self.n_regions * n_s)
         jobs = np.bincount(self.region[self.firm_kommune] * n_s + self.firm_sector,
                            self.firm_jobs, minlength=self.n_regions * n_s)
+        workers = workers.astype(float)
         surplus_share = np.where(workers > 0, np.maximum(workers - jobs, 0.0) / np.maximum(
             workers, 1.0), 0.0)
-        out = emp_rows[rng.random(len(emp_rows)) < surplus_share[cell]]
+        laid_off = job_kernels.below(rng.random(len(emp_rows)), surplus_share, cell)
+        out = emp_rows[laid_off]
         pop.employed[out] = 0
         pop.sector[out] = -1
+        return (workers.astype(np.int64)
+                - np.bincount(cell[laid_off], minlength=self.n_regions * n_s))
 
 
 def run_year(market: LabourMarket, pop: Population, year: int, aga_rate: np.ndarray,
@@ -255,7 +256,7 @@ def seeker_weights(pop: Population, params: ParameterSet) -> np.ndarray:
     a lower success weight, raised by ties to Norwegian-born residents
     (docs/source-material.md#stay-factors). Only the weights of people without a job are used
     (``LabourMarket.match``)."""
-    w = params.by_age("labour.search_weight_by_age", pop.age)
+    w = age_values(pop.age, params.age_table("labour.search_weight_by_age"))
     # only those without a job search, so only their ties are looked up
     imm = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.employed == 0))
     if len(imm):

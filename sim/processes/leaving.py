@@ -13,7 +13,9 @@ import numpy as np
 
 from sim import data
 from sim.parameters import ParameterSet
+from sim.processes import move_kernels
 from sim.processes.moves import HouseholdFacts, immigrant_stay_terms
+from sim.world import rows
 from sim.world.places import Places
 from sim.world.population import Kind, Population, chance
 from sim.world.scale import Scale
@@ -40,18 +42,18 @@ def run_year(pop: Population, year: int, alternative: str, yearly: dict[int, int
 
 def _stay_factors(pop: Population, facts: HouseholdFacts, places: Places,
                   move_factor: np.ndarray | None, params: ParameterSet) -> np.ndarray:
-    """Per person row: immigrants' stay-factors relative to the mean immigrant (so the
-    calibrated total is kept), times the policies' move factor."""
-    facts = facts.up_to(pop.next_household)     # as before the moves
-    heads = np.flatnonzero(pop.household_heads())
+    """Per household head (``pop.head_rows()``): immigrants' stay-factors relative to the
+    mean immigrant (so the calibrated total is kept), times the policies' move factor.
+    Households formed during the moves count as without children at school."""
+    heads = pop.head_rows()
     terms = immigrant_stay_terms(pop, heads, facts, places.service_level, places.attitude,
                                  params)
     imm = pop.kind[heads] == Kind.IMMIGRANT
-    stay = np.ones(len(pop))
+    stay = np.ones(len(heads))
     if imm.any():
-        stay[heads[imm]] = np.exp(terms[imm]) / np.exp(terms[imm]).mean()
+        stay[imm] = np.exp(terms[imm]) / np.exp(terms[imm]).mean()
     if move_factor is not None:
-        stay = stay * move_factor
+        stay = stay * move_factor[heads]
     return stay
 
 
@@ -70,8 +72,7 @@ def deaths(pop: Population, year: int, params: ParameterSet,
            rng: np.random.Generator) -> np.ndarray:
     """Mask of persons who die during ``year`` (age on 1 January, qx of that age)."""
     q = death_probabilities(year, params)
-    age = np.minimum(pop.age, data.MAX_AGE)
-    return chance(rng, q[pop.sex, age])
+    return chance(rng, rows.sex_age_values(pop.sex, pop.age, q, data.MAX_AGE))
 
 
 def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None
@@ -87,23 +88,21 @@ def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None
 def emigrate(pop: Population, year: int, target_persons: float | None,
              scale: Scale, params: ParameterSet, rng: np.random.Generator,
              stay: np.ndarray | None = None) -> np.ndarray:
-    """Mask of persons who emigrate. Households leave together.
+    """Mask of persons who emigrate. Households leave together; ``stay`` multiplies the
+    chance of each household head (``pop.head_rows()``).
 
     A household's yearly chance is the rate for the age and origin of its oldest member
     (``emigration.rate_native``, ``emigration.rate_immigrant``); for immigrants it falls with
     the years since arrival (``emigration.immigrant_duration_factor``). With a fixed target, the
     rates are scaled so that the expected number of persons leaving equals the target.
     """
-    heads = np.flatnonzero(pop.household_heads())
-    age = pop.age[heads]
-    immigrant = pop.kind[heads] == Kind.IMMIGRANT
-    years_here = np.maximum(year - pop.arrival_year[heads], 0)
-    rate = np.where(immigrant,
-                    params.by_age("emigration.rate_immigrant", age)
-                    * params.by_age("emigration.immigrant_duration_factor", years_here),
-                    params.by_age("emigration.rate_native", age))
-    if stay is not None:                       # immigrants' stay-factors, per head row
-        rate = rate * stay[heads]
+    heads = pop.head_rows()
+    rate = move_kernels.emigration_rates(
+        heads, pop.age, pop.kind, pop.arrival_year, year,
+        params.age_table("emigration.rate_immigrant"),
+        params.age_table("emigration.immigrant_duration_factor"),
+        params.age_table("emigration.rate_native"),
+        np.ones(len(heads)) if stay is None else stay)     # immigrants' stay-factors
     if target_persons is not None:
         size = pop.household_sizes()[pop.household[heads]]
         if scale.focused:          # each head's household in its kommune's persons per agent
@@ -114,4 +113,4 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
     leaving = heads[chance(rng, rate)]
     gone = np.zeros(pop.next_household, dtype=bool)
     gone[pop.household[leaving]] = True
-    return gone[pop.household]
+    return rows.in_flagged(pop.household, gone)

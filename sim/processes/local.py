@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.parameters import ParameterSet
 from sim.processes.destinations import persons_and_pupils
-from sim.world import network
+from sim.world import network, rows
 from sim.world.households import form_couples
 from sim.world.places import Places
 from sim.world.population import Kind, Population
@@ -32,5 +32,5 @@ def run_year(pop: Population, places: Places, weight: np.ndarray | int,
 
 def settle_home(pop: Population, params: ParameterSet) -> None:
     """Children's home kommune follows them until they are grown (``migration.home_fixed_age``)."""
-    young = (pop.age <= params.value("migration.home_fixed_age")) & (pop.kind != Kind.IMMIGRANT)
-    pop.home[young] = pop.kommune[young]
+    rows.settle_home(pop.home, pop.kommune, pop.age, pop.kind,
+                     int(params.value("migration.home_fixed_age")), int(Kind.IMMIGRANT))

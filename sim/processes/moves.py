@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.parameters import ParameterSet
-from sim.processes import choice, housing, newcomers, students
+from sim.processes import choice, housing, move_kernels, newcomers, students
 from sim.processes.housing import HousingMarket
 from sim.world import network
+from sim.world import rows as rows_kernels
 from sim.world.places import Places
 from sim.world.population import NO_KOMMUNE, Kind, Population, chance
 
@@ -113,50 +114,42 @@ def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet) -> 
     return HouseholdFacts(with_children, with_pupils, housing.household_income(pop, wage))
 
 
-def _centred(x: np.ndarray) -> np.ndarray:
-    return x - x.mean() if len(x) else x
-
-
 def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
                     rent: np.ndarray, service: np.ndarray, attitude: np.ndarray,
                     params: ParameterSet) -> np.ndarray:
-    """exp(sum of centred push and stay terms) for each head's household."""
+    """exp(sum of centred push and stay terms) for each head's household: owning, the share
+    of ties living here, being without work at working age, and the rent burden (rent over
+    income, renters only), each centred among the heads."""
     c = params.value("migration.stay_coefficients")
-    hh = pop.household[heads]
-    k = pop.kommune[heads]
-    owner = pop.owner[heads].astype(float)
-    ties = network.ties_here(pop, heads) / pop.ties.shape[1]
     lo, hi = choice.WORKING_AGES
-    working_age = (pop.age[heads] >= lo) & (pop.age[heads] <= hi)
-    jobless = (working_age & (pop.employed[heads] == 0)).astype(float)
-    floor = params.value("migration.income_floor")
-    burden = np.where(owner == 0, rent[k] / np.maximum(facts.income[hh], floor), 0.0)
-    x = (c["owner"] * _centred(owner) + c["ties_here"] * _centred(ties)
-         + c["jobless"] * _centred(jobless) + c["rent_burden"] * _centred(burden))
-    return np.exp(np.minimum(x + immigrant_stay_terms(pop, heads, facts, service, attitude,
-                                                      params), 20.0))
+    parts = move_kernels.stay_parts(
+        heads, pop.owner, pop.ties, network.kommune_of_pid(pop), pop.kommune, pop.age,
+        pop.employed, pop.household, facts.income, np.asarray(rent, np.float64),
+        float(params.value("migration.income_floor")), lo, hi)
+    means = np.array([part.mean() for part in parts]) if len(heads) else np.zeros(4)
+    coefficients = np.array([float(c[name]) for name in
+                             ("owner", "ties_here", "jobless", "rent_burden")])
+    immigrant = immigrant_stay_terms(pop, heads, facts, service, attitude, params)
+    return np.exp(move_kernels.stay_exponent(parts, means, coefficients, immigrant, 20.0))
 
 
 def immigrant_stay_terms(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
                          service: np.ndarray, attitude: np.ndarray,
                          params: ParameterSet) -> np.ndarray:
     """Stay-factors of immigrants (negative = more likely to stay), centred among them;
-    used for onward moves and for emigration. Zero for Norwegian-born heads."""
+    used for onward moves and for emigration. Zero for Norwegian-born heads: employed,
+    owner, children at school, meeting places and the attitude where they live."""
     c = params.value("migration.immigrant_stay_coefficients")
     imm = pop.kind[heads] == Kind.IMMIGRANT
     out = np.zeros(len(heads))
     if not imm.any():
         return out
-    h = heads[imm]
-    k = pop.kommune[h]
-    parts = {
-        "employed": pop.employed[h].astype(float),
-        "owner": pop.owner[h].astype(float),
-        "children_at_school": facts.with_pupils[pop.household[h]].astype(float),
-        "meeting_places": service[k],
-        "attitude": attitude[k],
-    }
-    out[imm] = sum(float(c[name]) * _centred(v) for name, v in parts.items())
+    parts = move_kernels.immigrant_parts(
+        heads[imm], pop.employed, pop.owner, pop.household, facts.with_pupils, pop.kommune,
+        np.asarray(service, np.float64), np.asarray(attitude, np.float64))
+    names = ("employed", "owner", "children_at_school", "meeting_places", "attitude")
+    out[imm] = move_kernels.centred_sum(parts, np.array([part.mean() for part in parts]),
+                                        np.array([float(c[name]) for name in names]))
     return out
 
 
@@ -165,9 +158,9 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Households and young adults who move this year, as (rows, unit); rows sharing a unit
     move together, negative units are young adults leaving home."""
-    rate = params.by_age("migration.household_move_rate", pop.age[heads])
-    rate = np.where(facts.with_children[pop.household[heads]],
-                    rate * params.value("migration.family_move_factor"), rate)
+    rate = move_kernels.move_rates(heads, pop.age, pop.household, facts.with_children,
+                                   params.age_table("migration.household_move_rate"),
+                                   float(params.value("migration.family_move_factor")))
     # push and stay factors shift who considers a move, not how many: the expected number
     # stays that of the calibrated age profile
     scaled = rate * multiplier
@@ -175,16 +168,14 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
         scaled *= rate.sum() / scaled.sum()
     moving_hh = heads[chance(rng, scaled)]
     lo, hi = params.value("migration.leave_home_ages")
-    is_head = np.zeros(len(pop), dtype=bool)
-    is_head[heads] = True
-    young = np.flatnonzero(~is_head & (pop.age >= lo) & (pop.age <= hi))
+    young = np.flatnonzero(move_kernels.young_at_home(pop.household_heads(), pop.age, lo, hi))
     leaving = young[rng.random(len(young)) <
                     params.by_age("migration.leave_home_rate", pop.age[young])]
     flag = np.zeros(pop.next_household, dtype=bool)
     flag[pop.household[moving_hh]] = True
-    stay_behind = np.zeros(len(pop), dtype=bool)
-    stay_behind[leaving] = True
-    hh_rows = np.flatnonzero(flag[pop.household] & ~stay_behind)
+    in_moving = rows_kernels.in_flagged(pop.household, flag)
+    in_moving[leaving] = False                     # they leave home on their own
+    hh_rows = np.flatnonzero(in_moving)
     rows = np.concatenate([hh_rows, leaving])
     unit = np.concatenate([pop.household[hh_rows], -1 - np.arange(len(leaving))])
     return rows, unit
@@ -216,7 +207,7 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
     cum = choice.base_cumulative(terms, choice.distance_cost(distance_km, params),
                                  params.value("migration.stay_utility"),
                                  choice.availability_term(view.vacancy, params))
-    heads = np.flatnonzero(pop.household_heads())
+    heads = pop.head_rows()
     multiplier = stay_multiplier(pop, heads, facts, housing.rent, places.service_level,
                                  places.attitude, params)
     multiplier = multiplier * newcomers.move_factor(pop, heads, year, params, centrality)
@@ -233,7 +224,9 @@ def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Ge
     """Run one year of domestic moves and update the person columns (remote workers,
     ``pop.remote``, keep their job when they change commuting region)."""
     rows, unit = select_movers(pop, v.multiplier, v.heads, v.facts, params, rng)
-    _, first, inverse = np.unique(unit, return_index=True, return_inverse=True)
+    n_leaving = int((unit < 0).sum())           # the last units (select_movers)
+    first, inverse = move_kernels.unique_units(unit[:len(unit) - n_leaving], n_leaving,
+                                               pop.next_household)
     deciders = rows[first]
     leaving = unit[first] < 0
     origin_u = pop.kommune[deciders].astype(np.int64)

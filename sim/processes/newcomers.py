@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.parameters import ParameterSet
-from sim.world.population import Kind, Population, Subtype
+from sim.processes import move_kernels
+from sim.world.population import Population
 
 
 def programme_years(arrival_year: np.ndarray, params: ParameterSet) -> np.ndarray:
@@ -43,17 +44,15 @@ def move_factor(pop: Population, heads: np.ndarray, year: int, params: Parameter
                 centrality: np.ndarray) -> np.ndarray:
     """Factor on each head's chance to consider moving (1 for Norwegian-born heads);
     ``centrality`` is each kommune's SSB centrality class (1..6)."""
-    factor = np.ones(len(heads))
-    imm = pop.kind[heads] == Kind.IMMIGRANT
-    factor[imm] = params.value("migration.immigrant_move_factor")
-    years_here = year - pop.arrival_year[heads]
-    refugee = imm & (pop.subtype[heads] == Subtype.REFUGEE)
-    in_programme = np.zeros(len(heads), dtype=bool)
-    r = np.flatnonzero(refugee)
-    in_programme[r] = years_here[r] < programme_years(pop.arrival_year[heads[r]], params)
-    factor[in_programme] *= params.value("immigration.introduction_move_factor")
     table = params.value("immigration.refugee_onward_factor_by_centrality")
     by_kommune = np.array([float(table[c]) for c in centrality])
-    after = refugee & ~in_programme
-    factor[after] *= by_kommune[pop.kommune[heads[after]]]
-    return factor
+    # no programme is longer than its longest year: refugees who arrived before ``first``
+    # have finished theirs, so only the years since need a look-up
+    path = params["immigration.introduction_years"].values
+    longest = max(map(float, path.values())) if isinstance(path, dict) else float(path)
+    first = year - int(np.ceil(max(longest, 0.0)))
+    programme = programme_years(np.arange(first, year + 1), params).astype(np.float64)
+    return move_kernels.newcomer_factor(
+        heads, pop.kind, pop.subtype, pop.arrival_year, pop.kommune, year,
+        float(params.value("migration.immigrant_move_factor")), programme, first,
+        float(params.value("immigration.introduction_move_factor")), by_kommune)

@@ -22,41 +22,78 @@ scenario and its baseline start from the same housing market.
 
 The carried-over ratios depend only on the throwaway scenario (world, seed, parameters, years),
 so they are kept for the last ``REMEMBERED`` throwaway scenarios in this process: a comparison's
-scenario and baseline, or the dashboard's repeated runs of one landscape, spin up once.
+scenario and baseline, or the dashboard's repeated runs of one landscape, spin up once. A run
+that may use more than one core starts the throwaway run in a thread while it builds its own
+world (``begin``), as the two share nothing.
 """
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
+
 import numpy as np
+
+from sim.world import threads
 
 REMEMBERED = 16   # throwaway scenarios whose housing ratios are kept in memory (a few KB each)
 _REMEMBERED_RATIOS: dict[str, tuple[np.ndarray, ...]] = {}   # throwaway scenario JSON -> ratios
+_RUNNING: dict[str, Future] = {}   # throwaway scenario JSON -> its run in a thread of its own
+
+
+def begin(model_class, spec, params) -> None:
+    """Start the throwaway run of ``spec`` in a thread of its own while the model builds its
+    world (when this process may use more than one core, ``sim.world.threads``): the two
+    share nothing (the throwaway run has its own generator, seeded alike), so ``spin_up``
+    gets the same ratios, sooner."""
+    years = int(params.value("spinup.years"))
+    if years <= 0 or threads.count() < 2:
+        return
+    throwaway, key = _throwaway(spec, params, years)
+    if key in _REMEMBERED_RATIOS or key in _RUNNING:
+        return
+    future: Future = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(_housing_ratios(model_class(throwaway)))
+        except BaseException as err:         # raised again where spin_up waits for it
+            future.set_exception(err)
+
+    _RUNNING[key] = future
+    threading.Thread(target=run, name="spin-up", daemon=True).start()
 
 
 def spin_up(model, years: int) -> None:
     """Carry the housing state of a ``years``-year throwaway run over to ``model``."""
     if years <= 0:
         return
-    spec = model.spec
-    # never beyond the scenario's own years, whose inputs (e.g. observed immigration) exist
-    end = min(spec.start_year + years, spec.end_year)
-    scale = max(spec.persons_per_agent,
-                int(model.params.value("spinup.persons_per_agent")))
-    throwaway = spec.model_copy(update={
-        "end_year": end, "policies": [], "shocks": [], "capacity": {}, "focus": [],
-        "persons_per_agent": scale,
-        "parameters": {**spec.parameters, "spinup.years": 0}})
-    key = throwaway.model_dump_json()
+    throwaway, key = _throwaway(model.spec, model.params, years)
     if key not in _REMEMBERED_RATIOS:
+        running = _RUNNING.pop(key, None)
+        ratios = (running.result() if running is not None
+                  else _housing_ratios(type(model)(throwaway)))
         while len(_REMEMBERED_RATIOS) >= REMEMBERED:
             _REMEMBERED_RATIOS.pop(next(iter(_REMEMBERED_RATIOS)))     # the oldest
-        _REMEMBERED_RATIOS[key] = _housing_ratios(type(model)(throwaway))
+        _REMEMBERED_RATIOS[key] = ratios
     per_household, price, rent = _REMEMBERED_RATIOS[key]
     ours = model.housing
     ours.dwellings = ours.households(model.population) * per_household
     ours.price = ours.price0 * price
     ours.rent = ours.rent0 * rent
     ours.settle_land_cost(price)
+
+
+def _throwaway(spec, params, years: int):
+    """The throwaway scenario (no policies, no shocks, coarser, at most the scenario's own
+    years, whose inputs such as observed immigration exist) and its key."""
+    end = min(spec.start_year + years, spec.end_year)
+    scale = max(spec.persons_per_agent, int(params.value("spinup.persons_per_agent")))
+    throwaway = spec.model_copy(update={
+        "end_year": end, "policies": [], "shocks": [], "capacity": {}, "focus": [],
+        "persons_per_agent": scale,
+        "parameters": {**spec.parameters, "spinup.years": 0}})
+    return throwaway, throwaway.model_dump_json()
 
 
 def _housing_ratios(pre) -> tuple[np.ndarray, ...]:

@@ -98,7 +98,7 @@ def form_couples(pop, params: ParameterSet, rng: np.random.Generator) -> int:
     kommune (``households.partnering_rate_by_age``); the pair share one household from then
     on. Keeps the number of households in step with the population as young adults leave
     home. Returns the number of couples formed."""
-    heads = np.flatnonzero(pop.household_heads())
+    heads = pop.head_rows()
     alone = heads[pop.household_sizes()[pop.household[heads]] == 1]
     rate = params.by_age("households.partnering_rate_by_age", pop.age[alone])
     looking = alone[chance(rng, rate)]

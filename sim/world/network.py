@@ -31,19 +31,15 @@ class _PlaceSampler:
     -1 where it drew the person themselves."""
 
     def __init__(self, place: np.ndarray, pids: np.ndarray) -> None:
-        self.place = place.astype(np.int16)        # 16-bit keys sort fast (radix sort)
-        order = np.argsort(self.place, kind="stable")
+        self.place = place
+        order, self.start, self.count = kernels.stable_order(
+            place, int(place.max(initial=-1)) + 1)
         self.sorted_pids = pids[order]
-        counts = np.bincount(self.place)
-        self.start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        self.count = counts
         self.pids = pids
 
     def draw(self, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        p = self.place[i]
-        pick = self.start[p] + (rng.random(len(i)) * self.count[p]).astype(np.int64)
-        other = self.sorted_pids[np.minimum(pick, len(self.sorted_pids) - 1)]
-        return np.where(other != self.pids[i], other, -1)
+        return kernels.place_draw(i, rng.random(len(i)), self.place, self.start, self.count,
+                                  self.sorted_pids, self.pids)
 
 
 def form_initial_ties(pop: Population, region: np.ndarray, params: ParameterSet,
@@ -69,19 +65,20 @@ def renew_ties(pop: Population, meeting_places: np.ndarray, params: ParameterSet
     faster renewal. The new tie is another person renewing a tie in the same kommune this
     year: the chance to renew is the same for everyone in a kommune, so that is a random
     person of the kommune (and drawing among them avoids sorting all of Norway)."""
-    rate = params.value("network.renewal_rate") * meeting_places[pop.kommune]
-    rows = np.flatnonzero(chance(rng, rate))
+    rows = np.flatnonzero(kernels.renewing(
+        rng.random(len(pop), dtype=np.float32), pop.kommune,
+        np.asarray(meeting_places, np.float64), float(params.value("network.renewal_rate"))))
     if len(rows) == 0:
         return
     slot = kernels.slot_to_renew(rows, pop.ties, rng.integers(0, TIE_SLOTS, len(rows)))
     sampler = _PlaceSampler(pop.kommune[rows], pop.pid[rows])
-    pop.ties[rows, slot] = sampler.draw(np.arange(len(rows)), rng)
+    kernels.set_slots(pop.ties, rows, slot, sampler.draw(np.arange(len(rows)), rng))
 
 
 def keep_family_tie(pop: Population, leavers: np.ndarray) -> None:
     """A young adult moving out keeps a tie to the head of the household they grew up in
     (the first slot), which later pulls them back as a returnee."""
-    heads = np.flatnonzero(pop.household_heads())
+    heads = pop.head_rows()
     head_of = np.full(pop.next_household, -1, dtype=np.int64)
     head_of[pop.household[heads]] = heads
     h = head_of[pop.household[leavers]]
@@ -89,19 +86,20 @@ def keep_family_tie(pop: Population, leavers: np.ndarray) -> None:
     pop.ties[leavers[ok], 0] = pop.pid[h[ok]]
 
 
-def _kommune_of_pid(pop: Population) -> np.ndarray:
-    return pop.by_pid(pop.kommune.astype(np.int16))
+def kommune_of_pid(pop: Population) -> np.ndarray:
+    """The kommune of each person id (-1 for ids no longer here, and for the id -1)."""
+    return pop.kommune_of_pid()
 
 
 def tie_kommune_runs(pop: Population, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the kommuner its ties live in and how many ties in each (n x TIE_SLOTS;
     kommuner ascending, one slot per kommune, -1 and 0 in the slots left over)."""
-    return kernels.tie_kommune_runs(rows, pop.ties, _kommune_of_pid(pop))
+    return kernels.tie_kommune_runs(rows, pop.ties, kommune_of_pid(pop))
 
 
 def ties_here(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Number of each row's ties who live in the same kommune as the row."""
-    return kernels.ties_matching(rows, pop.ties, _kommune_of_pid(pop),
+    return kernels.ties_matching(rows, pop.ties, kommune_of_pid(pop),
                                  pop.kommune.astype(np.int16))
 
 

@@ -1,0 +1,191 @@
+"""Threaded kernels over all the person table's rows (``sim.world.threads``): keeping the rows
+of a mask, counting rows by kommune, tables by person id and by age.
+
+Each splits the rows into blocks of ``threads.BLOCK`` and gives exactly what the NumPy
+expression in its docstring gives, whatever the number of threads (the tests compare them):
+blocks are copied to places fixed by a count of each block, and counts are integer sums.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+import numpy as np
+
+from sim.world import threads
+from sim.world.threads import BLOCK, threaded
+
+
+@numba.njit(cache=True, nogil=True)
+def compact_in_place(column, mask):
+    """Move the rows of ``column`` (1-D or 2-D) where ``mask`` is True to its front, in
+    order, and return how many: afterwards ``column[:n]`` is what ``column[mask]`` was."""
+    j = 0
+    if column.ndim == 1:
+        for i in range(len(mask)):
+            if mask[i]:
+                column[j] = column[i]
+                j += 1
+        return j
+    for i in range(len(mask)):
+        if mask[i]:
+            for c in range(column.shape[1]):
+                column[j, c] = column[i, c]
+            j += 1
+    return j
+
+
+def keep_in_place(columns: list[np.ndarray], mask: np.ndarray) -> int:
+    """``compact_in_place`` on every column, the columns spread over this process's threads
+    (``sim.world.threads.count``; each column moved by one thread, so the result does not
+    depend on them); returns the rows kept. Moving rows in place needs no new memory: a new
+    column the size of the table is fresh pages the kernel must map and zero (the ties
+    column's cost a year up to half a second of system time, measured)."""
+    n_threads = min(threads.count(), len(columns))
+    if n_threads <= 1:
+        kept = [compact_in_place(column, mask) for column in columns]
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            kept = list(pool.map(lambda column: compact_in_place(column, mask), columns))
+    return int(kept[0]) if kept else int(np.count_nonzero(mask))
+
+
+@threaded
+def count_where(kommune, mask, n_kommuner):
+    """Rows per kommune among those where ``mask`` is True:
+    ``np.bincount(kommune[mask], minlength=n_kommuner)``, without the masked copy (and
+    without a branch per row: a random mask would mispredict half of them)."""
+    n = len(kommune)
+    nb = (n + BLOCK - 1) // BLOCK
+    part = np.zeros((nb, n_kommuner), dtype=np.int64)
+    for b in numba.prange(nb):
+        local = part[b]
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            local[kommune[i]] += np.int64(mask[i])
+    out = np.zeros(n_kommuner, dtype=np.int64)
+    for b in range(nb):
+        out += part[b]
+    return out
+
+
+@threaded
+def in_flagged(household, flag):
+    """Per row, whether its household is flagged: ``flag[household]``."""
+    n = len(household)
+    out = np.empty(n, dtype=np.bool_)
+    for i in numba.prange(n):
+        out[i] = flag[household[i]]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def mark_oldest(members, household, age, heads, best):
+    """Make the oldest of each household's ``members`` (rows, ascending; the first of equals)
+    its head in ``heads``, and no other member; ``best`` is scratch space indexed by
+    household id, -1 for every household of the members. As ``np.lexsort((members,
+    -age[members], household[members]))`` and its first row per household."""
+    for i in range(len(members)):
+        r = members[i]
+        heads[r] = False
+        h = household[r]
+        if best[h] < 0 or age[r] > age[best[h]]:
+            best[h] = r
+    for i in range(len(members)):
+        h = household[members[i]]
+        if best[h] >= 0:
+            heads[best[h]] = True
+            best[h] = -1
+
+
+@threaded
+def age_values(age, table):
+    """Each row's value in an age table (one value per single age, the last for all older):
+    ``table[np.minimum(age, len(table) - 1)]``."""
+    n, oldest = len(age), len(table) - 1
+    out = np.empty(n, dtype=table.dtype)
+    for i in numba.prange(n):
+        out[i] = table[min(age[i], oldest)]
+    return out
+
+
+@threaded
+def age_values_of(rows, age, table):
+    """``table[np.minimum(age[rows], len(table) - 1)]`` (see ``age_values``)."""
+    n, oldest = len(rows), len(table) - 1
+    out = np.empty(n, dtype=table.dtype)
+    for i in numba.prange(n):
+        out[i] = table[min(age[rows[i]], oldest)]
+    return out
+
+
+@threaded
+def sex_age_values(sex, age, table, oldest):
+    """Each row's value in a table by sex and single age: ``table[sex, np.minimum(age,
+    oldest)]``."""
+    n = len(age)
+    out = np.empty(n, dtype=table.dtype)
+    for i in numba.prange(n):
+        out[i] = table[sex[i], min(age[i], oldest)]
+    return out
+
+
+@threaded
+def count_masks(kommune, masks, n_kommuner):
+    """Rows per kommune in each of several masks (a tuple of boolean columns), in one pass:
+    ``np.array([np.bincount(kommune[m], minlength=n_kommuner) for m in masks])``."""
+    n, m = len(kommune), len(masks)
+    nb = (n + BLOCK - 1) // BLOCK
+    part = np.zeros((nb, m, n_kommuner), dtype=np.int64)
+    for b in numba.prange(nb):
+        local = part[b]
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            k = kommune[i]
+            for j in range(m):
+                local[j, k] += np.int64(masks[j][i])
+    out = np.zeros((m, n_kommuner), dtype=np.int64)
+    for b in range(nb):
+        out += part[b]
+    return out
+
+
+@threaded
+def count_cells(kommune, age, sex, group_of, n_kommuner, n_groups):
+    """Rows per kommune, age group and sex, ``group_of`` giving each single age's group (the
+    last for all older): ``np.bincount((kommune * n_groups + g) * 2 + sex, minlength=
+    n_kommuner * n_groups * 2)`` as [kommune, group, sex], ``g = group_of[age]``."""
+    n, cells, oldest = len(kommune), n_kommuner * n_groups * 2, len(group_of) - 1
+    nb = (n + BLOCK - 1) // BLOCK
+    part = np.zeros((nb, cells), dtype=np.int64)
+    for b in numba.prange(nb):
+        local = part[b]
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            local[(kommune[i] * n_groups + group_of[min(age[i], oldest)]) * 2 + sex[i]] += 1
+    out = np.zeros(cells, dtype=np.int64)
+    for b in range(nb):
+        out += part[b]
+    return out.reshape(n_kommuner, n_groups, 2)
+
+
+@threaded
+def by_pid(pid, values, size, missing):
+    """A table of ``size`` entries, ``values`` at the person ids ``pid`` (distinct) and
+    ``missing`` elsewhere: ``table = np.full(size, missing); table[pid] = values``."""
+    table = np.empty(size, dtype=values.dtype)
+    for b in numba.prange((size + BLOCK - 1) // BLOCK):
+        for i in range(b * BLOCK, min(size, (b + 1) * BLOCK)):
+            table[i] = missing
+    n = len(pid)
+    for b in numba.prange((n + BLOCK - 1) // BLOCK):
+        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+            table[pid[i]] = values[i]
+    return table
+
+
+@threaded
+def settle_home(home, kommune, age, kind, oldest, immigrant):
+    """The home kommune of the young who are not immigrants follows where they live:
+    ``young = (age <= oldest) & (kind != immigrant); home[young] = kommune[young]``."""
+    for i in numba.prange(len(home)):
+        if age[i] <= oldest and kind[i] != immigrant:
+            home[i] = kommune[i]
