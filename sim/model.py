@@ -113,7 +113,7 @@ class SettlementModel(mesa.Model):
         jobs.run_year(lab, pop, year, hooks.aga_rate, hooks.seeker_boost, params, rng)
         housing.run_year(self.housing, pop, lab.wage, hooks.extra_construction,
                          hooks.credit_relief, rng)
-        facts = moves.household_facts(pop, lab.wage, params)
+        facts = moves.household_facts(pop, lab.wage, params, self.housing.income)
         view = destinations.place_view(pop, lab, self.housing, self.places, hooks.terms,
                                        self.reach, geo.codes, scale, params)
         moved = moves.run_year(pop, view, facts, geo.distance_km, lab.region, self.housing,

@@ -43,7 +43,7 @@ def test_sparse_slots(movers):
                              0.37, 1.9))
 
 
-def test_slot_probabilities_and_base_destination(movers):
+def test_slot_extras_and_base_destination(movers):
     rng, tie_kommune, _, _ = movers
     n = len(tie_kommune)
     p = rng.random((N_TYPES * K, K)) ** 3
@@ -52,8 +52,10 @@ def test_slot_probabilities_and_base_destination(movers):
     flat[:, -1] = 1.0
     rows = rng.integers(0, N_TYPES * K, n)
     diff = np.diff(flat, axis=1, prepend=0.0)
+    delta = np.where(tie_kommune >= 0, rng.normal(0, 2, tie_kommune.shape), 0.0)
     want = np.where(tie_kommune >= 0, diff[rows[:, None], np.maximum(tie_kommune, 0)], 0.0)
-    assert same(want, *twins(choice_kernels.slot_probabilities, flat, rows, tie_kommune))
+    want = want * np.expm1(delta)
+    assert same(want, *twins(choice_kernels.slot_extras, flat, rows, tie_kommune, delta))
     u = rng.random(n)
     u[:3] = [0.0, np.nextafter(1.0, 0.0), flat[rows[2], 5]]      # the edges
     offset = (flat + np.arange(len(flat))[:, None]).ravel()
@@ -280,3 +282,8 @@ def test_drawing_sectors(people):
         got = np.full(len(c["age"]), -1, dtype=np.int8)
         version(u, cum, place, got, heads)
         assert np.array_equal(got, want)
+
+
+def test_heads_of_a_kind(people):
+    _, c, heads = people
+    assert same(c["kind"][heads] == 1, *twins(move_kernels.of_kind, heads, c["kind"], 1))

@@ -215,8 +215,7 @@ def draw(cum: np.ndarray, types: np.ndarray, origins: np.ndarray, sparse: Sparse
     n_t, k, _ = cum.shape
     rows = np.asarray(types * k + origins, dtype=np.int64)
     flat = cum.reshape(n_t * k, k)
-    p_s = choice_kernels.slot_probabilities(flat, rows, sparse.kommune)
-    extra = p_s * np.expm1(sparse.delta)
+    extra = choice_kernels.slot_extras(flat, rows, sparse.kommune, sparse.delta)
     z = 1.0 + extra.sum(axis=1)
     u = rng.random(len(rows)) * z
     base = u < 1.0

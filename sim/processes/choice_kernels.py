@@ -16,20 +16,24 @@ from sim.world.threads import threaded
 
 
 @threaded
-def slot_probabilities(flat, rows, kommune):
-    """Per mover and slot, the base probability of the slot's kommune (0 for an unused slot,
-    -1): ``np.where(kommune >= 0, p[rows[:, None], np.maximum(kommune, 0)], 0.0)`` with
-    ``p = np.diff(flat, axis=1, prepend=0.0)``."""
+def slot_extras(flat, rows, kommune, delta):
+    """Per mover and slot, the extra weight of the slot's pull: its kommune's base
+    probability times ``expm1(delta)`` (0 for an unused slot, -1):
+    ``np.where(kommune >= 0, p[rows[:, None], np.maximum(kommune, 0)], 0.0) *
+    np.expm1(delta)`` with ``p = np.diff(flat, axis=1, prepend=0.0)`` (``expm1`` is the C
+    library's, as NumPy's on this machine; the tests compare them)."""
     n, slots = kommune.shape
-    out = np.zeros((n, slots))
+    out = np.empty((n, slots))
     for i in numba.prange(n):
         r = rows[i]
         for s in range(slots):
             j = kommune[i, s]
+            p = 0.0
             if j > 0:
-                out[i, s] = flat[r, j] - flat[r, j - 1]
+                p = flat[r, j] - flat[r, j - 1]
             elif j == 0:
-                out[i, s] = flat[r, 0] - 0.0
+                p = flat[r, 0] - 0.0
+            out[i, s] = p * np.expm1(delta[i, s])
     return out
 
 

@@ -65,6 +65,7 @@ class HousingMarket:
         self.dwellings = np.zeros(geo.size)
         self.built = np.zeros(geo.size)            # dwellings built last year (agents)
         self.startlan_loans = np.zeros(geo.size)
+        self.income: np.ndarray | None = None      # per household id, when renters last bought
 
     def households(self, pop: Population) -> np.ndarray:
         """Households living in each kommune (counted by their oldest member)."""
@@ -131,7 +132,8 @@ class HousingMarket:
         p = self.params
         heads = np.flatnonzero(pop.household_heads() & (pop.owner == 0))
         k = pop.kommune[heads]
-        income = household_income(pop, wage)[pop.household[heads]]
+        self.income = household_income(pop, wage)      # the year's, kept for the moves
+        income = self.income[pop.household[heads]]
         affordable = can_borrow(self.price[k], income, p)
         wants = chance(rng, p.by_age("housing.buy_rate_by_age", pop.age[heads]))
         equity = chance(rng, p.by_age("housing.equity_by_age", pop.age[heads]))

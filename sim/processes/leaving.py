@@ -14,10 +14,10 @@ import numpy as np
 from sim import data
 from sim.parameters import ParameterSet
 from sim.processes import move_kernels
-from sim.processes.moves import HouseholdFacts, immigrant_stay_terms
+from sim.processes.moves import HouseholdFacts, immigrant_heads, immigrant_stay_terms
 from sim.world import rows
 from sim.world.places import Places
-from sim.world.population import Kind, Population, chance
+from sim.world.population import Population, chance
 from sim.world.scale import Scale
 
 
@@ -48,10 +48,11 @@ def _stay_factors(pop: Population, facts: HouseholdFacts, places: Places,
     heads = pop.head_rows()
     terms = immigrant_stay_terms(pop, heads, facts, places.service_level, places.attitude,
                                  params)
-    imm = pop.kind[heads] == Kind.IMMIGRANT
+    imm = immigrant_heads(pop, heads)
     stay = np.ones(len(heads))
-    if imm.any():
-        stay[imm] = np.exp(terms[imm]) / np.exp(terms[imm]).mean()
+    if len(imm):
+        weight = np.exp(terms[imm])
+        stay[imm] = weight / weight.mean()
     if move_factor is not None:
         stay = stay * move_factor[heads]
     return stay

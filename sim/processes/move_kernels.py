@@ -187,3 +187,13 @@ def emigration_rates(heads, age, kind, arrival, year, rate_immigrant, duration, 
             rate = rate_native[a]
         out[i] = rate * stay[i]
     return out
+
+
+@threaded
+def of_kind(heads, kind, value):
+    """Per head, whether it is of ``kind`` ``value``: ``kind[heads] == value``."""
+    n = len(heads)
+    out = np.empty(n, dtype=np.bool_)
+    for i in numba.prange(n):
+        out[i] = kind[heads[i]] == value
+    return out

@@ -102,7 +102,10 @@ class HouseholdFacts:
                                 (self.with_children, self.with_pupils, self.income)))
 
 
-def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet) -> HouseholdFacts:
+def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet,
+                    income: np.ndarray | None = None) -> HouseholdFacts:
+    """Per household id: with children, with pupils, and its income (``income`` when given,
+    as ``housing.household_income(pop, wage)`` computed this year, else computed)."""
     n = pop.next_household
     child = pop.age <= params.value("households.child_max_age")
     lo, hi = params.value("kommune.school_age")
@@ -111,7 +114,9 @@ def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet) -> 
     with_children[pop.household[child]] = True
     with_pupils = np.zeros(n, dtype=bool)
     with_pupils[pop.household[pupil]] = True
-    return HouseholdFacts(with_children, with_pupils, housing.household_income(pop, wage))
+    if income is None:
+        income = housing.household_income(pop, wage)
+    return HouseholdFacts(with_children, with_pupils, income)
 
 
 def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
@@ -140,9 +145,9 @@ def immigrant_stay_terms(pop: Population, heads: np.ndarray, facts: HouseholdFac
     used for onward moves and for emigration. Zero for Norwegian-born heads: employed,
     owner, children at school, meeting places and the attitude where they live."""
     c = params.value("migration.immigrant_stay_coefficients")
-    imm = pop.kind[heads] == Kind.IMMIGRANT
+    imm = immigrant_heads(pop, heads)
     out = np.zeros(len(heads))
-    if not imm.any():
+    if not len(imm):
         return out
     parts = move_kernels.immigrant_parts(
         heads[imm], pop.employed, pop.owner, pop.household, facts.with_pupils, pop.kommune,
@@ -151,6 +156,11 @@ def immigrant_stay_terms(pop: Population, heads: np.ndarray, facts: HouseholdFac
     out[imm] = move_kernels.centred_sum(parts, np.array([part.mean() for part in parts]),
                                         np.array([float(c[name]) for name in names]))
     return out
+
+
+def immigrant_heads(pop: Population, heads: np.ndarray) -> np.ndarray:
+    """The positions in ``heads`` of the immigrants among them."""
+    return np.flatnonzero(move_kernels.of_kind(heads, pop.kind, int(Kind.IMMIGRANT)))
 
 
 def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
