@@ -121,6 +121,9 @@ def _writer_killed_at(step: int, signum: int, result, out: Path) -> int:
     before its ``step``-th change to the file system; its exit status (130 on Ctrl-C)."""
     pid = os.fork()
     if pid == 0:                                      # the writer
+        # a command of its own: Ctrl-C raises KeyboardInterrupt, as in ``livskraft``, whatever
+        # handler earlier tests left in this pytest process
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             count = [0]
             for name in MUTATIONS:
