@@ -156,11 +156,10 @@ class SettlementModel(mesa.Model):
               internal_moves: int | None) -> None:
         """Put the current population and last year's components (persons) on the agents."""
         population = self.scale.persons(self.population.count_by_kommune(self.geo.size))
-        scaled = components
-        set_accounts(self.kommune_agents, population, scaled)
+        set_accounts(self.kommune_agents, population, components)
         self.national = {
             "population": int(population.sum()),
-            **{c: None if scaled is None else int(scaled[c].sum())
+            **{c: None if components is None else int(components[c].sum())
                for c in ("births", "deaths", "immigration", "emigration")},
             "internal_moves": internal_moves,
         }

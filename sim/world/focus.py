@@ -56,7 +56,7 @@ def crossing(pop: Population, moves, scale) -> tuple[np.ndarray, np.ndarray] | N
     if not scale.focused:
         return None
     before, after = scale.in_focus[moves.origin], scale.in_focus[moves.destination]
-    return pop.pid[moves.rows[after & ~before]].copy(), pop.pid[moves.rows[before & ~after]]
+    return pop.pid[moves.rows[after & ~before]], pop.pid[moves.rows[before & ~after]]
 
 
 def convert(pop: Population, movers: tuple[np.ndarray, np.ndarray] | None, scale,

@@ -56,10 +56,6 @@ class Scale:
         """Agents per kommune (or [..., kommune]) as persons."""
         return counts * self.weight
 
-    def agents(self, persons: np.ndarray) -> np.ndarray:
-        """Persons per kommune as (fractional) agents."""
-        return persons / self.weight
-
     def relative(self, counts: np.ndarray) -> np.ndarray:
         """Agent counts per kommune made comparable between kommuner: unchanged without a
         focus, else in agents of the coarse scale."""
