@@ -23,7 +23,9 @@ result. So does a call on fewer than ``MIN_ROWS`` rows (its first argument), whe
 the threads costs more than they save.
 
 Kernels allocate nothing inside their threaded loops (measured: an array made per block
-slowed a count fourfold under the workqueue layer).
+slowed a count fourfold under the workqueue layer), and write no array expression outside
+them (numba makes each a threaded loop of its own: ``out += part[b]`` per block woke the
+threads 170 times a call and made a count seven times slower than on one thread).
 """
 
 from __future__ import annotations
