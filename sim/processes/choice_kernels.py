@@ -15,7 +15,7 @@ import numpy as np
 from sim.world.threads import threaded
 
 
-@threaded
+@threaded(rows=1)
 def slot_extras(flat, rows, kommune, delta):
     """Per mover and slot, the extra weight of the slot's pull: its kommune's base
     probability times ``expm1(delta)`` (0 for an unused slot, -1):
@@ -37,7 +37,7 @@ def slot_extras(flat, rows, kommune, delta):
     return out
 
 
-@threaded
+@threaded(rows=1)
 def base_destination(flat, rows, u):
     """Per mover, the destination of a base draw ``u`` (0 <= u < 1) from row ``rows`` of the
     cumulative probabilities: ``np.minimum(np.searchsorted(offset, rows + u, side="right")
@@ -88,7 +88,7 @@ def sparse_slots(tie_kommune, tie_counts, home, log1p, beta_ties, beta_home):
     return kommune, delta, ties
 
 
-@threaded
+@threaded(rows=1)
 def reason_gains(terms, types, origins, dest, kommune, ties, home, log1p, beta_ties,
                  beta_home, community, at_ties, at_home, other):
     """Per mover, the index of the reason with the largest utility gain from origin to
@@ -122,7 +122,7 @@ def reason_gains(terms, types, origins, dest, kommune, ties, home, log1p, beta_t
     return out
 
 
-@threaded
+@threaded(rows=None)
 def exp_utilities(total, distance, stay):
     """The unnormalised base choice weights [type, origin, destination]: ``np.exp(u -
     u.max(axis=2, keepdims=True))`` with ``u = total[:, None, :] + distance[None]`` and
@@ -145,7 +145,7 @@ def exp_utilities(total, distance, stay):
     return p
 
 
-@threaded
+@threaded(rows=None)
 def cumulative(p, total):
     """Per type and origin the cumulative choice probabilities, the last exactly 1:
     ``np.cumsum(p / total, axis=2)`` with ``[..., -1] = 1.0`` (``total`` [type, origin, 1],

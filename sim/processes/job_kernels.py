@@ -11,6 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim.world.rows import sum_blocks
 from sim.world.threads import BLOCK, threaded
 
 
@@ -30,10 +31,7 @@ def worker_cells(rows, region, kommune, sector, n_sectors, n_cells):
             c = region[kommune[r]] * n_sectors + sector[r]
             cell[i] = c
             local[c] += 1
-    counts = np.zeros(n_cells, dtype=np.int64)
-    for b in range(nb):
-        counts += part[b]
-    return cell, counts
+    return cell, sum_blocks(part)
 
 
 @threaded

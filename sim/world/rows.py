@@ -51,6 +51,18 @@ def keep_in_place(columns: list[np.ndarray], mask: np.ndarray) -> int:
     return int(kept[0]) if kept else int(np.count_nonzero(mask))
 
 
+@numba.njit(cache=True, nogil=True)
+def sum_blocks(part):
+    """The blocks' counts added up: ``part.sum(axis=0)`` of integer counts [block, cell].
+    Compiled on its own, without threads: inside a threaded kernel numba would make each
+    ``out += part[b]`` a threaded loop of its own, waking the threads once per block."""
+    out = np.zeros(part.shape[1], dtype=part.dtype)
+    for b in range(part.shape[0]):
+        for c in range(part.shape[1]):
+            out[c] += part[b, c]
+    return out
+
+
 @threaded
 def count_where(kommune, mask, n_kommuner):
     """Rows per kommune among those where ``mask`` is True:
@@ -72,11 +84,7 @@ def count_where(kommune, mask, n_kommuner):
         while i < end:
             local[0, kommune[i]] += np.int64(mask[i])
             i += 1
-    out = np.zeros(n_kommuner, dtype=np.int64)
-    for b in range(nb):
-        for j in range(4):
-            out += part[b, j]
-    return out
+    return sum_blocks(part.reshape(nb * 4, n_kommuner))
 
 
 @threaded
@@ -153,10 +161,7 @@ def count_masks(kommune, masks, n_kommuner):
             k = kommune[i]
             for j in range(m):
                 local[j, k] += np.int64(masks[j][i])
-    out = np.zeros((m, n_kommuner), dtype=np.int64)
-    for b in range(nb):
-        out += part[b]
-    return out
+    return sum_blocks(part.reshape(nb, m * n_kommuner)).reshape(m, n_kommuner)
 
 
 @threaded
@@ -171,10 +176,7 @@ def count_cells(kommune, age, sex, group_of, n_kommuner, n_groups):
         local = part[b]
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
             local[(kommune[i] * n_groups + group_of[min(age[i], oldest)]) * 2 + sex[i]] += 1
-    out = np.zeros(cells, dtype=np.int64)
-    for b in range(nb):
-        out += part[b]
-    return out.reshape(n_kommuner, n_groups, 2)
+    return sum_blocks(part).reshape(n_kommuner, n_groups, 2)
 
 
 @threaded

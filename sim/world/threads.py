@@ -19,11 +19,13 @@ dashboard runs simulations in threads; numba's ``workqueue`` layer must not be e
 at once), and not in a process forked after its parent started numba's threads (numba's GNU
 OpenMP layer, its default here, kills such a child when it starts threads: a pool worker
 forked from a process that ran a model). Otherwise the serial twin runs, with the same
-result. So does a call on fewer than ``MIN_ROWS`` rows (its first argument), where waking
-the threads costs more than they save.
+result. So does a call on fewer than ``MIN_ROWS`` rows (``threaded(rows=...)`` names the
+argument that counts them), where waking the threads costs more than they save.
 
 Kernels allocate nothing inside their threaded loops (measured: an array made per block
-slowed a count fourfold under the workqueue layer).
+slowed a count fourfold under the workqueue layer), and write no array expression outside
+them (numba makes each a threaded loop of its own: ``out += part[b]`` per block woke the
+threads 170 times a call and made a count seven times slower than on one thread).
 """
 
 from __future__ import annotations
@@ -83,9 +85,13 @@ def blocks(n: int) -> int:
     return (n + BLOCK - 1) // BLOCK
 
 
-def threaded(fn):
+def threaded(fn=None, *, rows: int | None = 0):
     """Compile ``fn`` with and without threads; calls run the threaded twin when allowed
-    (see the module docstring). ``fn`` must give the same result either way."""
+    (see the module docstring). ``fn`` must give the same result either way. ``rows`` is
+    the position of the argument whose length is the call's number of rows (None: always
+    enough rows to share)."""
+    if fn is None:
+        return lambda f: threaded(f, rows=rows)
     serial = numba.njit(cache=True, nogil=True)(fn)
     # numba's on-disk cache keys a function by its name and line, not by ``parallel``: the
     # twin needs a name of its own, or each would load the other's code
@@ -96,8 +102,8 @@ def threaded(fn):
 
     def call(*args):
         n = count()
-        # a small call (its first argument: the rows) is quicker without waking threads
-        if (n > 1 and len(args[0]) >= MIN_ROWS and not _forked_after_start
+        # a small call is quicker without waking threads
+        if (n > 1 and (rows is None or len(args[rows]) >= MIN_ROWS) and not _forked_after_start
                 and _in_threads.acquire(blocking=False)):
             try:
                 if numba.get_num_threads() != n:
