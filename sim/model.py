@@ -118,7 +118,7 @@ class SettlementModel(mesa.Model):
                                        self.reach, geo.codes, scale, params)
         moved = moves.run_year(pop, view, facts, geo.distance_km, lab.region, self.housing,
                                lab.wage, self.places, geo.centrality, hooks.move_factor, year,
-                               params, rng, watch=self.watch)
+                               params, rng, watch=self.watch, scale=scale)
         self.seen, self.decisions = view, moved.decisions
         self.records.add_moves(moved)
         self.policy_set.after_moves(self, moved)
@@ -145,9 +145,9 @@ class SettlementModel(mesa.Model):
         self.records.snapshot()
         k, scale = self.geo.size, self.scale
         persons = {c: scale.persons(v) for c, v in agents.items()}
-        persons["in_domestic"] = scale.moved(moved.destination, moved.origin, k)
-        persons["out_domestic"] = scale.moved(moved.origin, moved.origin, k)
-        self._book(persons, scale.total(moved.origin))
+        persons["in_domestic"] = scale.moved(moved.destination, moved.stood_for, k)
+        persons["out_domestic"] = scale.moved(moved.origin, moved.stood_for, k)
+        self._book(persons, scale.total(moved.stood_for))
         self.datacollector.collect(self)
         if self.year >= self.spec.end_year:
             self.running = False

@@ -152,13 +152,13 @@ class Records:
         n_r = len(REASONS)
         for direction, where in (("in", moves.destination), ("out", moves.origin)):
             counts = self._persons(where * n_r + moves.reason, k * n_r,    # as they moved
-                                   moves.origin).reshape(k, n_r)
+                                   moves.stood_for).reshape(k, n_r)
             kk, rr = np.nonzero(counts)
             self.moves.append({"year": np.full(len(kk), year), "kommunenummer": self.codes[kk],
                                "direction": np.full(len(kk), direction),
                                "reason": np.array(REASONS)[rr],
                                "persons": counts[kk, rr]})
-        self.movers.append(self._movers_by_age(moves.rows, moves.origin))
+        self.movers.append(self._movers_by_age(moves.rows, moves.stood_for))
 
     def _movers_by_age(self, moved_rows: np.ndarray, origin: np.ndarray
                        ) -> dict[str, np.ndarray]:

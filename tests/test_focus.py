@@ -49,15 +49,29 @@ def _table() -> Population:
     return pop
 
 
-def test_a_household_entering_the_focus_becomes_persons_with_the_same_make_up():
+def test_a_household_sent_into_the_focus_becomes_copies_with_the_same_make_up():
     pop = _table()
-    added = focus.enter(pop, np.array([0, 1]), copies=4)        # the family of two, x4
-    assert len(added) == 6 and len(pop) == 9
-    assert sorted(pop.age[added].tolist()) == [8, 8, 8, 40, 40, 40]
+    added, copy = focus.clone(pop, np.array([0, 1, 2]), np.array([0, 0, 1]),
+                              np.array([3, 1]))      # the family of two x3, the single x1
+    assert len(added) == 7 and len(pop) == 10
+    assert copy.tolist() == [0, 1, 2, 0, 1, 2, 3]
+    assert sorted(pop.age[added].tolist()) == [8, 8, 8, 30, 40, 40, 40]
     households = pop.household[added]
-    assert len(set(households.tolist())) == 3                    # three new households of 2
-    assert not set(households.tolist()) & {int(pop.household[0])}
-    assert (pop.ties[added] == pop.ties[0]).all() and len(set(pop.pid.tolist())) == 9
+    assert len(set(households.tolist())) == 4                    # four new households
+    assert not set(households.tolist()) & set(pop.household[:3].tolist())
+    assert (households[copy == 1] == households[copy == 1][0]).all()
+    assert (pop.ties[added] == pop.ties[0]).all() and len(set(pop.pid.tolist())) == 10
+
+
+def test_one_coarse_agent_is_taken_out_for_every_coarse_households_sent():
+    rng = np.random.default_rng(3)
+    sent = rng.integers(0, 4, size=2000).astype(float)
+    picked, carry = focus.systematic(sent, 50, 30.0, rng)
+    assert picked.sum() == (30 + sent.sum()) // 50 and carry == (30 + sent.sum()) % 50
+    assert not picked[sent == 0].any()
+    # each with chance sent / 50: the senders of 3 picked three times as often as those of 1
+    share = [picked[sent == s].mean() for s in (1, 3)]
+    assert 2.0 < share[1] / share[0] < 4.0
 
 
 def test_every_coarse_th_household_leaving_the_focus_is_kept():
@@ -137,3 +151,32 @@ def test_the_dashboard_focuses_on_the_chosen_kommune():
     plain = logic.build_scenario(logic.Settings(scenario="froya-housing.yaml", kommune="5014",
                                                 area="norway", persons_per_agent="50"))
     assert plain.focus == []
+
+
+def test_a_coarse_unit_sends_households_into_the_focus_as_its_households_would_choose():
+    from sim.processes import choice, into_focus
+
+    cum = np.zeros((1, 3, 3))
+    cum[0, 0] = [0.5, 0.8, 1.0]                  # from kommune 0: 50 %, 30 %, 20 % (focus)
+    n = 20_000
+    kommune = np.full((n, 1), -1)
+    delta = np.zeros((n, 1))
+    kommune[n // 2:, 0] = 2                      # half have ties in the focus kommune:
+    delta[n // 2:, 0] = np.log(3.0)              # weight 0.2 x 3 against 0.8, so 0.6 / 1.4
+    sparse = choice.Sparse(kommune, delta, np.zeros((n, 1), np.int64))
+    types, origins = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    rng = np.random.default_rng(5)
+    dest = choice.draw(cum, types, origins, sparse, rng)
+    scale = Scale(np.array([50, 50, 1]), 50)
+    s = into_focus.split_units(cum, types, origins, sparse, dest, scale, rng)
+    for part, p in ((slice(0, n // 2), 0.2), (slice(n // 2, n), 0.6 / 1.4)):
+        copies = s.copies[part]
+        assert abs(copies.mean() - 50 * p) < 0.1, (copies.mean(), p)       # binomial(50, p)
+        assert abs(copies.var() / (50 * p * (1 - p)) - 1) < 0.05
+    assert not scale.in_focus[s.dest].any()                 # the agents stay outside
+    assert s.dropped.sum() == s.copies.sum() // 50 and scale.sent == s.copies.sum() % 50
+    assert (s.dest[s.dropped] == 0).all() and (s.copy_dest == 2).all()
+    assert len(s.copy_unit) == s.copies.sum()
+    # outside the focus the agents go where their households would: 50 : 30 of the rest
+    moved = s.dest[~s.dropped & (np.arange(n) < n // 2)]
+    assert abs((moved == 1).mean() - 0.3 / 0.8) < 0.02

@@ -139,7 +139,7 @@ class Flyttepremie(Policy):
         into = (self.mask[moves.destination] & ~self.mask[moves.origin]
                 & (pop.age[moves.rows] >= self.p["min_age"]))
         rows = moves.rows[into]
-        self.paid = float(model.scale.total(moves.origin[into]))   # as they were before
+        self.paid = float(model.scale.total(moves.stood_for[into]))   # as they were before
         # earlier recipients who left the area within the repayment window pay back
         if len(self.paid_pids) and self.p["repay_within_years"] > 0:
             r = pop.rows_of(self.paid_pids)

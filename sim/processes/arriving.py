@@ -16,11 +16,11 @@ import numpy as np
 
 from sim import data
 from sim.parameters import ParameterSet
-from sim.world import focus
+from sim.processes import into_focus
 from sim.world.households import form_households
 from sim.world.population import Kind, Population, Subtype, stochastic_round
 from sim.world.rows import age_values_of
-from sim.world.scale import Scale
+from sim.world.scale import FOCUS_PERSONS_PER_AGENT, Scale
 
 SUBTYPES = {"labour": Subtype.LABOUR, "refugee": Subtype.REFUGEE, "family": Subtype.FAMILY}
 ADULT_AGE = 18   # years: SSB counts the displaced from Ukraine as children under 18
@@ -44,10 +44,10 @@ def run_year(pop: Population, year: int, tfr: float, alternative: str,
     if yearly is None:
         total_in *= area_share        # national totals, scaled to the area
     shares = subtype_shares(year, alternative, params)
-    arrived = arrive(pop, year, total_in, scale.coarse, weights, params, rng, shares)
-    if scale.focused:             # households landing in the focus area become persons
-        arrived = np.concatenate([arrived, focus.enter(
-            pop, arrived[scale.in_focus[pop.kommune[arrived]]], scale.coarse)])
+    if scale.focused and weights is not None:     # the focus area's part at one per person
+        arrived = arrive_split(pop, year, total_in, scale, weights, params, rng, shares)
+    else:
+        arrived = arrive(pop, year, total_in, scale.coarse, weights, params, rng, shares)
     born = add_newborns(pop, mothers, params, rng)
     return (np.bincount(pop.kommune[arrived], minlength=n_kommuner),
             np.bincount(pop.kommune[born], minlength=n_kommuner))
@@ -222,6 +222,25 @@ def subtype_shares(year: int, alternative: str, params: ParameterSet) -> dict[st
     rest = sum(v for k, v in shares.items() if k != "refugee")
     return {k: (refugee if k == "refugee" else (1 - refugee) * v / rest)
             for k, v in shares.items()}
+
+
+def arrive_split(pop: Population, year: int, total_persons: float, scale: Scale,
+                 weights: dict[Subtype, np.ndarray], params: ParameterSet,
+                 rng: np.random.Generator, shares: dict[str, float] | None) -> np.ndarray:
+    """``arrive`` with a focus: of each subtype, the part its settlement weights send into the
+    focus area arrives there at one agent per person, the rest at the coarse scale
+    (``sim.processes.into_focus``); returns the rows of both."""
+    shares = shares or params.value("immigration.subtype_shares")
+    inside_share, inside, outside = into_focus.split_weights(weights, scale.in_focus)
+    total = sum(float(s) for s in shares.values())
+    arrived = []
+    for persons_per_agent, part, w in ((FOCUS_PERSONS_PER_AGENT, lambda f: f, inside),
+                                       (scale.coarse, lambda f: 1.0 - f, outside)):
+        own = {name: float(s) * part(inside_share[SUBTYPES[name]])
+               for name, s in shares.items()}
+        persons = total_persons * sum(own.values()) / total
+        arrived.append(arrive(pop, year, persons, persons_per_agent, w, params, rng, own))
+    return np.concatenate(arrived)
 
 
 def arrive(pop: Population, year: int, total_persons: float, persons_per_agent: int,

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.parameters import ParameterSet
-from sim.processes import choice, housing, move_kernels, newcomers, students
+from sim.processes import choice, housing, into_focus, move_kernels, newcomers, students
 from sim.processes.housing import HousingMarket
-from sim.world import network
+from sim.world import focus, network
 from sim.world import rows as rows_kernels
 from sim.world.places import Places
 from sim.world.population import NO_KOMMUNE, Kind, Population, chance
+from sim.world.scale import Scale
 
 
 @dataclass
@@ -54,14 +55,25 @@ class Decisions:
 
 @dataclass
 class Moves:
-    """The moves of one year: which rows moved, from where, to where, and why; and the
-    decisions of the watched kommune's movers (None when none is watched)."""
+    """The moves of one year: which rows moved, from where, to where, and why; the decisions
+    of the watched kommune's movers (None when none is watched); with a focus, the kommune
+    whose scale each mover stood for when it moved (its origin, or for households a coarse
+    agent sent into the focus area their destination: ``sim.processes.into_focus``) and the
+    person ids of the coarse agents taken out for them."""
 
     rows: np.ndarray
     origin: np.ndarray
     destination: np.ndarray
     reason: np.ndarray      # index into sim.choice.REASONS
     decisions: Decisions | None = None
+    stood_for: np.ndarray | None = None
+    dropped: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.stood_for is None:
+            self.stood_for = self.origin
+        if self.dropped is None:
+            self.dropped = np.empty(0, dtype=np.int64)
 
 
 @dataclass
@@ -81,6 +93,7 @@ class MoveInputs:
     wage: np.ndarray
     year: int
     watch: int | None = None    # a kommune whose movers' decisions are kept (``Decisions``)
+    scale: Scale | None = None  # with a focus, coarse movers are split (``into_focus``)
 
 
 @dataclass
@@ -209,7 +222,8 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
              distance_km: np.ndarray, region: np.ndarray, housing: HousingMarket,
              wage: np.ndarray, places: Places, centrality: np.ndarray,
              move_factor: np.ndarray | None, year: int, params: ParameterSet,
-             rng: np.random.Generator, watch: int | None = None) -> Moves:
+             rng: np.random.Generator, watch: int | None = None,
+             scale: Scale | None = None) -> Moves:
     """Step 3 of the year: who considers a move (push and stay factors, newcomers' onward
     moves, ``move_factor`` per person row from policies, None = all ones), where they go,
     and why (and the decisions of the movers from kommune ``watch``)."""
@@ -225,7 +239,7 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
         multiplier = multiplier * move_factor[heads]
     inputs = MoveInputs(terms=terms, cum=cum, facts=facts, heads=heads, multiplier=multiplier,
                         region=region, price=housing.price, wage=wage, year=year,
-                        watch=watch)
+                        watch=watch, scale=scale)
     return move(pop, inputs, params, rng)
 
 
@@ -245,6 +259,10 @@ def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Ge
         np.int64)
     sparse = choice.sparse_pulls(network.tie_kommune_runs(pop, deciders), home, params)
     dest_u = choice.draw(v.cum, types, origin_u, sparse, rng)
+    split = None
+    if v.scale is not None and v.scale.focused:
+        split = into_focus.split_units(v.cum, types, origin_u, sparse, dest_u, v.scale, rng)
+        dest_u = split.dest
     reason_u = choice.reasons(v.terms, types, origin_u, dest_u, sparse, home, params)
     decisions = None if v.watch is None else _decisions(
         pop, np.flatnonzero(origin_u == v.watch), rows, inverse, deciders, leaving, types,
@@ -258,9 +276,40 @@ def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Ge
     pop.regrouped(np.concatenate([old_households, pop.household[deciders[solo]]]))
     moved_u = dest_u != origin_u
     moved = moved_u[inverse]
+    if split is not None:
+        sent = _send_copies(pop, rows, inverse, split, types, origin_u, sparse, home, v,
+                            params)
+        dropped = pop.pid[rows[split.dropped[inverse]]]
     rows, origin, dest = rows[moved], origin_u[inverse][moved], dest_u[inverse][moved]
     _settle_in(pop, rows, origin, dest, v, params)
-    return Moves(rows, origin, dest, reason_u[inverse][moved], decisions)
+    result = Moves(rows, origin, dest, reason_u[inverse][moved], decisions)
+    if split is None:
+        return result
+    rows, origin, dest, reason, stood_for = (np.concatenate([a, b]) for a, b in zip(
+        (result.rows, result.origin, result.destination, result.reason, result.origin),
+        sent, strict=True))
+    return Moves(rows, origin, dest, reason, decisions, stood_for, dropped)
+
+
+def _send_copies(pop: Population, rows: np.ndarray, inverse: np.ndarray,
+                 split: into_focus.Split, types: np.ndarray, origin_u: np.ndarray,
+                 sparse: choice.Sparse, home: np.ndarray, v: MoveInputs,
+                 params: ParameterSet) -> tuple[np.ndarray, ...]:
+    """Add and settle the households coarse units send into the focus area (``split``;
+    ``rows`` and ``inverse``: every moving unit's members); returns their rows, origins,
+    destinations, reasons and the kommune whose scale they stand for (their destination)."""
+    senders = np.flatnonzero(split.copies)
+    members = np.flatnonzero(split.copies[inverse] > 0)
+    local = np.searchsorted(senders, inverse[members])
+    households = np.repeat(pop.household[rows[members]], split.copies[senders][local])
+    added, copy = focus.clone(pop, rows[members], local, split.copies[senders])
+    unit = split.copy_unit[copy]
+    dest = split.copy_dest[copy]
+    reason = choice.reasons(v.terms, types[split.copy_unit], origin_u[split.copy_unit],
+                            split.copy_dest, into_focus.subset(sparse, split.copy_unit),
+                            home[split.copy_unit], params)[copy]
+    _settle_in(pop, added, origin_u[unit], dest, v, params, households)
+    return added, origin_u[unit], dest, reason, dest
 
 
 def _decisions(pop: Population, units: np.ndarray, rows: np.ndarray, inverse: np.ndarray,
@@ -283,10 +332,12 @@ def _decisions(pop: Population, units: np.ndarray, rows: np.ndarray, inverse: np
 
 
 def _settle_in(pop: Population, rows: np.ndarray, origin: np.ndarray, dest: np.ndarray,
-               v: MoveInputs, params: ParameterSet) -> None:
-    """Apply moves: kommune, tenure, jobs, Returnee status."""
+               v: MoveInputs, params: ParameterSet, households: np.ndarray | None = None
+               ) -> None:
+    """Apply moves: kommune, tenure, jobs, Returnee status (``households``: whose facts
+    hold for each row, its own household's unless given)."""
     pop.set_kommune(rows, dest)
-    hh = pop.household[rows]
+    hh = pop.household[rows] if households is None else households
     known = hh < len(v.facts.income)          # young adults who just left home are not
     own = pop.employed[rows] * v.wage[origin]
     income = np.where(known, v.facts.income[np.minimum(hh, len(v.facts.income) - 1)], own)

@@ -90,7 +90,7 @@ def _throwaway(spec, params, years: int):
     end = min(spec.start_year + years, spec.end_year)
     scale = max(spec.persons_per_agent, int(params.value("spinup.persons_per_agent")))
     throwaway = spec.model_copy(update={
-        "end_year": end, "policies": [], "shocks": [], "capacity": {}, "focus": [],
+        "end_year": end, "policies": [], "shocks": [], "capacity": {},
         "persons_per_agent": scale,
         "parameters": {**spec.parameters, "spinup.years": 0}})
     return throwaway, throwaway.model_dump_json()

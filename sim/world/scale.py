@@ -34,6 +34,7 @@ class Scale:
     weight: np.ndarray          # int64 per kommune
     coarse: int
     carry: float = 0.0          # households leaving the focus, not yet aggregated (focus.py)
+    sent: float = 0.0           # households sent into the focus, no agent taken out yet
 
     @classmethod
     def of(cls, persons_per_agent: int, region: np.ndarray, focus: np.ndarray) -> Scale:
