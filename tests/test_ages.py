@@ -39,3 +39,23 @@ def test_a_young_town_that_turns_old_is_seen():
     assert m["20–29"]["2025"]["mae_points"] > 0 and m["67+"]["2025"]["mae_points"] > 0
     assert m["20–29"]["2015"]["mae_points"] == 0
     assert "| 20–29 |" in "\n".join(age_structure.markdown(m))
+
+
+def test_women_per_100_men_of_20_to_39_by_centrality_class():
+    import pandas as pd
+
+    from sim.validation import sex_balance
+
+    oslo, class_of_oslo = "0301", 1
+    rows = [(oslo, 2016, g, sex, n) for g, f, m in (("20-24", 30, 40), ("25-29", 20, 20),
+                                                   ("30-39", 50, 40), ("40-49", 99, 1))
+            for sex, n in (("female", f), ("male", m))]
+    persons = pd.DataFrame(rows, columns=["kommunenummer", "year", "age_group", "sex",
+                                          "persons"])
+    table = sex_balance.women_per_100_men(persons, "persons")
+    assert table.loc[2016, class_of_oslo] == 100.0     # 100 women, 100 men; 40–49 left out
+    observed = sex_balance.summary([data.population_by_age().rename(
+        columns={"population": "persons"})])
+    for row in observed.values():                       # the data fit themselves
+        assert all(c["simulated"] == c["observed"] for c in row.values())
+    assert observed["2025"]["6"]["observed"] < 95       # the rural shortage of women

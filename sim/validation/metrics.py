@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from sim.validation import age_structure, refugee_stays, uncertainty
+from sim.validation import age_structure, refugee_stays, sex_balance, uncertainty
 from sim.validation.observed import (
     DECLINING_TOLERANCE_PP,
     NATIONAL_TOLERANCE_PCT,
@@ -191,6 +191,7 @@ def metrics(result, runs: list | None = None) -> dict:
                                                trend_reference())
     if runs and all(r.age_structure is not None for r in runs):
         m["age_structure"] = age_structure.summary([r.age_structure for r in runs])
+        m["sex_balance"] = sex_balance.summary([r.age_structure for r in runs])
     if runs and all(r.refugee_stays is not None for r in runs):
         m["refugee_stays"] = refugee_stays.summary([r.refugee_stays for r in runs])
     return m

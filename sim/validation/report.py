@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.validation import age_structure, refugee_stays, uncertainty
+from sim.validation import age_structure, refugee_stays, sex_balance, uncertainty
 from sim.validation.metrics import fmt, metrics, num, pct, period_key, period_label
 from sim.validation.observed import OUT_OF_SAMPLE
 from sim.validation.plots import PLOTS, write_plots
@@ -138,9 +138,10 @@ def report_markdown(m: dict, calibration_note: str = DEFAULT_CALIBRATION_NOTE) -
     sure = (uncertainty.markdown(m["uncertainty"], period_label(period_key(OUT_OF_SAMPLE)))
             if "uncertainty" in m else [])
     who = age_structure.markdown(m["age_structure"]) if "age_structure" in m else []
+    sexes = sex_balance.markdown(m["sex_balance"]) if "sex_balance" in m else []
     stays = refugee_stays.markdown(m["refugee_stays"]) if "refugee_stays" in m else []
     parts = [head, _verdict_md(m), sure, _references_md(m), _national_md(m), _kommune_md(m),
-             _centrality_md(m), who, _mobility_md(m), _movers_md(m), stays]
+             _centrality_md(m), who, sexes, _mobility_md(m), _movers_md(m), stays]
     return "\n".join(line for part in parts for line in part)
 
 
