@@ -4,8 +4,9 @@ This module owns household formation. The data pack has no household data, so ho
 are formed by a documented rule (parameters ``households.*``): within each group (a kommune,
 or a kommune and immigrant subtype for arriving immigrants),
 
-1. a share of adult women, by age, live in a couple; they are paired with men of the same
-   group in age order (oldest with oldest), which gives realistic age gaps;
+1. a share of adult women, by age, live in a couple, and of men the share of women a few
+   years younger; they are paired in age order (oldest with oldest), which gives the age
+   gap of Norwegian couples;
 2. children up to ``child_max_age``, and a share of young adults by age
    (``at_home_share_by_age``), live with a mother aged ``mother_min_age``..
    ``mother_max_age``; children and mothers are matched in age order, about
@@ -23,17 +24,26 @@ from sim.world.population import chance
 
 def _pair_couples(a: np.ndarray, s: np.ndarray, adult: np.ndarray, own: np.ndarray,
                   rng: np.random.Generator, params: ParameterSet) -> np.ndarray:
-    """Pair women in couples with men in age order; returns the mask of paired persons."""
+    """Pair women and men in couples in age order; returns the mask of paired persons.
+
+    Women live in a couple with their age's share (``households.couple_share_by_age``), men
+    with the share of women ``households.partner_age_gap_years`` younger, so the pairs have
+    the age gap of Norwegian couples, not a random man's age; when one side has more, a
+    random part of it is paired."""
     women = np.flatnonzero(adult & (s == 0))
     men = np.flatnonzero(adult & (s == 1))
-    in_couple = women[rng.random(len(women)) <
-                      params.by_age("households.couple_share_by_age", a[women])]
-    n_pairs = min(len(in_couple), len(men))
+    gap = params.value("households.partner_age_gap_years")
+    share = "households.couple_share_by_age"
+    w_in = women[rng.random(len(women)) < params.by_age(share, a[women])]
+    m_in = men[rng.random(len(men)) < params.by_age(
+        share, np.maximum(np.rint(a[men] - gap), 0).astype(a.dtype))]
+    n_pairs = min(len(w_in), len(m_in))
     paired = np.zeros(len(a), dtype=bool)
     if n_pairs:
-        w = in_couple[np.argsort(-a[in_couple], kind="stable")][:n_pairs]
-        m_pool = men[np.argsort(-a[men], kind="stable")]
-        m = m_pool[np.sort(rng.choice(len(m_pool), size=n_pairs, replace=False))]
+        w, m = (x[np.sort(rng.choice(len(x), size=n_pairs, replace=False))]
+                for x in (w_in, m_in))
+        w = w[np.argsort(-a[w], kind="stable")]
+        m = m[np.argsort(-a[m], kind="stable")]
         own[m] = own[w]
         paired[w] = paired[m] = True
     return paired
