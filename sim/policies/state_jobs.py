@@ -47,6 +47,7 @@ class StateJobs(Policy):
         self.placed: dict[int, float] = {}     # agents placed per kommune (origin negative)
         self.moved_persons = 0.0               # persons' jobs moved this year (for the cost)
         self.spending: dict[int, float] = {}   # factor on household services per kommune
+        self.placed_once = False
 
     def _share(self, model) -> np.ndarray:
         """Per kommune: its share of the jobs (by population inside the area)."""
@@ -67,6 +68,7 @@ class StateJobs(Policy):
         share = self._share(model)
         for k in np.flatnonzero(self.mask):
             self.placed[k] = _change_jobs(model, k, wanted * share[k] / weight[k])
+        self.placed_once = True
         self.spending = {k: _follow_incomes(model, k, self.p["spending_jobs_per_job"] * agents)
                          for k, agents in self.placed.items()}
 
@@ -81,7 +83,8 @@ class StateJobs(Policy):
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         if self.origin is not None:
             return [(self.payer, self.moved_persons * self.p["relocation_nok_per_job"])]
-        return [(self.payer, float(self.p["jobs"]) * self.p["nok_per_job_year"])]
+        jobs = float(self.p["jobs"]) if self.placed_once else 0.0    # none if switched off
+        return [(self.payer, jobs * self.p["nok_per_job_year"])]
 
 
 def _change_jobs(model, k: int, agents: float) -> float:
