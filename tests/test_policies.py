@@ -126,6 +126,25 @@ def test_flyttepremie_draws_people_and_costs_the_premiums():
     assert_cost(models, "state")
 
 
+def test_state_jobs_moved_to_namsos_add_jobs_there_and_the_state_pays_the_move_once():
+    policy = {"type": "state_jobs", "where": {"kommuner": ["5007"]}, "from_year": 2027,
+              "from_kommune": "5001", "parameters": {"jobs": 300}}
+    diffs, models = paired(policy, lambda m, mask: float(m.labour.jobs_by_kommune()[mask].sum()))
+    assert min(diffs) > 300 / 10, diffs            # agents of 10 persons: beyond its own
+    for m in models:
+        costs = costs_of(m).set_index("year")["nok"]
+        assert costs[2027] == 300 * 1_000_000 and (costs.drop(2027) == 0).all()
+        k = m.geo.index("5001")
+        assert m.labour.jobs_by_kommune()[k] < _baseline(m.spec.seed).labour.jobs_by_kommune()[k]
+
+
+def test_held_back_dwellings_come_onto_the_market_at_the_kommunes_cost():
+    diffs, models = paired({"type": "held_back_dwellings", "where": RURAL},
+                           lambda m, mask: float(m.housing.dwellings[mask].sum()))
+    assert_moves_up(diffs, "dwellings")
+    assert_cost(models, "kommune")
+
+
 def test_mentoring_raises_immigrants_employment():
     def employed_immigrants(m, mask):
         pop = m.population

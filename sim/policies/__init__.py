@@ -19,16 +19,19 @@ import numpy as np
 import pandas as pd
 
 from sim.policies.base import Policy, aga_zones
+from sim.policies.held_back import HeldBackDwellings
 from sim.policies.hooks import PolicyHooks
 from sim.policies.housing import HousingConstruction, Startlan
 from sim.policies.income import Arbeidsgiveravgift, Flyttepremie, IncomeTaxRelief
 from sim.policies.people import Mentoring, RefugeeSettlement, RemoteWork, ServiceInvestment
+from sim.policies.state_jobs import StateJobs
 from sim.processes import choice
 from sim.processes.jobs import BASIC, SECTORS, S
 
 REGISTRY: dict[str, type[Policy]] = {cls.kind: cls for cls in (
     Startlan, Mentoring, IncomeTaxRelief, Arbeidsgiveravgift, Flyttepremie,
-    HousingConstruction, RemoteWork, RefugeeSettlement, ServiceInvestment)}
+    HousingConstruction, RemoteWork, RefugeeSettlement, ServiceInvestment, StateJobs,
+    HeldBackDwellings)}
 
 COST_COLUMNS = ["year", "policy", "payer", "nok"]
 

@@ -298,6 +298,9 @@ class PolicySpec(Strict):
     to_year: int | None = Field(None, description="last year in force (default end_year - 1)")
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="overrides of the type's default parameters")
+    from_kommune: Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "0301"))] | None \
+        = Field(None, exclude_if=lambda v: v is None, description="state_jobs: the kommune "
+                "the jobs move from (it loses them); leave out for new jobs")
 
     @model_validator(mode="after")
     def _known_policy_parameters(self) -> PolicySpec:
@@ -482,9 +485,22 @@ class Scenario(Strict):
                                  f"policies[{j}] for some of the same kommuner and years; "
                                  "merge the two entries or make their places or years apart")
             placed.append((p.type, mask, p_first, p_last))
+            _check_origin(p, i, names, codes, mask)
         for i, sh in enumerate(self.shocks):
             _in_area(sh.kommune, names, ("shocks", i, "kommune"))
             in_run(sh.year, ("shocks", i, "year"))
+
+
+def _check_origin(p: PolicySpec, i: int, names: dict, codes: list[str], mask) -> None:
+    """``from_kommune``: for a type that moves jobs, in the area, outside the policy's own."""
+    at = ("policies", i, "from_kommune")
+    if p.from_kommune is not None and not getattr(_policy_types()[p.type], "takes_origin", 0):
+        raise refuse(at, f"{p.type} moves no jobs, so it takes no from_kommune (remove it)")
+    if p.from_kommune is not None:
+        _in_area(p.from_kommune, names, at)
+        if mask[codes.index(p.from_kommune)]:
+            raise refuse(at, f"'{p.from_kommune}' is inside the policy's own area (where): "
+                         "the jobs would not move; name a kommune outside it")
 
 
 def _in_area(code: str, names: dict[str, str], at: tuple) -> None:
