@@ -2,7 +2,8 @@
 
 The year, in order (one module each under ``sim.processes``):
 
-1. ``jobs``: jobs change by sector trend and local demand; hiring within commuting regions;
+1. ``firms`` and ``jobs``: young firms close and new ones start (``firms``); jobs change by
+   sector trend and local demand; hiring within commuting regions;
 2. ``housing``: prices, rents and construction respond; renters buy (startlån helps);
 3. ``moves``: domestic moves by random utility over what movers see (``destinations``), the
    education moves of the young and newcomers' onward moves among them, each with its reason;
@@ -26,7 +27,17 @@ from mesa.datacollection import DataCollector
 from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_accounts
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
-from sim.processes import arriving, destinations, housing, jobs, leaving, local, moves, spinup
+from sim.processes import (
+    arriving,
+    destinations,
+    firms,
+    housing,
+    jobs,
+    leaving,
+    local,
+    moves,
+    spinup,
+)
 from sim.records import Records
 from sim.scenario.schema import Scenario
 from sim.world import focus, network
@@ -66,6 +77,7 @@ class SettlementModel(mesa.Model):
                                                        self.places.place_effect)
         self.reach = destinations.community_reach(self.geo.distance_km, self.params)
         spinup.spin_up(self, int(self.params.value("spinup.years")))
+        self.young_firms.seed_stock(self.population, self.year)
         self.policy_set = PolicySet(self)
         self.hooks = self.policy_set.neutral_hooks()
         self.records = Records(self)
@@ -89,6 +101,7 @@ class SettlementModel(mesa.Model):
         self.labour = jobs.LabourMarket(geo, params, self.scale)
         self.labour.build(pop, rng)
         self.firms = [Firm(self, self.labour, f) for f in range(len(self.labour.firm_jobs))]
+        self.young_firms = firms.YoungFirms(self.labour, params, self.scale, self.spec.seed)
         self.housing = housing.HousingMarket(geo, params)
         self.housing.build(pop, rng)
         self.places = Places(geo, params, geo.codes, rng,
@@ -110,6 +123,7 @@ class SettlementModel(mesa.Model):
                                         self.spec)
         k, scale, geo, lab = self.geo.size, self.scale, self.geo, self.labour
         hooks = self.policy_set.apply(self)
+        self.young_firms.run_year(pop, year, hooks.startup_boost)
         jobs.run_year(lab, pop, year, hooks.aga_rate, hooks.seeker_boost, params, rng)
         housing.run_year(self.housing, pop, lab.wage, hooks.extra_construction,
                          hooks.credit_relief, rng)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.policies.base import Policy, aga_zones
+from sim.policies.founders import FounderSupport
 from sim.policies.hooks import PolicyHooks
 from sim.policies.housing import HousingConstruction, Startlan
 from sim.policies.income import Arbeidsgiveravgift, Flyttepremie, IncomeTaxRelief
@@ -28,7 +29,7 @@ from sim.processes.jobs import BASIC, SECTORS, S
 
 REGISTRY: dict[str, type[Policy]] = {cls.kind: cls for cls in (
     Startlan, Mentoring, IncomeTaxRelief, Arbeidsgiveravgift, Flyttepremie,
-    HousingConstruction, RemoteWork, RefugeeSettlement, ServiceInvestment)}
+    HousingConstruction, RemoteWork, RefugeeSettlement, ServiceInvestment, FounderSupport)}
 
 COST_COLUMNS = ["year", "policy", "payer", "nok"]
 
