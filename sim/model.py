@@ -2,8 +2,7 @@
 
 The year, in order (one module each under ``sim.processes``):
 
-1. ``firms`` and ``jobs``: young firms close and new ones start (``firms``); jobs change by
-   sector trend and local demand; hiring within commuting regions;
+1. ``firms``, ``jobs``: firms start and close; jobs follow sector trend and local demand; hiring;
 2. ``housing``: prices, rents and construction respond; renters buy (startlån helps);
 3. ``moves``: domestic moves by random utility over what movers see (``destinations``), the
    education moves of the young and newcomers' onward moves among them, each with its reason;
@@ -12,10 +11,9 @@ The year, in order (one module each under ``sim.processes``):
 6. ``local``: couples form, ties renew, services follow population, schools follow children.
 
 Before the year the policies in force set this year's hooks (``sim.policies.hooks``); after it
-they book their costs. Before the first year the housing market is spun up
-(``sim.processes.spinup``). The Kommune agents hold the population on 1 January of
-``model.year`` and the components of the year just simulated; the DataCollector records them
-once at the start and after every year (``sim.output.run_folder`` lines them up by year).
+they book their costs. Before the first year housing is spun up (``sim.processes.spinup``). The
+Kommune agents hold the 1 January population of ``model.year`` and the last year's components;
+the DataCollector records them at the start and after every year (``sim.output.run_folder``).
 """
 
 from __future__ import annotations
@@ -27,17 +25,8 @@ from mesa.datacollection import DataCollector
 from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_accounts
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
-from sim.processes import (
-    arriving,
-    destinations,
-    firms,
-    housing,
-    jobs,
-    leaving,
-    local,
-    moves,
-    spinup,
-)
+from sim.processes import arriving, destinations, housing, jobs, leaving, local, moves, spinup
+from sim.processes.firms import YoungFirms
 from sim.records import Records
 from sim.scenario.schema import Scenario
 from sim.world import focus, network
@@ -77,7 +66,7 @@ class SettlementModel(mesa.Model):
                                                        self.places.place_effect)
         self.reach = destinations.community_reach(self.geo.distance_km, self.params)
         spinup.spin_up(self, int(self.params.value("spinup.years")))
-        self.young_firms.seed_stock(self.population, self.year)
+        self.young_firms = YoungFirms(self.labour, self.params, self.scale, spec.seed, self)
         self.policy_set = PolicySet(self)
         self.hooks = self.policy_set.neutral_hooks()
         self.records = Records(self)
@@ -101,7 +90,6 @@ class SettlementModel(mesa.Model):
         self.labour = jobs.LabourMarket(geo, params, self.scale)
         self.labour.build(pop, rng)
         self.firms = [Firm(self, self.labour, f) for f in range(len(self.labour.firm_jobs))]
-        self.young_firms = firms.YoungFirms(self.labour, params, self.scale, self.spec.seed)
         self.housing = housing.HousingMarket(geo, params)
         self.housing.build(pop, rng)
         self.places = Places(geo, params, geo.codes, rng,

@@ -53,7 +53,8 @@ class YoungFirms:
     established: columns ``COLUMNS``, one row per firm."""
 
     def __init__(self, market: LabourMarket, params: ParameterSet, scale: Scale,
-                 seed: int) -> None:
+                 seed: int, model=None) -> None:
+        """With ``model``: start with the stock of young firms of its population and year."""
         self.market, self.params, self.scale = market, params, scale
         self.rng = np.random.default_rng([int(seed), FIRM_STREAM])
         self.survival = params.value("firms.survival")
@@ -71,6 +72,8 @@ class YoungFirms:
         self.row = np.full((k, len(SECTORS)), -1, dtype=np.int64)
         plain = np.flatnonzero(~market.cornerstone)
         self.row[market.firm_kommune[plain], market.firm_sector[plain]] = plain
+        if model is not None:
+            self.seed_stock(model.population, model.year)
 
     def __len__(self) -> int:
         return len(self.cols["born"])
