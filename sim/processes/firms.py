@@ -16,8 +16,10 @@ This module owns the firm demography of a run (``YoungFirms``, the model's ``you
   sector. The firms that would have been started anyway (the baseline's) re-label part of
   those jobs (their births replace part of the sector's growth, their exits part of its
   decline), so they change no total; firms started only because of a policy (the boost above
-  one) are ``extra``: their jobs are added to their sector's row while they live and taken
-  away when they close. A run without such a policy is therefore the same to the last bit.
+  one) in a basic sector are ``extra``: their jobs are added to their sector's row while they
+  live and taken away when they close (in a local sector they take their market from the
+  firms there: local jobs follow local demand). A run without such a policy is therefore the
+  same to the last bit.
 
 Counts are real firms (not agents); jobs are agents, like all job counts of the labour
 market. Draws use the firm stream of the run's seed (``FIRM_STREAM``), never the model's
@@ -29,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.parameters import ParameterSet
-from sim.processes.jobs import SECTORS, LabourMarket
+from sim.processes.jobs import BASIC, SECTORS, LabourMarket, S
 from sim.world.population import Kind, Population
 from sim.world.scale import Scale
 
@@ -161,13 +163,16 @@ class YoungFirms:
         kommune, sector = kommune[keep], sector[keep]
         jobs = self.params.value("firms.jobs_at_birth") / self.scale.weight[kommune]
         n = len(kommune)
+        # a policy's extra firm adds jobs only in a basic sector; in a local one it takes its
+        # market from the firms there (the adjustment to local demand would undo it anyway)
+        net = np.full(n, extra) & np.isin(sector, [S[b] for b in BASIC])
         new = {"kommune": kommune, "sector": sector, "born": np.full(n, year),
                "jobs": jobs.astype(float), "immigrant_owned": np.full(n, immigrant),
-               "extra": np.full(n, extra)}
+               "extra": net}
         for c in COLUMNS:
             self.cols[c] = np.concatenate([self.cols[c], new[c]])
-        if extra:
-            np.add.at(self.market.firm_jobs, self.row[kommune, sector], jobs)
+        if net.any():
+            np.add.at(self.market.firm_jobs, self.row[kommune[net], sector[net]], jobs[net])
 
     def _exit_and_grow(self, year: int) -> None:
         """Close firms by the survival curve, stop following the established, grow the rest;
