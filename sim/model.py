@@ -2,7 +2,7 @@
 
 The year, in order (one module each under ``sim.processes``):
 
-1. ``jobs``: jobs change by sector trend and local demand; hiring within commuting regions;
+1. ``firms``, ``jobs``: firms start and close; jobs follow sector trend and local demand; hiring;
 2. ``housing``: prices, rents and construction respond; renters buy (startlån helps);
 3. ``moves``: domestic moves by random utility over what movers see (``destinations``), the
    education moves of the young and newcomers' onward moves among them, each with its reason;
@@ -11,10 +11,9 @@ The year, in order (one module each under ``sim.processes``):
 6. ``local``: couples form, ties renew, services follow population, schools follow children.
 
 Before the year the policies in force set this year's hooks (``sim.policies.hooks``); after it
-they book their costs. Before the first year the housing market is spun up
-(``sim.processes.spinup``). The Kommune agents hold the population on 1 January of
-``model.year`` and the components of the year just simulated; the DataCollector records them
-once at the start and after every year (``sim.output.run_folder`` lines them up by year).
+they book their costs. Before the first year housing is spun up (``sim.processes.spinup``). The
+Kommune agents hold the 1 January population of ``model.year`` and the last year's components;
+the DataCollector records them at the start and after every year (``sim.output.run_folder``).
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_ac
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
 from sim.processes import arriving, destinations, housing, jobs, leaving, local, moves, spinup
+from sim.processes.firms import YoungFirms
 from sim.records import Records
 from sim.scenario.schema import Scenario
 from sim.world import focus, network
@@ -66,6 +66,7 @@ class SettlementModel(mesa.Model):
                                                        self.places.place_effect)
         self.reach = destinations.community_reach(self.geo.distance_km, self.params)
         spinup.spin_up(self, int(self.params.value("spinup.years")))
+        self.young_firms = YoungFirms(self.labour, self.params, self.scale, spec.seed, self)
         self.policy_set = PolicySet(self)
         self.hooks = self.policy_set.neutral_hooks()
         self.records = Records(self)
@@ -110,6 +111,7 @@ class SettlementModel(mesa.Model):
                                         self.spec)
         k, scale, geo, lab = self.geo.size, self.scale, self.geo, self.labour
         hooks = self.policy_set.apply(self)
+        self.young_firms.run_year(pop, year, hooks.startup_boost)
         jobs.run_year(lab, pop, year, hooks.aga_rate, hooks.seeker_boost, params, rng)
         housing.run_year(self.housing, pop, lab.wage, hooks.extra_construction,
                          hooks.credit_relief, rng)

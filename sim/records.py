@@ -5,7 +5,8 @@ This module owns what a run records each year besides population and components:
 * ``moves_by_reason``: year, kommunenummer, direction (in/out), reason, persons;
 * ``movers_by_age``: year, age_group, movers, population (national, for validation);
 * ``indicators``: per kommune and 1 January year: jobs, employed, owner share, price, rent,
-  dwellings, immigrants, immigrant retention, schools, service level. Immigrant retention
+  dwellings, immigrants, immigrant retention, schools, service level, and firm entry and
+  exit (new firms and closures in the last year, young firms and their jobs). Immigrant retention
   (``immigrant_retention_5y``) is, of the persons who immigrated during the last
   ``RETENTION_YEARS`` years of the run and lived in the kommune on their first 1 January, the
   share who still live there: the stayers are a subset of those arrivals, so it is at most 1
@@ -201,7 +202,21 @@ class Records:
             "immigrant_retention_5y": self._retention(),
             "schools": m.places.schools.astype(np.int64),
             "service_level": np.round(m.places.service_level, 4),
+            **self._firms(),
         }
+
+    def _firms(self) -> dict[str, np.ndarray]:
+        """Firm entry and exit (``sim.processes.firms``): the last year's new firms (of them
+        immigrant-owned) and closures of young firms, and on 1 January the young firms alive
+        (of them immigrant-owned) and their jobs (persons). Counts are real firms."""
+        y, w = self.model.young_firms, self.model.scale.weight
+        alive = y.by_kommune()
+        return {"new_firms": np.rint(y.births).astype(np.int64),
+                "new_firms_immigrant_owned": np.rint(y.immigrant_births).astype(np.int64),
+                "firm_exits": np.rint(y.exits).astype(np.int64),
+                "young_firms": alive["young_firms"],
+                "young_firms_immigrant_owned": alive["young_immigrant_owned"],
+                "jobs_in_young_firms": np.round(alive["young_jobs"] * w).astype(np.int64)}
 
     def _age_structure(self) -> dict[str, np.ndarray]:
         m = self.model

@@ -16,7 +16,7 @@ from sim.scenario.files import load_scenario
 def test_every_policy_parameter_cites_evidence_or_says_what_else_it_is():
     params = ParameterSet()
     kinds = policy_types(params)
-    assert len(kinds) == 11
+    assert len(kinds) == 12
     problems = [p for kind in kinds for p in reference_problems(kind, params)]
     assert not problems, "\n".join(problems)
 

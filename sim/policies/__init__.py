@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.policies.base import Policy, aga_zones
+from sim.policies.founders import FounderSupport
 from sim.policies.held_back import HeldBackDwellings
 from sim.policies.hooks import PolicyHooks
 from sim.policies.housing import HousingConstruction, Startlan
@@ -31,7 +32,7 @@ from sim.processes.jobs import BASIC, SECTORS, S
 REGISTRY: dict[str, type[Policy]] = {cls.kind: cls for cls in (
     Startlan, Mentoring, IncomeTaxRelief, Arbeidsgiveravgift, Flyttepremie,
     HousingConstruction, RemoteWork, RefugeeSettlement, ServiceInvestment, StateJobs,
-    HeldBackDwellings)}
+    HeldBackDwellings, FounderSupport)}
 
 COST_COLUMNS = ["year", "policy", "payer", "nok"]
 

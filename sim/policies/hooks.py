@@ -30,6 +30,7 @@ class PolicyHooks:
     seeker_boost: np.ndarray | None = None   # per person row: job-search weight multiplier
     move_factor: np.ndarray | None = None    # per person row: chance to move on or emigrate
     refugee_key: np.ndarray | None = None    # settlement key over kommuner (None: by size)
+    startup_boost: np.ndarray | None = None  # per person row: start-up rate multiplier
 
     @classmethod
     def neutral(cls, n_types: int, zone_rate: np.ndarray) -> PolicyHooks:

@@ -15,9 +15,10 @@ WEEKS_PER_YEAR = 52
 class Mentoring(Policy):
     """A mentor for a ``share`` of the immigrants arriving in the area (times the kommune's
     delivery share), for ``years`` years. A mentee's job-search weight is multiplied by
-    ``search_factor`` (hook ``seeker_boost``) and the chance that the household moves on or
-    emigrates by ``stay_factor`` (hook ``move_factor``). Cost (payer kommune): mentees times
-    hours a week times 52 times the hourly rate."""
+    ``search_factor`` (hook ``seeker_boost``), the chance that the household moves on or
+    emigrates by ``stay_factor`` (hook ``move_factor``), and the mentee's chance to start a
+    firm by ``startup_factor`` (hook ``startup_boost``, ``sim.processes.firms``). Cost (payer
+    kommune): mentees times hours a week times 52 times the hourly rate."""
 
     kind = "mentoring"
     kommune_run = True
@@ -45,6 +46,8 @@ class Mentoring(Policy):
             model.hooks.scale("seeker_boost", rows, self.p["search_factor"], n)
         if len(rows) and self.on(model, "staying"):
             model.hooks.scale("move_factor", rows, self.p["stay_factor"], n)
+        if len(rows) and self.on(model, "jobs"):
+            model.hooks.scale("startup_boost", rows, self.p["startup_factor"], n)
 
     def cost(self, model, year: int) -> list[tuple[str, float]]:
         hours = self.p["hours_per_week"] * WEEKS_PER_YEAR * self.p["nok_per_hour"]
