@@ -140,7 +140,7 @@ def find_kommune(query: str, options: dict[str, str]) -> tuple[str | None, list[
         return hits[0], []
     if hits:
         return None, [f"{c} {options[c]}" for c in hits[:8]]
-    from sim.scenario.schema import closest
+    from sim.scenario.codes import closest
 
     return None, closest(q, options, n=5)
 

@@ -145,6 +145,13 @@ def test_held_back_dwellings_come_onto_the_market_at_the_kommunes_cost():
     assert_cost(models, "kommune")
 
 
+def test_founder_support_raises_start_ups_at_the_states_cost():
+    diffs, models = paired({"type": "founder_support", "where": RURAL},
+                           lambda m, mask: float(m.young_firms.births[mask].sum()))
+    assert_moves_up(diffs, "new firms")
+    assert_cost(models, "state")
+
+
 def test_mentoring_raises_immigrants_employment():
     def employed_immigrants(m, mask):
         pop = m.population

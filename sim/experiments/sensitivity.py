@@ -211,7 +211,7 @@ def output_codes(scenario: Scenario, output: str, option: str = "--output") -> l
     """The kommuner whose population is the output (None: the whole simulated area); a
     refusal names the command's ``option``."""
     from sim.experiments.compare import target_codes
-    from sim.scenario.schema import closest
+    from sim.scenario.codes import closest
     from sim.world.landscape import area_table
 
     if output == OUTPUT_WHOLE:

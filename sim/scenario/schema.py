@@ -37,6 +37,14 @@ from sim.policies.base import ZONES
 from sim.scenario import bounds as rng
 from sim.scenario.bounds import FIRST_PATH_YEAR, LAST_END_YEAR, bounded, problem
 from sim.scenario.capacity import CapacityScores
+from sim.scenario.codes import (
+    MAX_LABEL,
+    closest,
+    fylke_exists,
+    kommune_exists,
+    quoted,
+    region_exists,
+)
 from sim.scenario.errors import refuse, shown
 from sim.scenario.overrides import is_number, value_problem
 
@@ -45,7 +53,6 @@ from sim.scenario.overrides import is_number, value_problem
 START_YEARS = (2006, 2016, 2026)
 MIN_KOMMUNER = 2   # domestic moves need somewhere else to go
 MAX_TEXT = 10_000  # characters of a description
-MAX_LABEL = 100    # characters of a made-up kommune's name or label
 __all__ = ["FIRST_PATH_YEAR", "LAST_END_YEAR"]   # imported from here by others
 
 
@@ -85,70 +92,11 @@ class Fertility(Strict):
 
 
 # ----- geography: which kommuner are simulated ----------------------------------------------
-def closest(query: str, options: dict[str, str], n: int = 3) -> list[str]:
-    """The ``n`` options closest to ``query`` as "code name", matching code or name."""
-    q = str(query).strip().lower()[:MAX_LABEL]
-
-    def score(code: str) -> float:
-        return max(difflib.SequenceMatcher(None, q, code.lower()).ratio(),
-                   difflib.SequenceMatcher(None, q, options[code].lower()).ratio())
-
-    ranked = sorted(options, key=score, reverse=True)
-    return [f"{c} {options[c]}" for c in ranked[:n] if score(c) >= 0.4]
-
-
-def _known(column: str, name_column: str) -> dict:
-    from sim import data
-
-    df = data.kommuner()[[column, name_column]].drop_duplicates(column).sort_values(column)
-    return dict(zip(df[column], df[name_column], strict=True))
-
-
-def _quoted(what: str, digits: int, example: str):
-    def check(v: Any) -> Any:
-        if isinstance(v, bool) or not isinstance(v, str | int):
-            raise ValueError(f"must be a {what} as a quoted {digits}-digit string, e.g. "
-                             f"'{example}'; got {shown(v)}")
-        if isinstance(v, int):
-            raise ValueError(f"write the {what} in quotes as a {digits}-digit string, e.g. "
-                             f"'{v:0{digits}d}' (YAML reads an unquoted number as a number, "
-                             "and one with a leading 0 as octal)")
-        return v
-    return check
-
-
-def _kommune_exists(code: str) -> str:
-    known = _known("kommunenummer", "name")
-    if code not in known:
-        hint = closest(code, known)
-        raise ValueError(f"no kommune {shown(code)} among the 357 kommuner of 2024"
-                         + (f"; closest: {', '.join(hint)}" if hint else ""))
-    return code
-
-
-def _fylke_exists(code: str) -> str:
-    known = _known("fylkesnummer", "fylke_name")
-    if code not in known:
-        raise ValueError(f"no fylke {shown(code)}; fylker: "
-                         + ", ".join(f"{c} {n}" for c, n in known.items()))
-    return code
-
-
-def _region_exists(code: int) -> int:
-    known = _known("baregion_code", "baregion_name")
-    if code not in known:
-        hint = closest(str(code), {str(c): n for c, n in known.items()})
-        raise ValueError(f"no commuting (BA) region {shown(code)}; regions are numbered "
-                         f"{min(known)}–{max(known)}" + (f"; closest: {', '.join(hint)}"
-                                                         if hint else ""))
-    return code
-
-
-KommuneNumber = Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5001")),
-                          AfterValidator(_kommune_exists)]
-FylkeNumber = Annotated[str, BeforeValidator(_quoted("fylkesnummer", 2, "50")),
-                        AfterValidator(_fylke_exists)]
-RegionCode = Annotated[int, AfterValidator(_region_exists)]
+KommuneNumber = Annotated[str, BeforeValidator(quoted("kommunenummer", 4, "5001")),
+                          AfterValidator(kommune_exists)]
+FylkeNumber = Annotated[str, BeforeValidator(quoted("fylkesnummer", 2, "50")),
+                        AfterValidator(fylke_exists)]
+RegionCode = Annotated[int, AfterValidator(region_exists)]
 
 
 class NorwayArea(Strict):
@@ -277,7 +225,7 @@ def _known_policy_type(v: str) -> str:
 class Where(Strict):
     """The kommuner a policy touches: the union of those given (at least one)."""
 
-    kommuner: list[Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5014"))]] | None \
+    kommuner: list[Annotated[str, BeforeValidator(quoted("kommunenummer", 4, "5014"))]] | None \
         = Field(None, description="kommunenummer (quoted), or a landscape's kommune labels")
     fylker: list[FylkeNumber] | None = Field(None, description="fylkesnummer (quoted)")
     zone: Literal[ZONES] | None = Field(
@@ -298,7 +246,7 @@ class PolicySpec(Strict):
     to_year: int | None = Field(None, description="last year in force (default end_year - 1)")
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="overrides of the type's default parameters")
-    from_kommune: Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "0301"))] | None \
+    from_kommune: Annotated[str, BeforeValidator(quoted("kommunenummer", 4, "0301"))] | None \
         = Field(None, exclude_if=lambda v: v is None, description="state_jobs: the kommune "
                 "the jobs move from (it loses them); leave out for new jobs")
 
@@ -325,7 +273,7 @@ class PolicySpec(Strict):
 class ShockSpec(Strict):
     """A firm in a kommune closes (jobs < 0) or opens (jobs > 0) jobs in one year."""
 
-    kommune: Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "1836"))] = Field(
+    kommune: Annotated[str, BeforeValidator(quoted("kommunenummer", 4, "1836"))] = Field(
         description="kommunenummer (quoted), or a landscape's kommune label")
     year: int = Field(description="the calendar year it happens")
     jobs: int = Field(description="jobs (persons) opened, negative = closed")
@@ -362,13 +310,13 @@ class Scenario(Strict):
     policies: list[PolicySpec] = Field(default_factory=list, description="policies in force")
     shocks: list[ShockSpec] = Field(default_factory=list, description="firm closures and "
                                     "openings")
-    capacity: dict[Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5014"))],
+    capacity: dict[Annotated[str, BeforeValidator(quoted("kommunenummer", 4, "5014"))],
                    CapacityScores] = Field(
         default_factory=dict, exclude_if=lambda v: not v,   # absent: files stay as they were
         description="kommuner's own capacity diamond (kommunenummer: five scores 1–5), "
                     "replacing the drawn scores that set how much of a kommune-run policy "
                     "it delivers")
-    focus: list[Annotated[str, BeforeValidator(_quoted("kommunenummer", 4, "5014"))]] = Field(
+    focus: list[Annotated[str, BeforeValidator(quoted("kommunenummer", 4, "5014"))]] = Field(
         default_factory=list, exclude_if=lambda v: not v, max_length=rng.MAX_FOCUS,
         description="kommuner whose commuting regions run at one agent per person, the rest "
                     "at persons_per_agent (sim/world/scale.py)")
