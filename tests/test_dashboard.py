@@ -61,9 +61,11 @@ def server(tmp_path_factory):
     """`livskraft dashboard` on a free port; yields its URL once it answers."""
     port = _free_port()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
-    with log.open("w") as fh:
+    env = {**os.environ, "LIVSKRAFT_RUNS": str(tmp_path_factory.mktemp("dashboard-runs"))}
+    with log.open("w") as fh:        # its runs go to a store of its own, not the repository's
         proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "dashboard", "--port",
-                                 str(port)], stdout=fh, stderr=subprocess.STDOUT, cwd=REPO)
+                                 str(port)], stdout=fh, stderr=subprocess.STDOUT, cwd=REPO,
+                                env=env)
     url = f"http://127.0.0.1:{port}/"
     t0 = time.perf_counter()
     try:
