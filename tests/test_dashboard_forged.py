@@ -144,7 +144,7 @@ def _short_trials(secret: Path) -> list:
         ("scenario", str(secret), OFFERED),
         ("scenario", "/etc/no-such-file.yaml", OFFERED),
         ("lk-seeds", "-1", ("seeds must be a whole number",)),
-        ("lk-years", "abc", ("end_year",)),
+        ("lk-years", "abc", ("År / years",)),
         ("lk-ppa", "99999999999999999999", ANY),
         ("lk-years", LONG, ("longer than 64",)),
         ("broken run", None, ANY),
