@@ -215,6 +215,7 @@ def whole_number(raw: Any, name: str, low: int, high: int) -> int:
 
 _PREFIX = re.compile(r"^dashboard settings \([^)]*\):\s*", re.MULTILINE)
 _POLICY_PATH = re.compile(r"policies\[(\d+)\]\.parameters\['?([A-Za-z_]+)'?\]")
+_POLICY_ENTRY = re.compile(r"policies\[(\d+)\]")
 _TOP_FIELDS = {"persons_per_agent": "persons_per_agent", "end_year": "years",
                "seed": "seeds"}
 
@@ -229,8 +230,13 @@ def plain(message: str, policy_kinds: list[str] | None = None) -> str:
         i, name = int(match.group(1)), match.group(2)
         return param_field(kinds[i], name) if i < len(kinds) else name
 
+    def entry(match: re.Match) -> str:
+        i = int(match.group(1))
+        return f"«{policy_name(kinds[i])}»" if i < len(kinds) else "a policy"
+
     text = _PREFIX.sub("", message)
     text = _POLICY_PATH.sub(policy, text)
+    text = _POLICY_ENTRY.sub(entry, text)
     for key, name in _TOP_FIELDS.items():
         text = re.sub(rf"(^|\n){key}:", rf"\1{field(name)}:", text)
     return text

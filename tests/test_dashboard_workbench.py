@@ -32,6 +32,15 @@ def test_a_refused_setting_names_the_field_as_the_page_shows_it(settings, field)
         assert internal not in text, text
 
 
+def test_a_policy_twice_is_named_as_on_the_page():
+    with pytest.raises(ScenarioError) as err:
+        logic.build_scenario(logic.Settings(scenario="froya-housing.yaml", kommune="5014",
+                                            policies={"housing_construction": {}}))
+    text = logic.user_message(err.value)
+    assert "«Kommunale utleieboliger / rental homes built by the kommune»" in text
+    assert "policies[" not in text
+
+
 def test_every_policy_field_has_a_plain_name_unit_and_help():
     for kind, fields in logic.policy_fields().items():
         assert " / " in labels.policy_name(kind)
