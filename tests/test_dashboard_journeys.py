@@ -54,7 +54,7 @@ def _no_leaks(page) -> None:
         assert leak not in text, leak
 
 
-def test_teacher(server, browser, shots):
+def test_teacher(server, browser, shots):  # noqa: F811
     context, page, _ = _open(browser, server)
     _tab(page, "Klasserom / Classroom")
     page.locator("button.lk-play").click()          # runs the 30 years and animates them
@@ -85,7 +85,7 @@ def test_teacher(server, browser, shots):
     context.close()
 
 
-def test_analyst(server, browser, shots):
+def test_analyst(server, browser, shots):  # noqa: F811
     context, page, _ = _open(browser, server)
     _choose(page, "lk-scenario", "distriktspolitikk-2.0.yaml")
     page.wait_for_function("() => document.querySelector('.lk-years input')?.value === '24'")
@@ -105,7 +105,7 @@ def test_analyst(server, browser, shots):
     context.close()
 
 
-def test_kommune(server, browser, shots):
+def test_kommune(server, browser, shots):  # noqa: F811
     context, page, _ = _open(browser, server)
     _choose(page, "lk-scenario", "froya-housing.yaml")
     page.wait_for_function("() => document.querySelector('.lk-years input')?.value === '20'")
@@ -153,7 +153,7 @@ def test_kommune(server, browser, shots):
     context.close()
 
 
-def test_bad_inputs(server, browser, shots):
+def test_bad_inputs(server, browser, shots):  # noqa: F811
     context, page, _ = _open(browser, server)
 
     def refused(cls: str, text: str, expect: str) -> str:
