@@ -10,6 +10,11 @@ Speed: the server prepares what a first page and a first run need before it answ
 updates the page at most twice a second, and ``Page`` reads no state itself, so progress
 redraws only the status line and a finished run only the views.
 
+State that survives: the settings and the open tab go into the page's address when a run
+starts or a tab opens (``dashboards.urlstate``), with the run's id in the run store, where the
+finished run is saved (``dashboards.saved``); opening such an address (a reload, a shared
+link) restores the settings and shows the saved run again.
+
 Robustness: every value a browser sends is checked on the server (``dashboards.logic``); a
 user error shows its message, and anything unexpected, in a run, a button's action or a view,
 shows a plain message (``logic.RUN_FAILED``, ``logic.VIEW_FAILED``) and goes to the server log
@@ -31,204 +36,18 @@ import solara.lab
 if str(Path(__file__).resolve().parent.parent) not in sys.path:   # `solara run app.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboards import calculator, logic, serving
+from dashboards import answer, calculator, logic, saved, serving, urlstate
 from dashboards import views as v
-from dashboards.capacity_view import CapacityEditor
+from dashboards.start import StartPanel, Status, current_settings, prepare, use_settings
 from sim.scenario.errors import ScenarioError
 
 PLAY_SECONDS_PER_YEAR = 0.25
+PAUSE_POLL_S = 0.05      # how often a paused animation looks whether to go on
 PROGRESS_EVERY_S = 0.5
 TABS = ("Befolkning / Population", "Kart / Map", "Sammenligning / Comparison", "Kommune",
         "Klasserom / Classroom", "Kalkulator / Calculator", "Last ned / Downloads")
 
 serving.warm_up()
-
-
-@dataclass(frozen=True)
-class Status:
-    """What the status line says, and the run's progress in per cent (None: no bar)."""
-
-    text: str = "Klar / ready"
-    percent: float | None = None
-
-
-# ----- start page ---------------------------------------------------------------------------
-def _defaults(name: str) -> tuple[str, str]:
-    """Years and persons per agent the start page proposes for a scenario file: the file's
-    years; its scale, but at least 50 persons per agent on real Norway (a quick look)."""
-    base = logic.base_scenario(name)
-    ppa = base.persons_per_agent
-    if base.geography.kind == "norway":
-        ppa = max(ppa, 50)
-    return str(base.end_year - base.start_year), str(ppa)
-
-
-def use_settings() -> dict[str, solara.Reactive]:
-    """The start page's settings of this session, as reactive variables."""
-    years0, ppa0 = _defaults(logic.CLASSROOM)
-    return {
-        "scenario": solara.use_reactive(logic.CLASSROOM),
-        "query": solara.use_reactive(""),
-        "area": solara.use_reactive("region"),
-        "years": solara.use_reactive(years0),
-        "seeds": solara.use_reactive("1"),
-        "ppa": solara.use_reactive(ppa0),
-        "keep": solara.use_reactive(True),
-        "baseline": solara.use_reactive(False),
-        "split": solara.use_reactive(False),
-        "focus": solara.use_reactive(False),
-        "policies": solara.use_reactive({}),
-        "show_policies": solara.use_reactive(False),
-        "capacity": solara.use_reactive({}),     # {"kommune": code, "scores": {part: text}}
-    }
-
-
-def current_settings(settings: dict[str, solara.Reactive]) -> logic.Settings:
-    base = logic.base_scenario(settings["scenario"].value)
-    code, _ = logic.find_kommune(settings["query"].value, logic.kommune_options(base))
-    own = settings["capacity"].value      # the chosen kommune's own scores, if it has them
-    return logic.Settings(
-        scenario=settings["scenario"].value, kommune=code, area=settings["area"].value,
-        years=settings["years"].value or None, seeds=settings["seeds"].value,
-        persons_per_agent=settings["ppa"].value or None,
-        keep_file_policies=settings["keep"].value, policies=settings["policies"].value,
-        baseline=settings["baseline"].value, split=settings["split"].value,
-        focus=settings["focus"].value,
-        capacity=dict(own["scores"]) if own and own.get("kommune") == code else {})
-
-
-@solara.component
-def PolicyEditor(kind: str, fields: list, policies: solara.Reactive):
-    """A switch for one policy type and a text field per parameter (validated on run)."""
-    on = kind in policies.value
-
-    def toggle(value: bool):
-        current = dict(policies.value)
-        if value:
-            current[kind] = {name: str(default) for name, default, _ in fields}
-        else:
-            current.pop(kind, None)
-        policies.value = current
-
-    def set_param(name: str, text: str):
-        current = {k: dict(v) for k, v in policies.value.items()}
-        current.setdefault(kind, {})[name] = text
-        policies.value = current
-
-    with solara.Column(gap="0px", classes=[f"lk-policy-{kind}"]):
-        solara.Switch(label=kind.replace("_", " "), value=on, on_value=toggle)
-        if on:
-            for name, _, unit in fields:
-                solara.InputText(f"{name} ({unit})", value=str(policies.value[kind].get(name, "")),
-                                 on_value=lambda t, n=name: set_param(n, t),
-                                 continuous_update=True, classes=[f"lk-param-{kind}-{name}"])
-
-
-@solara.component
-def ScenarioChooser(settings: dict, session):
-    """The scenario file (with its description) and the kommune search box."""
-    s = settings
-    base = logic.base_scenario(s["scenario"].value)
-    options = solara.use_memo(lambda: logic.kommune_options(base), [s["scenario"].value])
-    code, candidates = logic.find_kommune(s["query"].value, options)
-
-    def choose(name: str) -> None:
-        session.runs += 1
-        try:                      # a broken file or a forged name keeps the current one
-            years, ppa = _defaults(name)
-        except Exception as err:
-            session.error.set(logic.failure_message(err, "choosing a scenario"))
-            session.status.set(Status(f"Ugyldig / invalid scenario (#{session.runs})"))
-            return
-        session.error.set(None)
-        s["scenario"].set(name)
-        s["years"].set(years)
-        s["ppa"].set(ppa)
-
-    def choose_area(area: str) -> None:
-        if isinstance(area, str) and area in logic.AREAS:
-            s["area"].set(area)
-
-    solara.Select("Scenario", values=logic.scenario_files(), value=s["scenario"].value,
-                  on_value=choose, classes=["lk-scenario"])
-    solara.Text(base.description.strip(), style={"font-style": "italic", "font-size": "0.9em"})
-    solara.InputText("Kommune (navn eller nummer / name or number)", value=s["query"],
-                     continuous_update=True, classes=["lk-kommune"])
-    if code:          # always one line here, so the buttons below do not move
-        solara.Text(f"✔ {code} {options[code]}", classes=["lk-kommune-found"])
-    elif s["query"].value:
-        solara.Text("Mente du / did you mean: " + (", ".join(candidates) or "–"))
-    else:
-        solara.Text("–")
-    if base.geography.kind == "norway":
-        solara.Select("Område / area", values=list(logic.AREAS), value=s["area"].value,
-                      on_value=choose_area, classes=["lk-area"])
-        solara.Text(logic.AREAS.get(s["area"].value, ""), style={"font-size": "0.8em"})
-
-
-@solara.component
-def RunSettings(settings: dict):
-    """Years, seeds, scale, the file's policies, the baseline and the policy editors."""
-    s = settings
-    base = logic.base_scenario(s["scenario"].value)
-    fields = solara.use_memo(logic.policy_fields, [])
-    with solara.Row():
-        solara.InputText("År / years", value=s["years"], continuous_update=True,
-                         classes=["lk-years"])
-        solara.InputText("Frø / seeds", value=s["seeds"], continuous_update=True,
-                         classes=["lk-seeds"])
-        solara.InputText("Personer per agent / persons per agent", value=s["ppa"],
-                         continuous_update=True, classes=["lk-ppa"])
-    if base.policies:
-        solara.Checkbox(label="Behold filens tiltak / keep the file's policies ("
-                        + ", ".join(p.type for p in base.policies) + ")", value=s["keep"])
-    solara.Checkbox(label="Sammenlign med grunnløp / compare with baseline (no policies)",
-                    value=s["baseline"])
-    if base.geography.kind == "norway":
-        with solara.Column(classes=["lk-focus"]):
-            solara.Checkbox(label="Fokus: valgt kommunes region med én agent per person / "
-                                  "focus: the chosen kommune's region at one agent per person",
-                            value=s["focus"])
-    if s["baseline"].value:
-        solara.Checkbox(label="Del opp etter tiltak og kanal / split by policy and channel "
-                              "(runs every subset of the policies and channels)",
-                        value=s["split"])
-    solara.Switch(label="Tiltak for valgt kommune / policies for the chosen kommune",
-                  value=s["show_policies"], classes=["lk-show-policies"])
-    if s["show_policies"].value:        # drawn only when asked for: a light first view
-        for kind, f in fields.items():
-            PolicyEditor(kind, f, s["policies"])
-        code, _ = logic.find_kommune(s["query"].value, logic.kommune_options(base))
-        CapacityEditor(s["capacity"], code, lambda: current_settings(s))
-
-
-@solara.component
-def StartPanel(settings: dict, session, runner):
-    with solara.Card("Start", classes=["lk-start"]):
-        ScenarioChooser(settings, session)
-        RunSettings(settings)
-        RunButtons(runner)
-        RunStatus(session.status, session.error)
-
-
-@solara.component
-def RunButtons(runner):
-    running = runner.running
-    with solara.Row():
-        solara.Button("Kjør / Run", on_click=runner.run, disabled=running, color="primary",
-                      classes=["lk-run"])
-        solara.Button("Avbryt / Cancel", on_click=runner.cancel, disabled=not running,
-                      classes=["lk-cancel"])
-
-
-@solara.component
-def RunStatus(status: solara.Reactive, error: solara.Reactive):
-    """Progress and status in their own component, so progress updates redraw only this."""
-    if status.value.percent is not None:
-        solara.ProgressLinear(max(status.value.percent, 1.0))   # determinate: no animation
-    solara.Text(status.value.text, classes=["lk-status"])
-    if error.value:
-        solara.Error(error.value, classes=["lk-error"])
 
 
 # ----- running --------------------------------------------------------------------------------
@@ -240,14 +59,28 @@ class Session:
     status: solara.Reactive          # Status
     error: solara.Reactive           # str or None
     frame: solara.Reactive           # the classroom year shown, or None
+    paused: solara.Reactive          # the classroom animation stands still (bool)
+    run_id: solara.Reactive          # the shown run's id in the run store, or None
     event: threading.Event = field(default_factory=threading.Event)   # cancels the run
     runs: int = 0                    # clicks and choices so far (the status line numbers them)
 
 
-def work(session: Session, spec, seeds: int, baseline: bool, animate: bool,
-         split: bool = False) -> None:
+@dataclass(frozen=True)
+class Job:
+    """What one click asks the background run for."""
+
+    spec: object = None             # the scenario; None: animate the classroom shown
+    seeds: int = 1
+    baseline: bool = False
+    animate: bool = False
+    split: bool = False
+    effect_year: int = logic.EFFECT_YEAR
+
+
+def work(session: Session, job: Job) -> None:
     """The background run (a thread of ``solara.lab.use_task``): progress at most every
-    PROGRESS_EVERY_S, cancellation between years, then the classroom animation if asked."""
+    PROGRESS_EVERY_S, cancellation between years, then saved in the run store, then the
+    classroom animation if asked."""
     event = session.event            # this run's, made when its button was clicked
     t0 = time.perf_counter()
     last = [0.0]
@@ -258,43 +91,80 @@ def work(session: Session, spec, seeds: int, baseline: bool, animate: bool,
             last[0] = now
             session.status.set(Status(f"Kjører / running: {label}", 100.0 * done / total))
 
+    spec, rid = job.spec, None
     try:
         if spec is None:                # play: animate the landscape already shown
             result, spec = session.bundle.value, session.bundle.value.scenario
         else:
             session.status.set(Status("Starter / starting", 0.0))
-            result = logic.run_bundle(spec, seeds, baseline, on_progress, event, serving.pool(),
-                                      split)
+            result = logic.run_bundle(spec, job.seeds, job.baseline, on_progress, event,
+                                      serving.pool(), job.split)
+            result.effect_year = job.effect_year
     except logic.Cancelled:
         session.status.set(Status("Avbrutt / cancelled"))
         return
     except Exception as err:            # a user error's message, else the plain one (logged)
         session.error.set(logic.failure_message(err, "a run"))
-        session.status.set(Status(f"Feil / error (#{session.runs})"))
+        session.status.set(Status(f"Feil / error (#{session.runs}): kjøringen feilet / the "
+                                  "run failed"))
         return
     try:
-        show(session, result, spec, baseline, animate, event, t0)
+        if result is not session.bundle.value:
+            rid = keep(result, spec, job.seeds)
+        show(session, result, spec, job, event, t0, rid)
     except Exception as err:
         session.error.set(logic.failure_message(err, "showing a run"))
         session.status.set(Status(f"Feil / error (#{session.runs})"))
 
 
-def show(session: Session, result, spec, baseline: bool, animate: bool, event: threading.Event,
-         t0: float) -> None:
+def keep(result: logic.Bundle, spec, seeds: int) -> str | None:
+    """Save a finished run in the run store; its id (None, logged, if the store failed: the
+    run is still shown)."""
+    try:
+        rid = saved.begin(spec, seeds)
+    except Exception as err:
+        logic.log_failure("registering a run in the run store", err)
+        return None
+    try:
+        saved.save(rid, result)
+    except Exception as err:
+        logic.log_failure("saving a run in the run store", err)
+        saved.abandon(rid, "failed")
+        return None
+    return rid
+
+
+def show(session: Session, result, spec, job: Job, event: threading.Event, t0: float,
+         rid: str | None) -> None:
     """A finished run on the page (the views redraw), then the classroom animation if
     asked."""
     if result is not session.bundle.value:
         session.bundle.set(result)      # draws the open view's chart, in this thread
+        session.run_id.set(rid)
         session.status.set(Status(
             f"Ferdig / finished (#{session.runs}): {spec.name}, {len(result.results)} "
-            f"seed(s){' + baseline' if baseline else ''}, {spec.end_year - spec.start_year} "
+            f"seed(s){' + baseline' if job.baseline else ''}, {spec.end_year - spec.start_year} "
             f"years in {time.perf_counter() - t0:.2f} s"))
-    if animate:
-        for y in sorted(result.results[0].kommuner["year"].unique().tolist()):
-            if event.is_set():
-                return
-            session.frame.set(y)
-            time.sleep(PLAY_SECONDS_PER_YEAR)
+    if job.animate:
+        animate(session, sorted(result.results[0].kommuner["year"].unique().tolist()), event)
+
+
+def animate(session: Session, years: list[int], event: threading.Event) -> None:
+    """The classroom's years one after the other, from the first; while paused it waits
+    (a step shows another year meanwhile, and it goes on from there)."""
+    session.paused.set(False)
+    session.frame.set(years[0])
+    while True:
+        time.sleep(PLAY_SECONDS_PER_YEAR)
+        while session.paused.value and not event.is_set():
+            time.sleep(PAUSE_POLL_S)
+        if event.is_set():
+            return
+        now = session.frame.value
+        i = years.index(now) if now in years else len(years) - 1
+        if i + 1 >= len(years):
+            return
+        session.frame.set(years[i + 1])
 
 
 @dataclass(eq=False)
@@ -306,6 +176,7 @@ class Runner:
     run: Callable[[], None]
     cancel: Callable[[], None]
     play: Callable[[], None]
+    paused: solara.Reactive
 
     @property
     def running(self) -> bool:
@@ -315,32 +186,32 @@ class Runner:
 def use_runner(settings: dict, session: Session) -> Runner:
     """One background run at a time per session."""
 
-    def run_in_background(spec, seeds: int, baseline: bool, animate: bool,
-                          split: bool = False) -> None:
-        work(session, spec, seeds, baseline, animate, split)
+    def run_in_background(job: Job) -> None:
+        work(session, job)
 
     task = solara.lab.use_task(run_in_background, dependencies=None)
 
-    def start(spec, seeds: int, baseline: bool, animate: bool, split: bool = False) -> None:
+    def start(job: Job) -> None:
         session.event = threading.Event()   # before the thread starts: Cancel reaches it
-        task(spec, seeds, baseline, animate, split)
+        task(job)
 
     def on_run():
         s = current_settings(settings)
-        spec = logic.build_scenario(s)
-        start(spec, int(logic._number(s.seeds)), bool(s.baseline), False,
-              bool(s.baseline and s.split))
+        spec = prepare(s)
+        start(Job(spec, int(logic._number(s.seeds)), bool(s.baseline), False,
+                  bool(s.baseline and s.split), int(logic._number(s.effect_year))))
 
     def on_play():
         """One click: run the classroom landscape (unless shown already) and animate it."""
         b = session.bundle.value
         if b is not None and b.scenario.geography.kind == "landscape":
-            start(None, 1, False, True)     # animate what is shown
+            start(Job(animate=True))     # animate what is shown
             return
-        start(logic.build_scenario(logic.Settings(scenario=logic.CLASSROOM)), 1, False, True)
+        start(Job(logic.build_scenario(logic.Settings(scenario=logic.CLASSROOM)),
+                  animate=True))
 
     return Runner(task, guarded(session, on_run), lambda: session.event.set(),
-                  guarded(session, on_play))
+                  guarded(session, on_play), session.paused)
 
 
 def guarded(session: Session, action: Callable[[], None]) -> Callable[[], None]:
@@ -366,12 +237,17 @@ def guarded(session: Session, action: Callable[[], None]) -> Callable[[], None]:
 @solara.component
 def Views(settings: dict, session: Session, runner: Runner):
     """The tabs; only the open one is drawn. A finished run redraws from here down."""
-    tab = solara.use_reactive(0)
+    tab = settings["tab"]
     bundle = session.bundle.value
     scenario = settings["scenario"].value
     options = solara.use_memo(lambda: logic.kommune_options(bundle.scenario) if bundle else {},
                               [bundle])
     code = logic.find_kommune(settings["query"].value, options)[0]
+    ran = solara.use_memo(lambda: answer.describe(bundle.scenario, bundle.seeds,
+                                                  bool(bundle.baseline)) if bundle else None,
+                          [bundle])
+    if ran:
+        solara.Text(ran, classes=["lk-ran"], style={"font-size": "0.9em"})
     views = (lambda: v.PopulationView(bundle, scenario), lambda: v.MapView(bundle, scenario),
              lambda: v.CompareView(bundle, code), lambda: v.KommuneView(bundle, code),
              lambda: v.ClassroomView(bundle, session.frame, runner),
@@ -385,16 +261,62 @@ def Views(settings: dict, session: Session, runner: Runner):
                     v.Guarded(view, f"the view {label!r}")
 
 
+# ----- the address ------------------------------------------------------------------------------
+def address(settings: dict, run_id: str | None) -> str:
+    """The query that reproduces this view (``urlstate``)."""
+    s = settings
+    return urlstate.encode({
+        "scenario": s["scenario"].value, "area": s["area"].value, "kommune": s["query"].value,
+        "years": s["years"].value, "seeds": s["seeds"].value, "ppa": s["ppa"].value,
+        "effect_year": s["effect_year"].value, "run": run_id, "focus": s["focus"].value,
+        "baseline": s["baseline"].value, "tab": s["tab"].value})
+
+
+@solara.component
+def Address(settings: dict, session: Session):
+    """Writes the address when a run is shown or a tab is opened (renders nothing)."""
+    router = solara.use_router()
+    run_id, tab = session.run_id.value, settings["tab"].value
+
+    def write() -> None:
+        query = address(settings, run_id)
+        if query != "?" + (router.search or ""):
+            router.push((router.path or "/") + query)
+
+    solara.use_effect(write, [run_id, tab])
+
+
+def restore(session: Session, run_id: str | None) -> None:
+    """Show the run an address names, from the run store (a plain message if it is not
+    there)."""
+    if not run_id:
+        return
+    try:
+        bundle = saved.load(run_id)
+    except Exception as err:
+        session.error.set(logic.failure_message(err, "loading a saved run"))
+        return
+    session.bundle.set(bundle)
+    session.run_id.set(run_id)
+    session.status.set(Status(f"Hentet fra lageret / loaded from the run store: {run_id}"))
+
+
 # ----- the page -------------------------------------------------------------------------------
 @solara.component
 def Page():
     """Reads no state itself, so a run's progress and results redraw only what shows them."""
     solara.Title("Livskraft")
-    settings = use_settings()
+    router = solara.use_router()
+    initial = solara.use_memo(lambda: urlstate.decode(router.search, len(TABS)), [])
+    settings = use_settings(initial)
     bundle, status = solara.use_reactive(None), solara.use_reactive(Status())
     error, frame = solara.use_reactive(None), solara.use_reactive(None)
-    session = solara.use_memo(lambda: Session(bundle, status, error, frame), [])
+    paused, run_id = solara.use_reactive(False), solara.use_reactive(None)
+    session = solara.use_memo(lambda: Session(bundle, status, error, frame, paused, run_id),
+                              [])
     runner = use_runner(settings, session)
+    solara.use_effect(lambda: restore(session, initial.get("run")), [])
+    Address(settings, session)
     with solara.AppBar():
         solara.AppBarTitle("Livskraft — befolkning og bosetting / population and settlement")
     with solara.Sidebar():

@@ -27,9 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboards import labels
 from dashboards.capacity import scores_from_texts
 from dashboards.workers import Cancelled, WorkerDied, WorkerPool
 from sim.experiments.compare import compare_results, split_plan
+from sim.scenario.bounds import LAST_END_YEAR, MAX_PERSONS_PER_AGENT
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario, parse_scenario
 from sim.scenario.schema import Scenario
@@ -37,12 +39,8 @@ from sim.scenario.schema import Scenario
 REPO = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = REPO / "scenarios"
 CLASSROOM = "classroom-sentralisering.yaml"
-AREAS = {                    # area choices for scenarios on real Norway
-    "scenario": "as in the scenario file / som i scenariofilen",
-    "region": "the kommune's commuting region / kommunens bo- og arbeidsmarkedsregion",
-    "fylke": "the kommune's fylke / kommunens fylke",
-    "norway": "all of Norway / hele Norge",
-}
+AREAS = {key: labels.both(no, en) for key, (no, en) in labels.AREAS.items()}  # real Norway
+EFFECT_YEAR = 2040          # the year the comparison reports unless the user chooses another
 CSV_FILES = ("national", "kommuner", "indicators", "age_structure", "moves_by_reason",
              "movers_by_age", "policy_costs", "attractiveness", "capacity")
 MAX_SEEDS = 50              # seeds one dashboard run may ask for
@@ -93,7 +91,7 @@ def _load_base(name: str) -> Scenario:
 def user_message(err: Exception) -> str:
     """The message of a user error (``ScenarioError``, ``WorkerDied``) as the page shows it:
     paths inside the repository relative to it, so no server path reaches the page."""
-    return str(err).replace(str(REPO) + "/", "")
+    return labels.plain(str(err)).replace(str(REPO) + "/", "")
 
 
 def log_failure(what: str, err: BaseException) -> None:
@@ -186,6 +184,7 @@ class Settings:
     focus: bool = False                 # the chosen kommune's region at one agent per person
     split: bool = False                 # and every subset of policies and channels
     capacity: dict[str, Any] = field(default_factory=dict)  # the kommune's own: part -> score
+    effect_year: Any = EFFECT_YEAR      # the year the comparison's figures are for
 
 
 def check_settings(s: Settings) -> Scenario:
@@ -227,8 +226,9 @@ def check_settings(s: Settings) -> Scenario:
         scores_from_texts(s.capacity, source)
     seeds = _number(s.seeds)
     if not isinstance(seeds, int) or not 1 <= seeds <= MAX_SEEDS:
-        raise ScenarioError(f"{source}: seeds must be a whole number from 1 to {MAX_SEEDS}, "
-                            f"got {_shown(s.seeds)}")
+        raise ScenarioError(f"{labels.field('seeds')}: seeds must be a whole number from 1 to "
+                            f"{MAX_SEEDS} / et helt tall fra 1 til {MAX_SEEDS}; got "
+                            f"{_shown(s.seeds)}")
     return base
 
 
@@ -241,10 +241,12 @@ def build_scenario(s: Settings) -> Scenario:
     source = f"dashboard settings ({s.scenario})"
     raw = base.model_dump(exclude_none=True)
     if s.years is not None:
-        years = _number(s.years)
-        raw["end_year"] = base.start_year + years if isinstance(years, int) else years
+        raw["end_year"] = base.start_year + labels.whole_number(
+            s.years, "years", 1, LAST_END_YEAR - base.start_year)
     if s.persons_per_agent is not None:
-        raw["persons_per_agent"] = _number(s.persons_per_agent)
+        raw["persons_per_agent"] = labels.whole_number(
+            s.persons_per_agent, "persons_per_agent", 1, MAX_PERSONS_PER_AGENT)
+    labels.whole_number(s.effect_year, "effect_year", base.start_year + 1, LAST_END_YEAR)
     end = raw["end_year"] if isinstance(raw["end_year"], int) else base.end_year
     for flow in ("immigration", "emigration"):       # a shorter run keeps its own years only
         yearly = raw.get(flow, {}).get("yearly")
@@ -257,8 +259,9 @@ def build_scenario(s: Settings) -> Scenario:
     if not s.keep_file_policies:
         raw["shocks"] = []
     if s.policies and not s.kommune:
-        raise ScenarioError(f"{source}: choose a kommune for the policies you switched on "
-                            f"({', '.join(s.policies)})")
+        raise ScenarioError("Kommune: velg en kommune for tiltakene / choose a kommune for "
+                            "the policies you switched on ("
+                            + ", ".join(labels.policy_name(k) for k in s.policies) + ")")
     for kind, params in s.policies.items():
         policies.append({"type": kind, "where": {"kommuner": [s.kommune]},
                          "parameters": {k: _number(v) for k, v in params.items()}})
@@ -270,7 +273,8 @@ def build_scenario(s: Settings) -> Scenario:
         if s.area == "norway":
             raw["geography"] = {"kind": "norway"}
         elif not s.kommune:
-            raise ScenarioError(f"{source}: choose a kommune to simulate its {s.area}")
+            raise ScenarioError(f"Kommune: velg en kommune for å simulere dens {s.area} / "
+                                f"choose a kommune to simulate its {s.area}")
         else:
             row = data.kommuner().set_index("kommunenummer").loc[s.kommune]
             raw["geography"] = ({"kind": "norway", "regions": [int(row["baregion_code"])]}
@@ -278,7 +282,10 @@ def build_scenario(s: Settings) -> Scenario:
                                 {"kind": "norway", "fylker": [row["fylkesnummer"]]})
     if s.focus and s.kommune:        # the chosen kommune's region at one agent per person
         raw["focus"] = [s.kommune]
-    return parse_scenario(raw, source)
+    try:
+        return parse_scenario(raw, source)
+    except ScenarioError as err:     # fields named as on the page
+        raise ScenarioError(labels.plain(str(err), [p["type"] for p in policies])) from None
 
 
 def without_policies(scenario: Scenario) -> Scenario:
@@ -298,6 +305,7 @@ class Bundle:
     wall_s: float = 0.0
     table: pd.DataFrame = field(default_factory=pd.DataFrame)   # the area's kommuner
     split: list | None = None    # per scenario of compare.split_plan: RunResult per seed
+    effect_year: int = EFFECT_YEAR       # the year the comparison's figures are for
 
     @property
     def seeds(self) -> list[int]:
@@ -420,7 +428,7 @@ def comparison(bundle: Bundle) -> tuple[pd.DataFrame, dict] | None:
     if not bundle.baseline:
         return None
     found = compare_results(without_policies(bundle.scenario), bundle.scenario,
-                            bundle.baseline, bundle.results, bundle.split)
+                            bundle.baseline, bundle.results, bundle.split, bundle.effect_year)
     return found.table, found.summary
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import solara
 
-from dashboards import accounts, logic, plots
+from dashboards import accounts, classroom, logic, plots
 from dashboards.capacity_view import CapacityPanel
 from sim.experiments import report
 from sim.experiments.compare import Comparison
@@ -163,7 +163,9 @@ def ClassroomView(bundle, frame, runner):
             return
         solara.Text(f"År / Year {year}", classes=["lk-classroom-year"],
                     style={"font-size": "1.6em", "font-weight": "bold"})
+        classroom.Controls(frame, runner.paused, years)
         solara.Image(svg, format="svg+xml", classes=["lk-classroom-chart"])
+        classroom.Story(bundle, year)
 
 
 @solara.component

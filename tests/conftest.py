@@ -34,6 +34,12 @@ def short_classroom(folder: Path, years: int, **changes) -> Path:
     return path
 
 
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", default=None, metavar="DIR",
+                     help="where the dashboard's journey tests save their screenshots "
+                          "(default: $LIVSKRAFT_SCREENSHOTS, else the test's tmp folder)")
+
+
 @pytest.fixture(autouse=True)
 def _run_store(tmp_path_factory, monkeypatch):
     """Every test registers its runs in a store of its own, never in the repository's runs/."""

@@ -61,9 +61,11 @@ def server(tmp_path_factory):
     """`livskraft dashboard` on a free port; yields its URL once it answers."""
     port = _free_port()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
-    with log.open("w") as fh:
+    env = {**os.environ, "LIVSKRAFT_RUNS": str(tmp_path_factory.mktemp("dashboard-runs"))}
+    with log.open("w") as fh:        # its runs go to a store of its own, not the repository's
         proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "dashboard", "--port",
-                                 str(port)], stdout=fh, stderr=subprocess.STDOUT, cwd=REPO)
+                                 str(port)], stdout=fh, stderr=subprocess.STDOUT, cwd=REPO,
+                                env=env)
     url = f"http://127.0.0.1:{port}/"
     t0 = time.perf_counter()
     try:
@@ -292,8 +294,8 @@ def _calculator(page, tmp_path: Path) -> None:
 
 
 def _froya(page, tmp_path: Path, timings: dict) -> None:
-    """Frøya: real Norway, its commuting region, coarse, two seeds and the baseline; the
-    kommune view, the comparison and the map."""
+    """Frøya: all of Norway, coarse, with its commuting region at one agent per person (the
+    focus), two seeds and the baseline; the kommune view, the comparison and the map."""
     _choose(page, "lk-scenario", "froya-housing.yaml")
     page.wait_for_function(
         "() => document.querySelector('.lk-years input')?.value === '20'")
@@ -302,7 +304,7 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
     assert "5014" in page.locator(".lk-kommune-found").inner_text()
     _fill(page, "lk-years", "8")
     _fill(page, "lk-seeds", "2")
-    _fill(page, "lk-ppa", "5")
+    _fill(page, "lk-ppa", "200")     # all of Norway, Frøya and Hitra at one (the focus)
     page.get_by_text("Sammenlign med grunnløp").click()
     page.get_by_text("Del opp etter tiltak og kanal").click()
     timings["froya_compare_s"] = round(_run_and_wait(page), 2)

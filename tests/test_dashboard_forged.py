@@ -121,7 +121,7 @@ def _broken_run(page) -> None:
     _fill(page, "lk-years", "24")
     before = _status(page)
     page.locator("button.lk-run").click()
-    _check(page, _answer(page, before), ("the run failed", "persons_per_agent"),
+    _check(page, _answer(page, before), ("the run failed", "persons per agent"),
            "persons per agent 10⁶ on Norway")
     _emit(page, "lk-scenario", "classroom-sentralisering.yaml")
     page.wait_for_function("() => document.querySelector('.lk-years input').value === '30'",
@@ -144,7 +144,7 @@ def _short_trials(secret: Path) -> list:
         ("scenario", str(secret), OFFERED),
         ("scenario", "/etc/no-such-file.yaml", OFFERED),
         ("lk-seeds", "-1", ("seeds must be a whole number",)),
-        ("lk-years", "abc", ("end_year",)),
+        ("lk-years", "abc", ("År / years",)),
         ("lk-ppa", "99999999999999999999", ANY),
         ("lk-years", LONG, ("longer than 64",)),
         ("broken run", None, ANY),

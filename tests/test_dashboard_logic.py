@@ -34,8 +34,8 @@ def _texts(root) -> list[str]:
 
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"years": "x"}, "end_year"),
-    ({"years": "90"}, "at most 2100"),
+    ({"years": "x"}, "År / years"),
+    ({"years": "90"}, "from 1 to 74"),
     ({"seeds": "0"}, "seeds must be a whole number"),
     ({"kommune": "K05", "policies": {"startlan": {"loan_nok": "-5"}}}, "must not be negative"),
     ({"kommune": "K05", "policies": {"mentoring": {"share": "2"}}}, "between 0 and 1"),

@@ -35,7 +35,7 @@ def _when(stamp) -> str:
 @runs_app.command("list")
 def runs_list(
     kind: Annotated[str | None, typer.Option(
-        help="only this kind: run, compare, ensemble or sensitivity")] = None,
+        help="only this kind: run, compare, ensemble, sensitivity or dashboard")] = None,
     limit: Annotated[int, typer.Option(help="newest this many")] = 50,
     store: StoreOption = None,
 ) -> None:

@@ -265,14 +265,15 @@ def _costs(p: _Paired) -> dict:
 
 
 def _summary(p: _Paired, baseline: Scenario, scenario: Scenario, seed_list: list[int],
-             persons_per_agent: int | None) -> dict:
-    """compare.json, without the wall time (see the module docstring)."""
+             persons_per_agent: int | None, wanted: int = EFFECT_YEAR) -> dict:
+    """compare.json, without the wall time (see the module docstring); the effect in year
+    ``wanted`` if the run reaches it, else in its last year."""
     diff, ba, years = p.diff, p.base_areas, p.years
     lo, hi = BAND
     extra = p.resident_years
     costs = _costs(p)
     why = {r: round(v, 1) for r, v in paired(p, "why").items()}
-    effect_year = EFFECT_YEAR if EFFECT_YEAR in years else years[-1]
+    effect_year = wanted if wanted in years else years[-1]
     yi = years.index(effect_year)
     total_cost = costs["total"]
     extra_years = float(np.median(extra))
@@ -415,26 +416,28 @@ def _split(base: list[RunSummary], scen: list[RunSummary],
 
 def _comparison(base: list[RunSummary], scen: list[RunSummary], target_list: list[str],
                 baseline: Scenario, scenario: Scenario, seed_list: list[int],
-                persons_per_agent: int | None) -> Comparison:
+                persons_per_agent: int | None, effect_year: int = EFFECT_YEAR) -> Comparison:
     paired = _pair(base, scen, target_list)
     return Comparison(_band_table(paired),
-                      _summary(paired, baseline, scenario, seed_list, persons_per_agent),
+                      _summary(paired, baseline, scenario, seed_list, persons_per_agent,
+                               effect_year),
                       accounts=accounts.difference([r.accounts for r in base],
                                                    [r.accounts for r in scen], target_list))
 
 
 def compare_results(baseline: Scenario, scenario: Scenario, baseline_results: list,
-                    scenario_results: list, split_results: list[list] | None = None
-                    ) -> Comparison:
+                    scenario_results: list, split_results: list[list] | None = None,
+                    effect_year: int = EFFECT_YEAR) -> Comparison:
     """The comparison of runs already made (one run result per seed, in the same seed order
     for both; with ``split_results``, the runs of each scenario of ``split_plan`` in its
-    order), as ``compare`` would write it: what the dashboard shows."""
+    order), as ``compare`` would write it: what the dashboard shows (the effect in
+    ``effect_year``, or in the last year if the run ends before it)."""
     target_list = target_codes(scenario)
     base = [summarize(r, target_list) for r in baseline_results]
     scen = [summarize(r, target_list) for r in scenario_results]
     seed_list = [r.scenario.seed for r in scenario_results]
     result = _comparison(base, scen, target_list, baseline, scenario, seed_list,
-                         scenario.persons_per_agent)
+                         scenario.persons_per_agent, effect_year)
     if split_results is not None:
         parts = [[summarize(r, target_list) for r in runs] for runs in split_results]
         _add_split(result, base, scen, parts, list(attribution.plan(baseline, scenario)),

@@ -79,7 +79,7 @@ __all__ = ["CATALOGUE", "DATA", "KINDS", "SCHEMA", "Store", "StoreError", "store
 
 STORE_ENV = "LIVSKRAFT_RUNS"
 DEFAULT_ROOT = Path("runs")
-KINDS = ("run", "compare", "ensemble", "sensitivity")
+KINDS = ("run", "compare", "ensemble", "sensitivity", "dashboard")   # dashboard: its runs
 LOCK_WAIT_S = 60.0      # how long to wait for another process holding the catalogue
 LOCK_RETRY_S = 0.05     # seconds between attempts
 ID_RANDOM_BYTES = 2     # random hex after the timestamp in an id
