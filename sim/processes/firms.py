@@ -33,6 +33,7 @@ import numpy as np
 from sim.parameters import ParameterSet
 from sim.processes.jobs import BASIC, SECTORS, LabourMarket, S
 from sim.world.population import Kind, Population
+from sim.world.rows import count_cells
 from sim.world.scale import Scale
 
 FIRM_STREAM = 29    # the random stream of firm births and exits (spawned from the run's seed)
@@ -109,12 +110,40 @@ class YoungFirms:
         w = new[None, :] * local / np.maximum(national, 1e-12)[None, :] * (self.row >= 0)
         return w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
 
+    def _founders(self, pop: Population) -> dict[bool, np.ndarray]:
+        """Expected founders per kommune before policies and local demand, immigrants (True)
+        and the others, from one count of persons by kommune, age band and kind (the rate is
+        a step function of age)."""
+        table = self.params.age_table("firms.startup_rate_by_age")
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(table)) + 1])
+        group_of = np.searchsorted(starts, np.arange(len(table)), side="right") - 1
+        k, bands = self.market.geo.size, len(starts)
+        counts = {kind: count_cells(pop.kommune16(), pop.age, (pop.kind == kind).astype(
+            np.int8), group_of, k, bands)[:, :, 1] @ table[starts]
+            for kind in (Kind.IMMIGRANT, Kind.RETURNEE)}
+        everyone = count_cells(pop.kommune16(), pop.age, np.zeros(len(pop), np.int8),
+                               group_of, k, bands)[:, :, 0] @ table[starts]
+        p = self.params
+        immigrants = counts[Kind.IMMIGRANT] * p.value("firms.immigrant_startup_factor")
+        others = (everyone - counts[Kind.IMMIGRANT] + counts[Kind.RETURNEE] * (
+            p.value("firms.returnee_startup_factor") - 1.0))
+        w = self.scale.weight
+        return {True: immigrants * w, False: others * w}
+
+    def _extra_founders(self, pop: Population, boost: np.ndarray | None) -> dict:
+        """Expected founders per kommune a policy adds (``boost`` above one), immigrants and
+        the others."""
+        k = self.market.geo.size
+        rows = np.empty(0, np.int64) if boost is None else np.flatnonzero(boost > 1.0)
+        more = (self.founder_rates(pop, rows) * self.scale.weight[pop.kommune[rows]]
+                * (boost[rows] - 1.0 if len(rows) else 0.0))
+        imm = pop.kind[rows] == Kind.IMMIGRANT
+        return {True: np.bincount(pop.kommune[rows][imm], more[imm], minlength=k),
+                False: np.bincount(pop.kommune[rows][~imm], more[~imm], minlength=k)}
+
     def _expected_births(self, pop: Population, boost: np.ndarray | None) -> dict:
         """Expected new firms per kommune: (baseline, extra) x (immigrant-owned, other)."""
         k = self.market.geo.size
-        rate = self.founder_rates(pop) * self.scale.weight[pop.kommune]
-        imm = pop.kind == Kind.IMMIGRANT
-        more = np.zeros(len(pop)) if boost is None else rate * np.maximum(boost - 1.0, 0.0)
         population = pop.count_by_kommune(k).astype(float)
         demand = np.ones(k)
         if self.last_population is not None:
@@ -125,9 +154,10 @@ class YoungFirms:
         spin = np.bincount(self.market.firm_kommune[cornerstone],
                            self.market.firm_jobs[cornerstone], minlength=k) * self.scale.weight
         out = {}
-        for name, r in (("base", rate), ("extra", more)):
-            out[name, True] = np.bincount(pop.kommune[imm], r[imm], minlength=k) * demand
-            out[name, False] = np.bincount(pop.kommune[~imm], r[~imm], minlength=k) * demand
+        for name, founders in (("base", self._founders(pop)),
+                               ("extra", self._extra_founders(pop, boost))):
+            for immigrant in (True, False):
+                out[name, immigrant] = founders[immigrant] * demand
         out["base", False] = out["base", False] + self.params.value("firms.spinoff_rate") * spin
         return out
 
