@@ -6,9 +6,10 @@ has its own settings, run and results; module-level names are constants and cach
 embedded data only.
 
 Speed: the server prepares what a first page and a first run need before it answers
-(``dashboards.serving``), charts are SVG drawn by the browser (``dashboards.svg``), a run
-updates the page at most twice a second, and ``Page`` reads no state itself, so progress
-redraws only the status line and a finished run only the views.
+(``dashboards.serving``), charts are ECharts options drawn by the browser
+(``dashboards.echart``), a run updates the page at most twice a second, and ``Page`` reads
+no state itself, so progress redraws only the status line and a finished run only the
+views.
 
 Robustness: every value a browser sends is checked on the server (``dashboards.logic``); a
 user error shows its message, and anything unexpected, in a run, a button's action or a view,
