@@ -33,16 +33,17 @@ def Guarded(draw: Callable[[], None], what: str):
 
 
 @solara.component
-def Chart(option: dict, height: int = 360, maps: dict | None = None):
+def Chart(option: dict, height: int = 360, geo: dict | None = None):
     """One ECharts chart, as wide as its column, redrawn when the window is resized; its
-    tooltips, legend, zoom and PNG download are the browser's (``dashboards.echart``)."""
-    solara.FigureEcharts(option=option, maps=maps or {}, responsive=True,
+    tooltips, legend, zoom and PNG download are the browser's (``dashboards.echart``);
+    ``geo``: the polygons its map series use, by name."""
+    solara.FigureEcharts(option=option, maps=geo or {}, responsive=True,
                          attributes={"style": f"height: {height}px; width: 100%;"})
 
 
 @solara.component
 def ChartView(options: dict | list[dict] | None, cls: str, height: int = 360,
-              columns: int = 1, maps: dict | None = None):
+              columns: int = 1):
     """Charts in a grid of ``columns``, or "no run yet"."""
     if options is None:
         solara.Info("Ingen kjøring ennå / no run yet")
@@ -51,14 +52,14 @@ def ChartView(options: dict | list[dict] | None, cls: str, height: int = 360,
     with solara.Column(classes=[cls]):
         if columns == 1:
             for option in charts:
-                Chart(option, height, maps)
+                Chart(option, height)
             return
         with solara.GridFixed(columns=columns):
             for option in charts:
-                Chart(option, height, maps)
+                Chart(option, height)
 
 
-def _maps(landscape: bool) -> dict:
+def _polygons(landscape: bool) -> dict:
     """The kommune polygons a map of real Norway needs (none for a landscape)."""
     return {} if landscape else {maps.MAP: maps.norway_geojson()}
 
@@ -68,7 +69,7 @@ def MapChart(option: dict, cls: str, landscape: bool, height: int):
     """A map: its polygons are registered when the chart is made, so a map of another kind
     of geography is a new chart (``key``)."""
     with solara.Column(classes=[cls]):
-        Chart(option, height, _maps(landscape)).key(f"map-{landscape}")
+        Chart(option, height, _polygons(landscape)).key(f"map-{landscape}")
 
 
 @solara.component
