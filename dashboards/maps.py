@@ -157,7 +157,7 @@ def map_chart(bundle: logic.Bundle, column: str = "growth_percent",
     growth = column == "growth_percent"
     label = column_label(column)
     last = int(bundle.results[0].kommuner["year"].max())
-    when = "over the run" if growth else f"1 January {last}"
+    when = "over kjøringen / over the run" if growth else f"1. januar / 1 January {last}"
     if difference:
         label = f"{label}: scenario − grunnløp / baseline"
     title = f"{label}, {when}"
@@ -184,8 +184,8 @@ def area_chart(name: str) -> dict:
     table = area_table(scenario.geography)
     cls = table["sentralitetsklasse"].astype(int).to_numpy()
     total = int(table["population"].sum())
-    title = (f"Området / the area, 1 January {scenario.start_year}: {len(table)} kommuner, "
-             f"{total:,} persons")
+    title = (f"Området / the area, 1. januar / 1 January {scenario.start_year}: {len(table)} "
+             f"kommuner, {total:,} personer / persons")
     visual = {"type": "piecewise", "left": 8, "bottom": 24,
               "pieces": [{"value": int(c), "label": f"sentralitet / centrality {c}",
                           "color": CENTRALITY[int(c)]} for c in sorted(set(cls.tolist()))]}

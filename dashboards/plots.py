@@ -37,6 +37,16 @@ def baseline_bundle(bundle: logic.Bundle) -> logic.Bundle | None:
     return dataclasses.replace(bundle, results=bundle.baseline) if bundle.baseline else None
 
 
+def group_label(label: str) -> str:
+    """A line of ``logic.population_groups`` named Norwegian first, English beside."""
+    if label.startswith("class "):
+        return f"sentralitet / centrality {label.removeprefix('class ')}"
+    if label.startswith("largest: "):
+        return f"største / largest: {label.removeprefix('largest: ')}"
+    return {"five largest cities": "fem største byer / five largest cities",
+            "rest / resten": "resten / the rest"}.get(label, label)
+
+
 def _seeds_text(bundle: logic.Bundle) -> str:
     n = len(bundle.results)
     return (f"median og / and {BAND[0]}–{BAND[1]} % over {n} frø / seeds" if n > 1
@@ -60,7 +70,7 @@ def population_charts(bundle: logic.Bundle) -> list[dict]:
                        ("cities", "Største byer / largest cities")):
         series = []
         for i, (label, values) in enumerate(groups[key].items()):
-            series += echart.seeds_series(label, values, echart.COLOURS[i % 7])
+            series += echart.seeds_series(group_label(label), values, echart.COLOURS[i % 7])
         charts.append(echart.time_chart(title, years, PERSONS, series, sub))
     return charts
 

@@ -89,6 +89,8 @@ def test_run_compare_plot_and_download_a_short_classroom_run():
                             "grunnløp / baseline 5 %", "grunnløp / baseline 95 %"]
     assert bundle.table["sentralitetsklasse"].nunique() == 3
     assert len(centrality["series"]) == 3 * 3 and len(cities["series"]) == 2 * 3
+    assert [s["name"] for s in centrality["series"][::3]] == [
+        f"sentralitet / centrality {c}" for c in (2, 4, 6)]       # Norwegian first
     assert area["title"]["text"].startswith("Folketall / Population")
     # the landscape map: a circle per kommune, named; the classroom frame: year and schools
     (circles,) = charts["map"]["series"]
@@ -121,7 +123,7 @@ def test_start_maps_show_the_area_before_a_run():
 
     classroom = maps.area_chart(logic.CLASSROOM)
     assert len(classroom["series"][0]["data"]) == 7
-    assert "76,350 persons" in classroom["title"]["text"]
+    assert "76,350 personer / persons" in classroom["title"]["text"]
     norway = maps.area_chart("froya-housing.yaml")
     assert norway["series"][0]["map"] == maps.MAP
     assert len(maps.norway_geojson()["features"]) == 357
