@@ -51,8 +51,10 @@ def comparison_accounts(bundle: logic.Bundle) -> pd.DataFrame | None:
                       target_codes(bundle.scenario))
 
 
-def _chart(title: str, years, series: list[dict]) -> dict:
-    option = echart.time_chart(title, years, "personer / persons", series)
+def _chart(title: str, subtitle: str, years, series: list[dict]) -> dict:
+    option = echart.time_chart(title, years, "personer / persons", series, subtitle)
+    option["legend"]["type"] = "plain"            # five parts: all of them, on two rows
+    option["grid"]["bottom"] = 112
     if series:
         series[0]["markLine"] = echart.zero_line()
     return option
@@ -63,9 +65,10 @@ def kommune_accounts_chart(bundle: logic.Bundle, code: str) -> list[dict]:
     each part year by year."""
     t = kommune_accounts(bundle, code)
     n = len(bundle.results)
-    head = f"Attraktivitetsregnskap / attractiveness accounts ({n} seed{'s' if n > 1 else ''})"
-    titles = (f"{head}: forventet mot faktisk vekst / expected against actual growth (sum)",
-              f"{head}: per år / per year")
+    head = (f"Attraktivitetsregnskap / attractiveness accounts, {n} frø / "
+            f"seed{'s' if n > 1 else ''}")
+    titles = ("Forventet mot faktisk vekst / expected against actual growth (sum)",
+              "Per år / per year")
     if t.empty:
         return [echart.empty(title, "ingen regnskap / no accounts") for title in titles]
     years = np.concatenate([[t["year_from"].iloc[0]], t["year_to"].to_numpy()])
@@ -73,7 +76,8 @@ def kommune_accounts_chart(bundle: logic.Bundle, code: str) -> list[dict]:
                           COLOURS[name], dashed=name == "structural",
                           width=2.6 if name == "change" else 1.8) for name in FIELDS]
     yearly = [echart.line(LABELS[name], t[name], COLOURS[name]) for name in FIELDS[1:]]
-    return [_chart(titles[0], years, totals), _chart(titles[1], t["year_to"], yearly)]
+    return [_chart(titles[0], head, years, totals),
+            _chart(titles[1], head, t["year_to"], yearly)]
 
 
 def comparison_accounts_chart(bundle: logic.Bundle, code: str | None = None
@@ -93,6 +97,7 @@ def comparison_accounts_chart(bundle: logic.Bundle, code: str | None = None
         series = [echart.line(LABELS[name], np.concatenate([[0.0], t[f"{name}_diff"].cumsum()]),
                               COLOURS[name], width=2.6 if name == "change" else 1.8)
                   for name in FIELDS]
-        charts.append(_chart(f"Tiltakets virkning på regnskapet / the policy's effect on the "
-                             f"accounts, scenario − baseline: {title} (sum)", years, series))
+        charts.append(_chart(f"{title}: scenario − grunnløp / baseline (sum)",
+                             "Tiltakets virkning på regnskapet / the policy's effect on the "
+                             "accounts", years, series))
     return charts

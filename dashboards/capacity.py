@@ -114,6 +114,7 @@ def diamond_chart(scores: dict[str, int], title: str) -> dict:
     option = echart.base(title, legend=False)
     option["tooltip"] = {"trigger": "item"}
     option["radar"] = {"radius": "62%", "center": ["50%", "56%"], "splitNumber": SCORES[1],
+                       "axisName": {"color": echart.INK, "fontSize": 12},
                        "indicator": [{"name": f"{LABELS[p]}: {scores[p]}", "min": 0,
                                       "max": SCORES[1]} for p in DIMENSIONS]}
     option["series"] = [{"type": "radar", "name": title, "data": [{

@@ -43,7 +43,7 @@ def base(title: str, subtitle: str = "", legend: bool = True) -> dict:
     option = {
         "title": {"text": title, "subtext": subtitle, "left": "center",
                   "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "axis"},
+        "tooltip": {"trigger": "axis", "confine": True},
         "toolbox": {"right": 8, "feature": {"saveAsImage": {"title": "PNG"}}},
         "aria": {"enabled": True},
         "animation": False,
@@ -55,15 +55,18 @@ def base(title: str, subtitle: str = "", legend: bool = True) -> dict:
 
 def time_chart(title: str, years, yname: str, series: list[dict],
                subtitle: str = "") -> dict:
-    """Lines over the years (category axis, so that stacked bands line up)."""
+    """Lines over the years (category axis, so that stacked bands line up); the legend names
+    the lines, not the bands' edges."""
     option = base(title, subtitle)
     option.update({
         "grid": {"left": 64, "right": 24, "top": 64 if subtitle else 48, "bottom": 64},
         "xAxis": {"type": "category", "name": YEAR, "nameLocation": "middle", "nameGap": 26,
                   "boundaryGap": False, "data": [str(int(y)) for y in years]},
-        "yAxis": {"type": "value", "name": yname, "scale": True},
+        "yAxis": {"type": "value", "name": yname, "scale": True,
+                  "nameTextStyle": {"align": "left"}},
         "series": series,
     })
+    option["legend"]["data"] = [s["name"] for s in series if "stack" not in s]   # no bands
     return option
 
 
@@ -80,7 +83,8 @@ def band_series(name: str, lo, hi, colour: str, stack: str) -> list[dict]:
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     rows = [[i, _num(a), _num(b - a), _num(b)] for i, (a, b) in enumerate(zip(lo, hi,
                                                                                 strict=True))]
-    common = {"type": "line", "stack": stack, "showSymbol": False, "data": rows,
+    common = {"type": "line", "stack": stack, "stackStrategy": "all",  # lo may be negative
+              "showSymbol": False, "data": rows,
               "dimensions": ["x", "lo", "width", "hi"], "legendHoverLink": False,
               "itemStyle": {"color": colour}, "lineStyle": {"opacity": 0}}
     return [

@@ -86,7 +86,7 @@ def comparison_charts(bundle: logic.Bundle) -> list[dict] | None:
                         (NORWAY, "Hele området / whole area")):
         t = table[table["area"] == area].sort_values("year")
         series = [echart.line("median", t["diff_median"], echart.SCENARIO),
-                  *echart.band_series(echart.BAND_LABEL, t["diff_p05"], t["diff_p95"],
+                  *echart.band_series("persentil / percentile", t["diff_p05"], t["diff_p95"],
                                       echart.SCENARIO, "band")]
         series[0]["markLine"] = echart.zero_line()
         charts.append(echart.time_chart(f"{title}: scenario − grunnløp / baseline",

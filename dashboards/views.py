@@ -146,7 +146,7 @@ def CompareView(bundle, code: str | None = None):
             solara.Warning(note, classes=["lk-noise"])
         solara.HTML(tag="div", unsafe_innerHTML=page, classes=["lk-analyst"])
         ChartView(charts, "lk-compare-chart", columns=2)
-        ChartView(books, "lk-compare-accounts", 400, columns=len(books or []) or 1)
+        ChartView(books, "lk-compare-accounts", 420, columns=len(books or []) or 1)
         solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
                             label="Last ned / download compare.csv")
         solara.FileDownload(lambda: report.report_html(
@@ -192,7 +192,7 @@ def KommuneView(bundle, code: str | None):
     with solara.Column(classes=["lk-kommune-view"]):
         ChartView(pyramid, "lk-pyramid", 420)
         ChartView(panels, "lk-kommune-panels", 320, columns=3)
-        ChartView(books, "lk-kommune-accounts", 380, columns=2)
+        ChartView(books, "lk-kommune-accounts", 420, columns=2)
         CapacityPanel(bundle, shown)
 
 

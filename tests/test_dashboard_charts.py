@@ -47,6 +47,8 @@ def test_a_band_is_stacked_and_its_tooltips_show_its_edges_not_its_width():
     lower, upper = echart.band_series("x", [1.0, 2.0], [3.0, 5.0], "#000000", "s")
     assert lower["data"] == upper["data"] == [[0, 1.0, 2.0, 3.0], [1, 2.0, 3.0, 5.0]]
     assert lower["stack"] == upper["stack"] == "s"
+    # stacked whatever the signs (ECharts stacks only same-signed values by default)
+    assert lower["stackStrategy"] == upper["stackStrategy"] == "all"
     assert (lower["encode"], upper["encode"]) == ({"x": 0, "y": 1, "tooltip": [1]},
                                                   {"x": 0, "y": 2, "tooltip": [3]})
     assert "areaStyle" in upper and "areaStyle" not in lower
@@ -122,6 +124,7 @@ def test_a_kommunes_paths_show_scenario_and_baseline():
     lines = {s["name"]: s["data"] for s in population["series"] if "stack" not in s}
     assert lines == {"scenario": [100.0, 95.0, 90.0], "grunnløp / baseline": [100.0, 90.0, 80.0]}
     assert sum("stack" in s for s in population["series"]) == 4        # a band each
+    assert population["legend"]["data"] == ["scenario", "grunnløp / baseline"]
     jobs = next(c for c in charts if c["title"]["text"].startswith("Arbeidsplasser"))
     assert [s["name"] for s in jobs["series"] if "stack" not in s] == ["scenario",
                                                                        "grunnløp / baseline"]
