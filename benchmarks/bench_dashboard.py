@@ -49,8 +49,13 @@ t0 = time.perf_counter()
 simulate(spec)
 print(time.perf_counter() - t0)
 """
-DRAWN = ("sel => { const i = document.querySelector(sel);"
-         " return i !== null && i.complete && i.naturalWidth > 0; }")
+# drawn: the picture (SVG charts before 2026-12) loaded, or every ECharts chart in the
+# container made and painted on its canvas
+DRAWN = ("sel => { const c = document.querySelector(sel); if (c === null) return false;"
+         " const i = c.querySelector('img'); if (i) return i.complete && i.naturalWidth > 0;"
+         " const e = [...c.querySelectorAll('.solara-echarts')];"
+         " return e.length > 0 && e.every(d => d.__vue__ && d.__vue__.chart"
+         " && d.querySelector('canvas') !== null); }")
 
 
 def free_port() -> int:
@@ -95,7 +100,7 @@ def first_view(browser, url: str):
     t0 = time.perf_counter()
     page.goto(url)
     page.locator("button.lk-run").wait_for()
-    page.wait_for_function(DRAWN, arg=".lk-preview img")
+    page.wait_for_function(DRAWN, arg=".lk-preview")
     return context, page, time.perf_counter() - t0
 
 
@@ -112,7 +117,7 @@ def classroom_run(page) -> tuple[float, float]:
     page.locator("button.lk-run").click()
     page.wait_for_function("() => document.querySelector('.lk-status').innerText"
                            ".startsWith('Ferdig')")
-    page.wait_for_function(DRAWN, arg=".lk-population-chart img")
+    page.wait_for_function(DRAWN, arg=".lk-population-chart")
     wall = time.perf_counter() - t0
     status = page.locator(".lk-status").inner_text()
     return wall, float(status.rsplit(" in ", 1)[1].split(" s")[0])

@@ -2,15 +2,14 @@
 accounts over the run, expected against actual growth (the kommune view), and how a policy
 changes them, scenario minus baseline for the target area or the chosen kommune (the
 comparison view). Tables are means over seeds, so the parts add up to the change; charts are
-SVG (``dashboards.svg``), labels Norwegian / English."""
+ECharts options (``dashboards.echart``), labels Norwegian / English."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from dashboards import logic
-from dashboards.svg import Chart, Panel
+from dashboards import echart, logic
 from sim.experiments.accounts import FIELDS, difference, yearly
 from sim.experiments.compare import target_codes
 
@@ -23,7 +22,6 @@ LABELS = {
 }
 COLOURS = {"change": "#222222", "structural": "#1f5f8b", "business": "#8b6f1f",
            "residential": "#3b8b4b", "residual": "#999999"}
-DASHED = "6 4"
 
 
 def kommune_accounts(bundle: logic.Bundle, code: str) -> pd.DataFrame:
@@ -53,41 +51,37 @@ def comparison_accounts(bundle: logic.Bundle) -> pd.DataFrame | None:
                       target_codes(bundle.scenario))
 
 
-def _axes(panel: Panel) -> None:
-    panel.xlabel, panel.x_years = "år / year", True
-    panel.ylabel = "personer / persons"
-    panel.hline(0)
-    panel.legend_size = 9.0
+def _chart(title: str, subtitle: str, years, series: list[dict]) -> dict:
+    option = echart.time_chart(title, years, "personer / persons", series, subtitle)
+    option["legend"]["type"] = "plain"            # five parts: all of them, on two rows
+    option["grid"]["bottom"] = 112
+    if series:
+        series[0]["markLine"] = echart.zero_line()
+    return option
 
 
-def kommune_accounts_chart(bundle: logic.Bundle, code: str) -> bytes:
+def kommune_accounts_chart(bundle: logic.Bundle, code: str) -> list[dict]:
     """Left: actual growth against the structural (expected) growth since the start; right:
     each part year by year."""
     t = kommune_accounts(bundle, code)
-    chart = Chart(1200, 380, "Attraktivitetsregnskap / attractiveness accounts "
-                  f"({len(bundle.results)} seed{'s' if len(bundle.results) > 1 else ''})")
-    left, right = chart.grid(1, 2)
+    n = len(bundle.results)
+    head = (f"Attraktivitetsregnskap / attractiveness accounts, {n} frø / "
+            f"seed{'s' if n > 1 else ''}")
+    titles = ("Forventet mot faktisk vekst / expected against actual growth (sum)",
+              "Per år / per year")
     if t.empty:
-        for panel in (left, right):
-            panel.xlim, panel.ylim = (0.0, 1.0), (0.0, 1.0)
-            panel.text(0.5, 0.5, "ingen regnskap / no accounts", size=12)
-        return chart.svg()
+        return [echart.empty(title, "ingen regnskap / no accounts") for title in titles]
     years = np.concatenate([[t["year_from"].iloc[0]], t["year_to"].to_numpy()])
-    for name in FIELDS:
-        total = np.concatenate([[0.0], t[f"{name}_total"].to_numpy(float)])
-        left.line(years, total, COLOURS[name], label=LABELS[name],
-                  width=2.6 if name == "change" else 1.8,
-                  dash=DASHED if name == "structural" else None)
-    left.title = "Forventet mot faktisk vekst / expected against actual growth (sum)"
-    for name in FIELDS[1:]:
-        right.line(t["year_to"], t[name], COLOURS[name], label=LABELS[name])
-    right.title = "Per år / per year"
-    for panel in (left, right):
-        _axes(panel)
-    return chart.svg()
+    totals = [echart.line(LABELS[name], np.concatenate([[0.0], t[f"{name}_total"]]),
+                          COLOURS[name], dashed=name == "structural",
+                          width=2.6 if name == "change" else 1.8) for name in FIELDS]
+    yearly = [echart.line(LABELS[name], t[name], COLOURS[name]) for name in FIELDS[1:]]
+    return [_chart(titles[0], head, years, totals),
+            _chart(titles[1], head, t["year_to"], yearly)]
 
 
-def comparison_accounts_chart(bundle: logic.Bundle, code: str | None = None) -> bytes | None:
+def comparison_accounts_chart(bundle: logic.Bundle, code: str | None = None
+                              ) -> list[dict] | None:
     """Scenario minus baseline, summed from the start, for the target area and (if chosen
     and different) one kommune; None without a baseline."""
     table = comparison_accounts(bundle)
@@ -96,15 +90,14 @@ def comparison_accounts_chart(bundle: logic.Bundle, code: str | None = None) -> 
     areas = [("target", "Målområdet / target area")]
     if code and code in set(table["area"]) and target_codes(bundle.scenario) != [code]:
         areas.append((code, f"Kommune {code}"))
-    chart = Chart(600 * len(areas), 380, "Tiltakets virkning på regnskapet / the policy's "
-                  "effect on the accounts: scenario − baseline")
-    for panel, (area, title) in zip(chart.grid(1, len(areas)), areas, strict=True):
+    charts = []
+    for area, title in areas:
         t = table[table["area"] == area].sort_values("year_from")
         years = np.concatenate([[t["year_from"].iloc[0]], t["year_to"].to_numpy()])
-        for name in FIELDS:
-            total = np.concatenate([[0.0], t[f"{name}_diff"].cumsum().to_numpy(float)])
-            panel.line(years, total, COLOURS[name], label=LABELS[name],
-                       width=2.6 if name == "change" else 1.8)
-        panel.title = f"{title} (sum)"
-        _axes(panel)
-    return chart.svg()
+        series = [echart.line(LABELS[name], np.concatenate([[0.0], t[f"{name}_diff"].cumsum()]),
+                              COLOURS[name], width=2.6 if name == "change" else 1.8)
+                  for name in FIELDS]
+        charts.append(_chart(f"{title}: scenario − grunnløp / baseline (sum)",
+                             "Tiltakets virkning på regnskapet / the policy's effect on the "
+                             "accounts", years, series))
+    return charts

@@ -6,9 +6,10 @@ has its own settings, run and results; module-level names are constants and cach
 embedded data only.
 
 Speed: the server prepares what a first page and a first run need before it answers
-(``dashboards.serving``), charts are SVG drawn by the browser (``dashboards.svg``), a run
-updates the page at most twice a second, and ``Page`` reads no state itself, so progress
-redraws only the status line and a finished run only the views.
+(``dashboards.serving``), charts are ECharts options drawn by the browser
+(``dashboards.echart``), a run updates the page at most twice a second, and ``Page`` reads
+no state itself, so progress redraws only the status line and a finished run only the
+views.
 
 State that survives: the settings and the open tab go into the page's address when a run
 starts or a tab opens (``dashboards.urlstate``), with the run's id in the run store, where the

@@ -2,18 +2,17 @@
 score fields' labels, their text turned into a scenario's ``capacity:`` (or one plain message
 saying what is wrong), the scores a run of the current settings would start with (to prefill
 the fields), what a finished run says about a kommune's capacity and delivery, and the
-diamond as an SVG chart. The Solara components are in ``dashboards.capacity_view``."""
+diamond as an ECharts radar. The Solara components are in ``dashboards.capacity_view``."""
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dashboards.svg import Chart
+from dashboards import echart
 from sim.output.capacity import kommune_run_policies
 from sim.scenario.errors import ScenarioError
 from sim.world.places import DIMENSIONS, SCORES
@@ -109,25 +108,17 @@ def delivery_text(found: dict) -> str:
                    f"policy here; it would deliver {share}")
 
 
-def diamond_chart(scores: dict[str, int], title: str) -> bytes:
-    """The capacity diamond: five axes from the centre, rings at each score, the kommune's
-    scores as a polygon."""
-    chart = Chart(520, 300, title, title_size=13)
-    (panel,) = chart.grid(1, 1)
-    panel.axes, panel.aspect = False, 1.0
-    angles = [math.pi / 2 - 2 * math.pi * i / len(DIMENSIONS) for i in range(len(DIMENSIONS))]
-    unit = np.array([[math.cos(a), math.sin(a)] for a in angles])
-    rings = [unit * r for r in range(SCORES[0], SCORES[1] + 1)]
-    panel.polygons(rings, ["none"] * len(rings), stroke="#bbbbbb", width=0.8)
-    for (x, y) in unit * SCORES[1]:
-        panel.line([0, x], [0, y], "#bbbbbb", width=0.8)
-    values = np.array([scores[p] for p in DIMENSIONS], dtype=float)
-    panel.polygons([unit * values[:, None]], [DIAMOND_COLOUR + "55"], stroke=DIAMOND_COLOUR,
-                   width=2.0)
-    for (x, y), part, v in zip(unit * (SCORES[1] + 0.4), DIMENSIONS, values, strict=True):
-        anchor = "start" if x > 0.5 else "end" if x < -0.5 else "middle"
-        panel.text(x, y, f"{LABELS[part]}: {v:.0f}", size=11, anchor=anchor,
-                   dy=12.0 if y < 0 else -2.0)
-    top = SCORES[1] + 1.0
-    panel.xlim, panel.ylim = (-top * 2.6, top * 2.6), (-top, top)
-    return chart.svg()
+def diamond_chart(scores: dict[str, int], title: str) -> dict:
+    """The capacity diamond as an ECharts radar: five axes from the centre (scores 0–5),
+    the kommune's scores as a filled polygon, each value in the tooltip."""
+    option = echart.base(title, legend=False)
+    option["tooltip"] = {"trigger": "item"}
+    option["radar"] = {"radius": "62%", "center": ["50%", "56%"], "splitNumber": SCORES[1],
+                       "axisName": {"color": echart.INK, "fontSize": 12},
+                       "indicator": [{"name": f"{LABELS[p]}: {scores[p]}", "min": 0,
+                                      "max": SCORES[1]} for p in DIMENSIONS]}
+    option["series"] = [{"type": "radar", "name": title, "data": [{
+        "name": title, "value": [int(scores[p]) for p in DIMENSIONS],
+        "areaStyle": {"color": DIAMOND_COLOUR, "opacity": 0.33},
+        "itemStyle": {"color": DIAMOND_COLOUR}, "lineStyle": {"width": 2}}]}]
+    return option

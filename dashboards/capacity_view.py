@@ -73,11 +73,12 @@ def CapacityPanel(bundle, code: str):
         bundle.scenario, bundle.results, bundle.table, code), [bundle, code])
     names = dict(zip(bundle.table["kommunenummer"].astype(str), bundle.table["name"],
                      strict=True))
-    svg = solara.use_memo(lambda: None if found is None else capacity.diamond_chart(
+    option = solara.use_memo(lambda: None if found is None else capacity.diamond_chart(
         found["scores"], f"Kapasitetsdiamant / capacity diamond: {names.get(code, code)}"),
         [bundle, code])
     if found is None:
         return
     with solara.Column(classes=["lk-capacity-view"]):
-        solara.Image(svg, format="svg+xml")
+        solara.FigureEcharts(option=option, responsive=True,
+                             attributes={"style": "height: 320px; width: 100%; max-width: 640px;"})
         solara.Text(capacity.delivery_text(found), classes=["lk-capacity-delivery"])

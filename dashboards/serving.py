@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from dashboards import logic, plots
+from dashboards import logic, maps
 from dashboards.workers import WorkerPool
 from sim.experiments.pool import default_workers
 from sim.scenario.errors import ScenarioError
@@ -82,10 +82,11 @@ def warm_up() -> None:
     for name in logic.scenario_files():
         try:
             logic.kommune_options(logic.base_scenario(name))
-            plots.area_chart(name)
+            maps.area_chart(name)
         except ScenarioError:
             pass                     # a broken file shows its message when it is chosen
     logic.policy_fields()
+    maps.norway_geojson()
     # the server unpickles each run's RunResult: load its module (and the model's) now, not
     # when the first result arrives
     importlib.import_module("sim.output.run_folder")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import solara
 
-from dashboards import accounts, classroom, logic, plots
+from dashboards import accounts, classroom, logic, maps, plots
 from dashboards.capacity_view import CapacityPanel
 from sim.experiments import report
 from sim.experiments.compare import Comparison
@@ -33,55 +33,105 @@ def Guarded(draw: Callable[[], None], what: str):
 
 
 @solara.component
-def ChartView(svg: bytes | None, cls: str, name: str):
-    """A chart (SVG, drawn by the browser) and its download."""
-    if svg is None:
+def Chart(option: dict, height: int = 360, geo: dict | None = None):
+    """One ECharts chart, as wide as its column, redrawn when the window is resized; its
+    tooltips, legend, zoom and PNG download are the browser's (``dashboards.echart``);
+    ``geo``: the polygons its map series use, by name."""
+    solara.FigureEcharts(option=option, maps=geo or {}, responsive=True,
+                         attributes={"style": f"height: {height}px; width: 100%;"})
+
+
+@solara.component
+def ChartView(options: dict | list[dict] | None, cls: str, height: int = 360,
+              columns: int = 1):
+    """Charts in a grid of ``columns``, or "no run yet"."""
+    if options is None:
         solara.Info("Ingen kjøring ennå / no run yet")
         return
+    charts = [options] if isinstance(options, dict) else options
     with solara.Column(classes=[cls]):
-        solara.Image(svg, format="svg+xml")
-        solara.FileDownload(svg, filename=f"{name}.svg", label=f"Last ned / download {name}.svg")
+        if columns == 1:
+            for option in charts:
+                Chart(option, height)
+            return
+        with solara.GridFixed(columns=columns):
+            for option in charts:
+                Chart(option, height)
+
+
+def _polygons(landscape: bool) -> dict:
+    """The kommune polygons a map of real Norway needs (none for a landscape)."""
+    return {} if landscape else {maps.MAP: maps.norway_geojson()}
+
+
+@solara.component
+def MapChart(option: dict, cls: str, landscape: bool, height: int):
+    """A map: its polygons are registered when the chart is made, so a map of another kind
+    of geography is a new chart (``key``)."""
+    with solara.Column(classes=[cls]):
+        Chart(option, height, _polygons(landscape)).key(f"map-{landscape}")
 
 
 @solara.component
 def AreaPreview(scenario: str):
     """Before the first run: the chosen scenario's area at its start."""
     try:
-        svg = plots.area_chart(scenario)
+        option = maps.area_chart(scenario)
+        landscape = logic.base_scenario(scenario).geography.kind == "landscape"
     except ScenarioError:
         return
     with solara.Column(classes=["lk-preview"]):
         solara.Info("Ingen kjøring ennå: trykk Kjør / no run yet: press Run")
-        solara.Image(svg, format="svg+xml")
+        MapChart(option, "lk-area-map", landscape, 520 if landscape else 680)
 
 
 @solara.component
 def PopulationView(bundle, scenario: str):
-    svg = solara.use_memo(lambda: plots.population_chart(bundle) if bundle else None, [bundle])
+    charts = solara.use_memo(lambda: plots.population_charts(bundle) if bundle else None,
+                             [bundle])
     if bundle is None:
         AreaPreview(scenario)
         return
-    ChartView(svg, "lk-population-chart", "population")
+    ChartView(charts, "lk-population-chart", 380, columns=3)
+
+
+DIFFERENCE = "scenario − grunnløp / difference from baseline"
+VALUE = "verdi / value"
 
 
 @solara.component
 def MapView(bundle, scenario: str):
     column = solara.use_reactive("growth_percent")
+    mode = solara.use_reactive(VALUE)
     cols = logic.output_columns(bundle) if bundle else ["growth_percent"]
     col = column.value if column.value in cols else "growth_percent"
-    svg = solara.use_memo(lambda: plots.map_chart(bundle, col) if bundle else None,
-                          [bundle, col])
+    difference = bool(bundle and bundle.baseline) and mode.value == DIFFERENCE
+    option = solara.use_memo(lambda: maps.map_chart(bundle, col, difference) if bundle
+                             else None, [bundle, col, difference])
     if bundle is None:
         AreaPreview(scenario)
         return
-    solara.Select("Farge etter / colour by", values=cols, value=column, classes=["lk-map-column"])
-    ChartView(svg, "lk-map", f"map-{col}")
+    labels = {maps.column_label(c): c for c in cols}
+
+    def choose(label: str) -> None:
+        if label in labels:
+            column.set(labels[label])
+
+    with solara.Row():
+        solara.Select("Farge etter / colour by", values=list(labels),
+                      value=maps.column_label(col), on_value=choose, classes=["lk-map-column"])
+        if bundle.baseline:
+            solara.ToggleButtonsSingle(value=mode, values=[VALUE, DIFFERENCE],
+                                       classes=["lk-map-difference"])
+    landscape = bundle.scenario.geography.kind == "landscape"
+    MapChart(option, "lk-map", landscape, 560 if landscape else 720)
 
 
 @solara.component
 def CompareView(bundle, code: str | None = None):
     found = solara.use_memo(lambda: logic.comparison(bundle) if bundle else None, [bundle])
-    svg = solara.use_memo(lambda: plots.comparison_chart(bundle) if found else None, [bundle])
+    charts = solara.use_memo(lambda: plots.comparison_charts(bundle) if found else None,
+                             [bundle])
     books = solara.use_memo(lambda: accounts.comparison_accounts_chart(bundle, code) if found
                             else None, [bundle, code])
     if found is None:
@@ -95,8 +145,8 @@ def CompareView(bundle, code: str | None = None):
         if note:
             solara.Warning(note, classes=["lk-noise"])
         solara.HTML(tag="div", unsafe_innerHTML=page, classes=["lk-analyst"])
-        ChartView(svg, "lk-compare-chart", "comparison")
-        ChartView(books, "lk-compare-accounts", "comparison-accounts")
+        ChartView(charts, "lk-compare-chart", columns=2)
+        ChartView(books, "lk-compare-accounts", 420, columns=len(books or []) or 1)
         solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
                             label="Last ned / download compare.csv")
         solara.FileDownload(lambda: report.report_html(
@@ -122,7 +172,7 @@ def KommuneView(bundle, code: str | None):
     yr = year.value if year.value in years else years[-1]
     pyramid = solara.use_memo(lambda: plots.pyramid_chart(bundle, shown, yr) if bundle
                               else None, [bundle, shown, yr])
-    panels = solara.use_memo(lambda: plots.kommune_chart(bundle, shown) if bundle else None,
+    panels = solara.use_memo(lambda: plots.kommune_charts(bundle, shown) if bundle else None,
                              [bundle, shown])
     books = solara.use_memo(lambda: accounts.kommune_accounts_chart(bundle, shown) if bundle
                             else None, [bundle, shown])
@@ -140,9 +190,9 @@ def KommuneView(bundle, code: str | None):
     solara.SliderInt("År / year", value=yr, on_value=year.set, min=years[0], max=years[-1],
                      thumb_label="always")
     with solara.Column(classes=["lk-kommune-view"]):
-        ChartView(pyramid, "lk-pyramid", f"pyramid-{shown}-{yr}")
-        ChartView(panels, "lk-kommune-panels", f"kommune-{shown}")
-        ChartView(books, "lk-kommune-accounts", f"accounts-{shown}")
+        ChartView(pyramid, "lk-pyramid", 420)
+        ChartView(panels, "lk-kommune-panels", 320, columns=3)
+        ChartView(books, "lk-kommune-accounts", 420, columns=2)
         CapacityPanel(bundle, shown)
 
 
@@ -151,20 +201,20 @@ def ClassroomView(bundle, frame, runner):
     is_landscape = bundle is not None and bundle.scenario.geography.kind == "landscape"
     years = sorted(bundle.results[0].kommuner["year"].unique().tolist()) if is_landscape else [0]
     year = frame.value if frame.value in years else years[-1]
-    svg = solara.use_memo(lambda: plots.classroom_chart(bundle, year) if is_landscape
-                          else None, [bundle, year])
+    option = solara.use_memo(lambda: plots.classroom_chart(bundle, year) if is_landscape
+                             else None, [bundle, year])
     with solara.Column(style={"font-size": "1.4em"}, classes=["lk-classroom"]):
         solara.Markdown("## Hvorfor flytter de unge? / Why do the young leave?")
         solara.Markdown("Trykk **Spill av** for å se 30 år i landsbyene / press **Play** to "
                         "watch thirty years in the villages.")
         solara.Button("▶ Spill av / Play", on_click=runner.play, disabled=runner.running,
                       color="primary", classes=["lk-play"], style={"font-size": "1.2em"})
-        if svg is None:
+        if option is None:
             return
         solara.Text(f"År / Year {year}", classes=["lk-classroom-year"],
                     style={"font-size": "1.6em", "font-weight": "bold"})
         classroom.Controls(frame, runner.paused, years)
-        solara.Image(svg, format="svg+xml", classes=["lk-classroom-chart"])
+        ChartView(option, "lk-classroom-chart", 560)
         classroom.Story(bundle, year)
 
 
@@ -180,8 +230,8 @@ def DownloadView(bundle):
         if bundle.baseline:
             solara.FileDownload(lambda: logic.compare_csv_bytes(bundle), filename="compare.csv",
                                 label="compare.csv")
-        solara.Text("Hvert plott lastes ned under plottet / each plot has its own download "
-                    "(SVG).")
+        solara.Text("Hvert plott lastes ned med knappen øverst til høyre i plottet / each "
+                    "plot has its own download, the button at its top right (PNG).")
 
 
 def noise_note(bundle, codes: list[str], label: str) -> str | None:

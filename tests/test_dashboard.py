@@ -151,16 +151,29 @@ def _open(browser, url):
     page.goto(url)
     page.locator(".lk-start").wait_for()
     page.locator("button.lk-run").wait_for()
-    _wait_drawn(page, ".lk-preview img")
+    _wait_drawn(page, ".lk-preview")
     return context, page, time.perf_counter() - t0
 
 
 def _wait_drawn(page, selector: str) -> None:
-    """Wait until the image at ``selector`` is visible and its picture loaded."""
-    page.locator(selector).wait_for()
+    """Wait until the charts in the container at ``selector`` are visible and ECharts has
+    made and painted each of them."""
+    page.locator(selector).first.wait_for()
     page.wait_for_function(
-        "sel => { const i = document.querySelector(sel);"
-        " return i !== null && i.complete && i.naturalWidth > 0; }", arg=selector)
+        "sel => { const e = [...document.querySelectorAll(sel + ' .solara-echarts')];"
+        " return e.length > 0 && e.every(d => d.__vue__ && d.__vue__.chart"
+        " && d.querySelector('canvas') !== null); }", arg=selector)
+
+
+def _charts(page, selector: str) -> list[dict]:
+    """What the charts at ``selector`` show, as ECharts holds it in the browser: each
+    chart's title, and its series' names and pins (markPoint names)."""
+    _wait_drawn(page, selector)
+    return page.evaluate(
+        "sel => [...document.querySelectorAll(sel + ' .solara-echarts')].map(d => {"
+        " const o = d.__vue__.chart.getOption();"
+        " return {title: o.title[0].text, series: o.series.map(s => ({name: s.name,"
+        " pins: ((s.markPoint || {}).data || []).map(p => p.name)}))}; })", selector)
 
 
 def _status(page) -> str:
@@ -234,12 +247,12 @@ def test_dashboard_in_a_browser(server, browser, tmp_path):
 def _classroom(page, tmp_path: Path, timings: dict) -> None:
     """The classroom landscape, 30 years, timed against the bare model: the population
     chart appears, then the map; Play animates the years; national.csv downloads."""
-    assert page.locator(".lk-population-chart img").count() == 0
+    assert page.locator(".lk-population-chart").count() == 0
     timings.update(_bare_classroom())
     t0 = time.perf_counter()
     with OthersCpu() as others:
         timings["classroom_click_to_done_s"] = round(_run_and_wait(page), 2)
-        _wait_drawn(page, ".lk-population-chart img")
+        _wait_drawn(page, ".lk-population-chart")
     timings.update(classroom_click_to_chart_s=round(time.perf_counter() - t0, 2),
                    classroom_others_cores=others.cores, classroom_stretch=others.stretch())
     status = _status(page)
@@ -247,10 +260,14 @@ def _classroom(page, tmp_path: Path, timings: dict) -> None:
     assert "30 years" in status
     page.screenshot(path=tmp_path / "02-classroom-population.png")
     _tab(page, "Kart / Map")
-    _wait_drawn(page, ".lk-map img")
+    _wait_drawn(page, ".lk-map")
     page.screenshot(path=tmp_path / "03-classroom-map.png")
     _tab(page, "Klasserom / Classroom")
-    page.locator(".lk-classroom-chart").wait_for()
+    # the last year's frame: a pin on each village whose school closed, with its year
+    (frame,) = _charts(page, ".lk-classroom-chart")
+    pins = [p for s in frame["series"] for p in s["pins"]]
+    assert pins and all(p[:4].isdigit() and "closes" in p for p in pins), pins
+    page.screenshot(path=tmp_path / "04a-classroom-closures.png")
     page.locator("button.lk-play").click()          # one click animates the 30 years
     page.wait_for_function(             # the animation started from the first year
         "() => /Year 20[2-4][0-9]$/.test(document.querySelector('.lk-classroom-year')"
@@ -310,14 +327,22 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
     timings["froya_compare_s"] = round(_run_and_wait(page), 2)
     assert "froya-housing" in _status(page) and "baseline" in _status(page)
     _tab(page, "Kommune")
-    _wait_drawn(page, ".lk-pyramid img")
+    (pyramid,) = _charts(page, ".lk-pyramid")
+    assert "grunnløp / baseline 2034" in [s["name"] for s in pyramid["series"]]
     assert page.get_by_text("5014 Frøya").count() >= 1
-    _wait_drawn(page, ".lk-kommune-panels img")
-    _wait_drawn(page, ".lk-kommune-accounts img")       # its attractiveness accounts
+    # the scenario against its baseline in every path of the kommune view
+    panels = {c["title"]: [s["name"] for s in c["series"]]
+              for c in _charts(page, ".lk-kommune-panels")}
+    for title in ("Folketall / Population", "Eierandel / ownership", "Husleie / rent",
+                  "Boligpris / house price", "Arbeidsplasser / jobs",
+                  "Innvandrere som blir / immigrant retention (5 y)"):
+        assert {"scenario", "grunnløp / baseline", "scenario 95 %"} <= set(panels[title]), title
+    assert "Flytting / moves: scenario − grunnløp / baseline" in panels
+    _wait_drawn(page, ".lk-kommune-accounts")       # its attractiveness accounts
     page.screenshot(path=tmp_path / "05-froya-kommune.png", full_page=True)
     _tab(page, "Sammenligning / Comparison")
-    _wait_drawn(page, ".lk-compare-chart img")
-    _wait_drawn(page, ".lk-compare-accounts img")      # the package's effect on the accounts
+    _wait_drawn(page, ".lk-compare-chart")
+    _wait_drawn(page, ".lk-compare-accounts")      # the package's effect on the accounts
     analyst = page.locator(".lk-compare").inner_text()
     # the analyst's page: headline, target area by name, split, budget window and map
     for text in ("net cost per extra resident-year", "Frøya (5014)", "Split by policy",
@@ -328,8 +353,14 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
     assert page.locator(".lk-analyst svg").count() >= 2                  # budget chart, map
     page.screenshot(path=tmp_path / "06-froya-comparison.png", full_page=True)
     _tab(page, "Kart / Map")
-    _wait_drawn(page, ".lk-map img")
+    _wait_drawn(page, ".lk-map")
     page.screenshot(path=tmp_path / "07-froya-map.png")
+    # a compared run's map offers the difference from the baseline
+    page.locator(".lk-map-difference button", has_text="difference from baseline").click()
+    page.wait_for_function(
+        "() => { const d = document.querySelector('.lk-map .solara-echarts');"
+        " return d.__vue__.chart.getOption().title[0].text.includes('scenario − grunnløp'); }")
+    page.screenshot(path=tmp_path / "08-froya-map-difference.png")
 
 
 def _bare_classroom() -> dict:
@@ -386,12 +417,12 @@ def test_two_sessions_keep_separate_state(server, browser, tmp_path):
     _fill(a, "lk-kommune", "Nesøy")
     _fill(a, "lk-years", "5")
     _run_and_wait(a)
-    a.locator(".lk-population-chart img").wait_for()
+    a.locator(".lk-population-chart").wait_for()
     # B saw none of it: its settings, status and views are its own
     assert b.locator(".lk-kommune input").input_value() == ""
     assert b.locator(".lk-years input").input_value() == "30"
     assert "Klar / ready" in _status(b)
-    assert b.locator(".lk-population-chart img").count() == 0
+    assert b.locator(".lk-population-chart").count() == 0
     # and B's own run, cancelled, does not touch A
     _fill(b, "lk-years", "30")
     b.locator("button.lk-run").click()

@@ -5,7 +5,6 @@ writes to accounts.csv, summing to its effect on the population."""
 from __future__ import annotations
 
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +17,11 @@ from dashboards import accounts, logic
 from sim.experiments.accounts import FIELDS
 from sim.experiments.compare import compare
 
-SVG = "{http://www.w3.org/2000/svg}"
 
-
-def _texts(svg: bytes) -> list[str]:
-    return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(SVG + "text")]
+def _texts(options: list[dict]) -> list[str]:
+    """The charts' titles and their series' names (what the legends say)."""
+    return [o["title"]["text"] for o in options] + [s["name"] for o in options
+                                                     for s in o["series"]]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +40,7 @@ def test_a_kommunes_accounts_add_up_to_its_growth_and_are_drawn(bundle):
     assert t["change_total"].iloc[-1] == pytest.approx(grown)
     texts = _texts(accounts.kommune_accounts_chart(bundle, "K05"))
     assert "Bostedsattraktivitet / residential attractiveness" in texts
-    assert any(s.startswith("Forventet mot faktisk vekst / expected against actual") for s in texts)
+    assert "Forventet mot faktisk vekst / expected against actual growth (sum)" in texts
 
 
 def test_a_policys_effect_on_the_accounts_is_comparees_and_sums_to_its_effect(bundle, tmp_path):
@@ -59,5 +58,6 @@ def test_a_policys_effect_on_the_accounts_is_comparees_and_sums_to_its_effect(bu
     pd.testing.assert_frame_equal(written, table.astype({"area": str}), check_dtype=False)
     pd.testing.assert_frame_equal(cli.accounts, table)
     texts = _texts(accounts.comparison_accounts_chart(bundle, "K01"))
-    assert "Målområdet / target area (sum)" in texts and "Kommune K01 (sum)" in texts
+    assert "Målområdet / target area: scenario − grunnløp / baseline (sum)" in texts
+    assert "Kommune K01: scenario − grunnløp / baseline (sum)" in texts
     assert "Næringsattraktivitet / business attractiveness" in texts

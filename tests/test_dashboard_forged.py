@@ -134,7 +134,7 @@ def _valid_run(page) -> None:
         _fill(page, cls, good)
     _run_and_wait(page, timeout_s=60)
     assert "3 years" in _status(page)
-    page.locator(".lk-population-chart img").wait_for()
+    page.locator(".lk-population-chart .solara-echarts").first.wait_for()
     _check(page, _status(page), ANY, "the valid run")
 
 

@@ -3,6 +3,7 @@ kommune search, a short run with its baseline, the comparison, the plots and the
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from pathlib import Path
@@ -16,21 +17,13 @@ from dashboards import logic
 from sim.experiments.compare import compare
 from sim.scenario.errors import ScenarioError
 
-SVG = "{http://www.w3.org/2000/svg}"
+
+def _titles(options) -> list[str]:
+    return [o["title"]["text"] for o in ([options] if isinstance(options, dict) else options)]
 
 
-def _svg(data: bytes):
-    import xml.etree.ElementTree as ET
-
-    return ET.fromstring(data)          # well-formed, or this raises
-
-
-def _all(root, tag: str) -> list:
-    return list(root.iter(SVG + tag))
-
-
-def _texts(root) -> list[str]:
-    return ["".join(t.itertext()) for t in _all(root, "text")]
+def _names(option: dict) -> list[str]:
+    return [s["name"] for s in option["series"]]
 
 
 @pytest.mark.parametrize(("settings", "message"), [
@@ -65,7 +58,7 @@ def test_a_region_run_of_froya_builds_its_area():
 
 
 def test_run_compare_plot_and_download_a_short_classroom_run():
-    from dashboards import plots
+    from dashboards import maps, plots
 
     spec = logic.build_scenario(logic.Settings(
         years="3", kommune="K05", policies={"service_investment": {"nok_per_inhabitant": "5000"}}))
@@ -80,27 +73,34 @@ def test_run_compare_plot_and_download_a_short_classroom_run():
     cli = compare(logic.without_policies(spec), spec, seeds=2)
     assert {k: v for k, v in cli.summary.items() if k != "wall_time_s"} == summary
     pd.testing.assert_frame_equal(cli.table, table)
-    charts = {"population": plots.population_chart(bundle), "map": plots.map_chart(bundle),
-              "comparison": plots.comparison_chart(bundle),
+    charts = {"population": plots.population_charts(bundle), "map": maps.map_chart(bundle),
+              "comparison": plots.comparison_charts(bundle),
               "pyramid": plots.pyramid_chart(bundle, "K05", 2029),
-              "kommune": plots.kommune_chart(bundle, "K05"),
+              "kommune": plots.kommune_charts(bundle, "K05"),
               "classroom": plots.classroom_chart(bundle, 2028)}
-    for name, svg in charts.items():
-        root = _svg(svg)
-        assert root.tag.endswith("svg"), name
-    # a median line and a band over the two seeds per group: the area, each centrality class
-    # (2, 4 and 6 in the landscape), and the largest kommuner vs the rest
-    population = _svg(charts["population"])
-    classes = bundle.table["sentralitetsklasse"].nunique()
-    assert classes == 3
-    assert len(_all(population, "polyline")) == 1 + classes + 2 == len(_all(population,
-                                                                            "polygon"))
-    assert "Folketall / Population" in _texts(population)
+    for name, options in charts.items():
+        json.dumps(options, allow_nan=False)      # what the browser gets: plain JSON
+        assert all(_titles(options)), name
+    # the whole area against the baseline, each centrality class (2, 4 and 6 in the
+    # landscape) and the largest kommuner vs the rest: a median line and a band (two series)
+    # over the two seeds each
+    area, centrality, cities = charts["population"]
+    assert _names(area) == ["scenario", "scenario 5 %", "scenario 95 %", "grunnløp / baseline",
+                            "grunnløp / baseline 5 %", "grunnløp / baseline 95 %"]
+    assert bundle.table["sentralitetsklasse"].nunique() == 3
+    assert len(centrality["series"]) == 3 * 3 and len(cities["series"]) == 2 * 3
+    assert [s["name"] for s in centrality["series"][::3]] == [
+        f"sentralitet / centrality {c}" for c in (2, 4, 6)]       # Norwegian first
+    assert area["title"]["text"].startswith("Folketall / Population")
     # the landscape map: a circle per kommune, named; the classroom frame: year and schools
-    assert len(_all(_svg(charts["map"]), "circle")) == len(bundle.table) == 7
-    assert "Nesøy" in _texts(_svg(charts["map"]))
-    assert any("2028" in t for t in _texts(_svg(charts["classroom"])))
-    assert any("school" in t for t in _texts(_svg(charts["classroom"])))
+    (circles,) = charts["map"]["series"]
+    assert [d["name"] for d in circles["data"]] == bundle.table["name"].tolist()
+    assert "Nesøy" in [d["name"] for d in circles["data"]]
+    classroom = charts["classroom"]
+    assert "2028" in classroom["title"]["text"]
+    labels = [d["label"]["formatter"] for s in classroom["series"] for d in s["data"]
+              if isinstance(d, dict)]
+    assert any("school" in t for t in labels)
     csv = logic.csv_bytes(bundle, "national").decode()
     assert csv.splitlines()[0].startswith("seed,year,population")
     assert logic.compare_csv_bytes(bundle).startswith(b"area,year")
@@ -119,22 +119,15 @@ def test_the_dashboard_splits_a_package_as_compare_does():
 
 
 def test_start_maps_show_the_area_before_a_run():
-    from dashboards import plots
+    from dashboards import maps
 
-    classroom = _svg(plots.area_chart(logic.CLASSROOM))
-    assert len(_all(classroom, "circle")) == 7
-    assert any("76," in t or "persons" in t for t in _texts(classroom))
-    norway = _svg(plots.area_chart("froya-housing.yaml"))
-    assert len(_all(norway, "polygon")) > 357          # islands are polygons of their own
-    assert any("357 kommuner" in t for t in _texts(norway))
-
-
-def test_svg_ticks_are_round_and_cover_the_data():
-    from dashboards.svg_scales import nice_ticks, tick_label
-
-    assert nice_ticks(0, 76_321).tolist() == [0, 20_000, 40_000, 60_000, 80_000]
-    assert nice_ticks(2026, 2056).tolist()[0] <= 2026 <= 2056 <= nice_ticks(2026, 2056)[-1]
-    assert tick_label(60_000, 20_000) == "60,000" and tick_label(0.25, 0.05) == "0.25"
+    classroom = maps.area_chart(logic.CLASSROOM)
+    assert len(classroom["series"][0]["data"]) == 7
+    assert "76,350 personer / persons" in classroom["title"]["text"]
+    norway = maps.area_chart("froya-housing.yaml")
+    assert norway["series"][0]["map"] == maps.MAP
+    assert len(maps.norway_geojson()["features"]) == 357
+    assert "357 kommuner" in norway["title"]["text"]
 
 
 def test_a_set_cancel_event_stops_the_run():
@@ -169,11 +162,13 @@ def test_the_server_sends_plain_to_this_machine_and_gzip_to_others():
 
 
 def test_warm_up_draws_every_start_map_before_the_first_page():
-    from dashboards import plots, serving
+    from dashboards import maps, serving
 
-    plots.area_chart.cache_clear()
+    maps.area_chart.cache_clear()
+    maps.norway_geojson.cache_clear()
     serving.warm_up()                   # no Solara server here: compression is left alone
-    assert plots.area_chart.cache_info().currsize == len(logic.scenario_files())
+    assert maps.area_chart.cache_info().currsize == len(logic.scenario_files())
+    assert maps.norway_geojson.cache_info().currsize == 1
 
 
 # ----- the server's worker processes (dashboards.workers) ------------------------------------
@@ -318,8 +313,8 @@ def test_fields_are_prefilled_with_the_scores_the_run_starts_with():
     assert found["own"] and found["delivery"] == pytest.approx(0.6)
     text = capacity.delivery_text(found)
     assert "egne skårer / own scores" in text and "60 %" in text and "startlan" in text
-    chart = _svg(capacity.diamond_chart(found["scores"], "Nesøy"))
-    labels = _texts(chart)
+    chart = capacity.diamond_chart(found["scores"], "Nesøy")
+    labels = [axis["name"] for axis in chart["radar"]["indicator"]]
     assert any(t.startswith("Utviklingsledelse / leadership: 4") for t in labels)
     assert any(t.startswith("Tid / time: 2") for t in labels)
     assert "capacity" in logic.CSV_FILES
