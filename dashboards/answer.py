@@ -26,10 +26,11 @@ from sim.scenario.schema import Scenario
 
 # policies whose effect comes through people moving in from elsewhere in Norway: a tax cut,
 # a wage rise or a bonus for those who move in, homes built for newcomers, a remote-work hub
-# for movers. Startlån, mentoring, services and refugee settlement act on those already there
-# or arriving from abroad, and may run on a region alone.
+# for movers, state jobs filled by movers, empty homes put back on the market for them.
+# Startlån, mentoring, services, founder support and refugee settlement act on those already
+# there or arriving from abroad, and may run on a region alone.
 IN_MOVERS = ("income_tax_relief", "arbeidsgiveravgift", "flyttepremie",
-             "housing_construction", "remote_work")
+             "housing_construction", "remote_work", "state_jobs", "held_back_dwellings")
 PART_OF_NORWAY = ("region", "fylke")
 REGION_NOTE = ("På en region eller et fylke alene kan ingen flytte inn fra resten av Norge (bare "
                "innvandrere fra utlandet kommer) / on a region or fylke alone nobody can move "

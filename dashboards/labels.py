@@ -83,6 +83,9 @@ POLICIES: dict[str, tuple[str, str]] = {
     "remote_work": ("Kontorfellesskap for fjernarbeid", "remote-work hubs"),
     "refugee_settlement": ("Bosetting av flyktninger", "settling refugees"),
     "service_investment": ("Bedre kommunale tjenester", "better kommune services"),
+    "state_jobs": ("Statlige arbeidsplasser", "state jobs"),
+    "held_back_dwellings": ("Tomme boliger tilbake på markedet", "empty homes back on the market"),
+    "founder_support": ("Støtte til gründere", "support for founders"),
 }
 # (policy type, parameter): (Norwegian name, English name, unit, one-line help)
 PARAMS: dict[tuple[str, str], tuple[str, str, str, str]] = {
@@ -171,6 +174,44 @@ PARAMS: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("service_investment", "keep_schools_open"): (
         "Hold skolene åpne", "keep the schools open", "1 = ja / yes, 0 = nei / no",
         "ingen skole legges ned / no school closes"),
+    ("mentoring", "startup_factor"): (
+        "Mentorens virkning på nyetableringer", "mentor's effect on starting a firm", "×",
+        "ganger sjansen for å starte en bedrift / times the chance to start a firm"),
+    ("state_jobs", "jobs"): ("Statlige arbeidsplasser", "state jobs", "arbeidsplasser / jobs",
+                             "flyttet eller nye i området / moved or new in the area"),
+    ("state_jobs", "nok_per_job_year"): (
+        "Kostnad per ny arbeidsplass per år", "cost per new job a year", "NOK",
+        "lønn, arbeidsgiveravgift, lokaler / wage, employer's contributions, premises"),
+    ("state_jobs", "relocation_nok_per_job"): (
+        "Flyttekostnad per arbeidsplass", "moving cost per job", "NOK",
+        "én gang, året de flyttes / once, in the year they move"),
+    ("state_jobs", "spending_jobs_per_job"): (
+        "Tjenestejobber per statlig jobb", "service jobs per state job", "jobber / jobs",
+        "handel og tjenester de nye inntektene holder oppe / shops and services the new "
+        "incomes support"),
+    ("held_back_dwellings", "release_share_per_year"): (
+        "Andel tomme boliger tilbake per år", "share of empty homes back a year", "0–1",
+        "av boligene som står tomme utenfor markedet / of the homes kept empty off the market"),
+    ("held_back_dwellings", "grant_nok_per_dwelling"): (
+        "Tilskudd per bolig", "grant per home", "NOK",
+        "oppussingstilskudd eller kostnad med boplikt / renovation grant or the cost of "
+        "enforcing boplikt"),
+    ("founder_support", "eligible_share"): (
+        "Andel uten jobb som nås", "share without a job reached", "0–1",
+        "de med dagpenger eller AAP / those on unemployment or work assessment benefit"),
+    ("founder_support", "startup_factor"): (
+        "Støttens virkning på nyetableringer", "support's effect on starting a firm", "×",
+        "ganger sjansen for å starte en bedrift / times the chance to start a firm"),
+    ("founder_support", "months"): ("Måneder med stønad", "months of benefit kept",
+                                    "måneder / months",
+                                    "mens bedriften startes / while the firm starts"),
+    ("founder_support", "nok_per_month"): ("Stønad per måned", "benefit a month", "NOK",
+                                           "dagpenger eller AAP / the benefit kept"),
+    ("founder_support", "grant_share"): (
+        "Andel som får etablerertilskudd", "share who get a start-up grant", "0–1",
+        "Innovasjon Norges tilskudd / Innovation Norway's grant"),
+    ("founder_support", "grant_nok"): ("Etablerertilskudd", "start-up grant", "NOK",
+                                       "per tilskudd / per grant"),
 }
 
 

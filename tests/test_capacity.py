@@ -27,8 +27,9 @@ FROYA = "5014"
 OWN = {"leadership": 4, "competence": 3, "culture": 4, "economy": 2, "time": 2}   # mean 3.0
 # the classroom landscape's scores at seed 1 as drawn before scenarios could give their own
 # (K01, K03, K04, K02, K05, K06, K07: the model's order)
-CLASSROOM_SEED_1 = [[3, 5, 4, 5, 3], [2, 3, 4, 3, 2], [1, 4, 2, 1, 2], [3, 2, 3, 5, 2],
-                    [3, 3, 3, 3, 2], [3, 4, 2, 3, 2], [2, 3, 2, 2, 3]]
+# re-pinned when the start households got the couples' age gap (their draws come first)
+CLASSROOM_SEED_1 = [[5, 4, 4, 4, 3], [2, 2, 5, 2, 3], [3, 2, 3, 3, 2], [3, 4, 3, 3, 2],
+                    [2, 3, 3, 2, 2], [2, 3, 4, 2, 3], [3, 3, 2, 2, 4]]
 
 
 def froya(capacity: dict | None = None, policies: list | None = None, seed: int = 1,
@@ -153,8 +154,8 @@ def test_run_says_what_each_kommune_delivers_and_writes_capacity_csv(tmp_path):
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "Lia delivers 60 % of its startlan: capacity 3.0 of 5 (own scores)" in text
-    # Fjellset's drawn scores at seed 1 (CLASSROOM_SEED_1): mean 2.0
-    assert "Fjellset delivers 40 % of its startlan: capacity 2.0 of 5 (drawn)" in text
+    # Fjellset's drawn scores at seed 1 (CLASSROOM_SEED_1): mean 2.6
+    assert "Fjellset delivers 52 % of its startlan: capacity 2.6 of 5 (drawn)" in text
     table = pd.read_csv(tmp_path / "run" / "capacity.csv", dtype={"kommunenummer": str})
     lia = table.set_index("kommunenummer").loc["K03"]
     assert lia[list(DIMENSIONS)].tolist() == list(OWN.values())

@@ -109,7 +109,7 @@ def test_moves_by_reason_are_scenario_minus_baseline_when_compared():
     assert [s["data"] for s in alone["series"]] == [[0.0, 12.0], [5.0, 0.0]]
     compared = plots.moves_chart(_bundle(scenario, baseline), "K02")
     assert compared["xAxis"]["data"] == ["jobb / work", "bolig / housing",
-                                         "familie og venner / ties"]
+                                         "familie og venner / family and friends"]
     assert [s["data"] for s in compared["series"]] == [[0.0, 8.0, 0.0], [-4.0, 0.0, -2.0]]
     assert "scenario − grunnløp" in compared["title"]["text"]
 
