@@ -114,7 +114,8 @@ def test_kommune(server, browser, shots):  # noqa: F811
     _fill(page, "lk-years", "3")
     _fill(page, "lk-ppa", "200")
     page.get_by_text("Sammenlign med grunnløp").click()
-    # the policies in plain words, and Run still in reach with them open
+    page.get_by_text("Del opp etter tiltak og kanal").wait_for()   # the panel has grown:
+    # the policies in plain words, and Run still in reach with them open (click once it stands)
     page.get_by_text("Tiltak for valgt kommune").click()
     page.locator(".lk-policy-housing_construction").get_by_text(
         "Kommunale utleieboliger / rental homes built by the kommune").click()
