@@ -81,6 +81,8 @@ def test_teacher(server, browser, shots):  # noqa: F811
     log = page.locator(".lk-story-log").inner_text()
     assert "skolen i Nesøy legges ned / the school in Nesøy closes" in log
     page.locator(".lk-story").scroll_into_view_if_needed()
+    page.screenshot(path=shots / "teacher-story.png", full_page=True)
+    page.locator(".lk-classroom-year").scroll_into_view_if_needed()   # the villages, pins
     page.screenshot(path=shots / "teacher-classroom.png", full_page=True)
     context.close()
 
