@@ -7,9 +7,10 @@ teacher uses to stop at a year and talk.
 The villages are the landscape's kommuner other than its largest (``logic.largest_cities``:
 the city and the town). The reasons are the model's own record of each move
 (``moves_by_reason``: the term of the choice that gained most, ``sim.processes.choice``); the
-ages are the villages' people by age group (``age_structure``) and the share of each age
-group that moved in a year, over the whole landscape (``movers_by_age``, which the model
-keeps for the whole area only). Medians are not needed: the classroom runs one seed.
+ages are those who moved out of the villages (``leavers_by_age``), the villages' people by
+age group (``age_structure``) and the share of each age group that moved in a year, over
+the whole landscape (``movers_by_age``). Medians are not needed: the classroom runs one
+seed.
 """
 
 from __future__ import annotations
@@ -93,6 +94,20 @@ def ages(bundle: logic.Bundle, year: int) -> pd.DataFrame:
                          "now": table[now].to_numpy()})
 
 
+def leavers(bundle: logic.Bundle, year: int) -> pd.DataFrame | None:
+    """Who moved out of the villages up to ``year``, by age group (ages on 1 January of the
+    year they left): age_group, persons, share; None for a run without the table."""
+    m = bundle.results[0].leavers_by_age
+    if m is None:
+        return None
+    out = m[m["kommunenummer"].astype(str).isin(villages(bundle)) & (m["year"] < year)]
+    by = out.groupby("age_group", sort=False)["persons"].sum()
+    by = by.reindex(sorted(by.index, key=lambda g: int(g.split("-")[0].rstrip("+"))))
+    total = max(float(by.sum()), 1.0)
+    return pd.DataFrame({"age_group": by.index, "persons": by.to_numpy(),
+                         "share": by.to_numpy() / total})
+
+
 def movers(bundle: logic.Bundle, year: int) -> pd.DataFrame:
     """The share of each age group that moved, over the years up to ``year`` (whole
     landscape): age_group, percent a year."""
@@ -133,6 +148,13 @@ def story_html(bundle: logic.Bundle, year: int) -> str:
     if len(young):
         parts.append(f"<p>Unge voksne (16–29) / young adults: {young['start'].sum():,.0f} → "
                      f"{young['now'].sum():,.0f}</p>")
+    gone = leavers(bundle, year)
+    if gone is not None:
+        parts.append("<h3>Hvem dro / who left: de som flyttet fra landsbyene, etter alder / "
+                     "those who moved out of the villages, by age</h3>")
+        parts.append(_table(["alder / age", "personer / persons", "andel / share"],
+                            [[g, f"{p:,.0f}", f"{100 * s:.0f} %"]
+                             for g, p, s in gone.itertuples(index=False)], "lk-leavers"))
     mov = movers(bundle, year)
     parts.append("<h3>Hvem flyttet / who moved: andel av aldersgruppen som flyttet per år "
                  "(hele landskapet) / share of the age group moving a year (whole "

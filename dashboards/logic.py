@@ -42,7 +42,7 @@ CLASSROOM = "classroom-sentralisering.yaml"
 AREAS = {key: labels.both(no, en) for key, (no, en) in labels.AREAS.items()}  # real Norway
 EFFECT_YEAR = 2040          # the year the comparison reports unless the user chooses another
 CSV_FILES = ("national", "kommuner", "indicators", "age_structure", "moves_by_reason",
-             "movers_by_age", "policy_costs", "attractiveness", "capacity")
+             "movers_by_age", "leavers_by_age", "policy_costs", "attractiveness", "capacity")
 MAX_SEEDS = 50              # seeds one dashboard run may ask for
 MAX_TEXT_CHARS = 64         # the longest text a setting may hold (characters)
 SHOWN_CHARS = 40            # how much of a refused value a message repeats (characters)

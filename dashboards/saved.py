@@ -27,6 +27,7 @@ from sim.scenario.schema import Scenario
 KIND = "dashboard"
 ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{2,16}$")
 TABLES = ("national", "kommuner", "policy_costs", "moves_by_reason", "movers_by_age",
+          "leavers_by_age",
           "indicators", "age_structure", "refugee_stays", "jobs_by_sector", "attractiveness",
           "capacity")
 LOOKUP = ("Fant ikke kjøringen / the run was not found in the run store")

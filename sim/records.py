@@ -4,6 +4,8 @@ This module owns what a run records each year besides population and components:
 
 * ``moves_by_reason``: year, kommunenummer, direction (in/out), reason, persons;
 * ``movers_by_age``: year, age_group, movers, population (national, for validation);
+* ``leavers_by_age``: year, kommunenummer, age_group, persons who moved out of the kommune
+  (ages on 1 January; the classroom's "who left");
 * ``indicators``: per kommune and 1 January year: jobs, employed, owner share, price, rent,
   dwellings, immigrants, immigrant retention, schools, service level, and firm entry and
   exit (new firms and closures in the last year, young firms and their jobs). Immigrant retention
@@ -69,6 +71,7 @@ class Records:
         self.codes = np.array(model.geo.codes)
         self.moves: list[dict[str, np.ndarray]] = []
         self.movers: list[dict[str, np.ndarray]] = []
+        self.leavers: list[dict[str, np.ndarray]] = []
         self.indicator_rows: list[dict[str, np.ndarray]] = []
         self.ages: list[dict[str, np.ndarray]] = []
         self.sector_jobs: list[dict[str, np.ndarray]] = []
@@ -160,6 +163,17 @@ class Records:
                                "reason": np.array(REASONS)[rr],
                                "persons": counts[kk, rr]})
         self.movers.append(self._movers_by_age(moves.rows, moves.stood_for))
+        self.leavers.append(self._leavers_by_age(moves))
+
+    def _leavers_by_age(self, moves) -> dict[str, np.ndarray]:
+        """Persons who moved out of each kommune this year, by age group."""
+        k, n = self.model.geo.size, len(MOVER_AGE_BANDS)
+        band = _group_of_age(np.array(MOVER_AGE_BANDS))[self.model.population.age[moves.rows]]
+        counts = self._persons(moves.origin * n + band, k * n, moves.stood_for).reshape(k, n)
+        kk, bb = np.nonzero(counts)
+        return {"year": np.full(len(kk), self.model.year), "kommunenummer": self.codes[kk],
+                "age_group": np.array(_band_labels(MOVER_AGE_BANDS))[bb],
+                "persons": counts[kk, bb]}
 
     def _movers_by_age(self, moved_rows: np.ndarray, origin: np.ndarray
                        ) -> dict[str, np.ndarray]:
@@ -245,7 +259,11 @@ class Records:
         if moves is None:
             moves = pd.DataFrame(columns=["year", "kommunenummer", "direction", "reason",
                                           "persons"])
+        leavers = _frame(self.leavers)
+        if leavers is None:
+            leavers = pd.DataFrame(columns=["year", "kommunenummer", "age_group", "persons"])
         return {"moves_by_reason": moves, "movers_by_age": _frame(self.movers),
+                "leavers_by_age": leavers,
                 "indicators": _frame(self.indicator_rows), "age_structure": _frame(self.ages),
                 "jobs_by_sector": _frame(self.sector_jobs),
                 "refugee_stays": _frame(self.stays) if self.stays else pd.DataFrame(

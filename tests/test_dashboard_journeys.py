@@ -75,6 +75,7 @@ def test_teacher(server, browser, shots):  # noqa: F811
     assert "Hvorfor de flyttet fra landsbyene / why they left the villages" in story
     assert "familie og venner / family and friends" in story
     assert "Hvem ble igjen / who stayed" in story and "Hvem flyttet / who moved" in story
+    assert "Hvem dro / who left" in story and "20-24" in page.locator(".lk-leavers").inner_text()
     page.locator("button.lk-resume").click()         # on to the end of the run
     page.wait_for_function("() => document.querySelector('.lk-classroom-year')"
                            ".innerText.endsWith('2056')", timeout=60_000)

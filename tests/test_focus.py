@@ -180,3 +180,17 @@ def test_a_coarse_unit_sends_households_into_the_focus_as_its_households_would_c
     # outside the focus the agents go where their households would: 50 : 30 of the rest
     moved = s.dest[~s.dropped & (np.arange(n) < n // 2)]
     assert abs((moved == 1).mean() - 0.3 / 0.8) < 0.02
+
+
+def test_who_left_each_kommune_by_age_adds_up_to_its_moves_out():
+    """``leavers_by_age`` (the classroom's "who left") counts the same persons as the moves
+    out in ``moves_by_reason``, with and without a focus."""
+    for changes in ({"persons_per_agent": 1}, {"persons_per_agent": 10, "focus": ["K05"]}):
+        m = SettlementModel(_classroom(seed=2, end_year=2030, **changes))
+        m.run()
+        t = m.records.tables()
+        out = t["moves_by_reason"][t["moves_by_reason"]["direction"] == "out"]
+        by_reason = out.groupby(["year", "kommunenummer"])["persons"].sum()
+        by_age = t["leavers_by_age"].groupby(["year", "kommunenummer"])["persons"].sum()
+        assert len(by_age) > 10
+        assert (by_age.sort_index() - by_reason.sort_index()).abs().max() <= 1, changes

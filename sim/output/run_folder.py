@@ -8,8 +8,9 @@ A run folder holds:
 - ``scenario.yaml`` (the resolved scenario), ``run.json`` (seed, version, times) and
   ``population.png``;
 - ``moves_by_reason.csv`` (year, kommunenummer, direction in/out, reason, persons),
-  ``movers_by_age.csv``, ``indicators.csv`` (jobs, employed, ownership, price, rent,
-  dwellings, immigrants, immigrant retention, schools, services per kommune and year),
+  ``movers_by_age.csv``, ``leavers_by_age.csv`` (who moved out of each kommune, by age),
+  ``indicators.csv`` (jobs, employed, ownership, price, rent, dwellings, immigrants,
+  immigrant retention, schools, services per kommune and year),
   ``age_structure.csv`` (persons by kommune, year, age group and sex) and
   ``refugee_stays.csv`` (per refugee cohort, year and centrality class of the first kommune:
   persons still in Norway and still in their first kommune), ``jobs_by_sector.csv`` (jobs
@@ -69,6 +70,7 @@ class RunResult:
     policy_costs: pd.DataFrame | None = None      # year, policy, payer, nok
     moves_by_reason: pd.DataFrame | None = None   # year, kommunenummer, direction, reason
     movers_by_age: pd.DataFrame | None = None     # year, age_group, movers, population
+    leavers_by_age: pd.DataFrame | None = None    # year, kommunenummer, age_group, persons
     indicators: pd.DataFrame | None = None        # per kommune and year: jobs, rent, ...
     age_structure: pd.DataFrame | None = None     # per kommune, year, age group and sex
     refugee_stays: pd.DataFrame | None = None     # cohort, year, class: still where settled
@@ -142,8 +144,9 @@ def write_run(result: RunResult, out_dir: Path) -> Path:
         if costs is None:
             costs = pd.DataFrame(columns=COST_COLUMNS)
         costs.to_csv(tmp / "policy_costs.csv", index=False)
-        for name in ("moves_by_reason", "movers_by_age", "indicators", "age_structure",
-                     "refugee_stays", "jobs_by_sector", "attractiveness", "capacity"):
+        for name in ("moves_by_reason", "movers_by_age", "leavers_by_age", "indicators",
+                     "age_structure", "refugee_stays", "jobs_by_sector", "attractiveness",
+                     "capacity"):
             table = getattr(result, name)
             if table is not None:
                 table.to_csv(tmp / f"{name}.csv", index=False)
