@@ -345,9 +345,9 @@ def _froya(page, tmp_path: Path, timings: dict) -> None:
     _wait_drawn(page, ".lk-compare-accounts")      # the package's effect on the accounts
     analyst = page.locator(".lk-compare").inner_text()
     # the analyst's page: headline, target area by name, split, budget window and map
-    for text in ("net cost per extra resident-year", "Frøya (5014)", "Split by policy",
-                 "startlan", "housing_construction", "Why: the effect by channel",
-                 "Budget window", "net (public purse)", "Where the effect lands"):
+    for text in ("net cost per extra resident-year", "Frøya (5014)", "split by policy",
+                 "startlan", "housing_construction", "why: the effect by channel",
+                 "budget window", "net (public purse)", "where the effect lands"):
         assert text in analyst, text
     assert page.locator(".lk-analyst table.budget tr").count() == 8 + 2   # years, header, sum
     assert page.locator(".lk-analyst svg").count() >= 2                  # budget chart, map

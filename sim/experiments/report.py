@@ -85,38 +85,45 @@ def headline(s: dict) -> str:
     t = s["budget"]["totals"]
     lo, hi = BAND
     rows = [
-        [f"extra residents in the target area, 1 January {s['effect_year']}",
+        [f"ekstra innbyggere i målområdet / extra residents in the target area, 1 January "
+         f"{s['effect_year']}",
          f"{persons(s['target_diff_median'])} (band {lo}–{hi} %: "
          f"{persons(s['target_diff_p05'])} to {persons(s['target_diff_p95'])})"],
-        ["of which new to the whole area (not moved from elsewhere in it)",
+        ["av dem nye for hele området / of which new to the whole area (not moved from "
+         "elsewhere in it)",
          persons(s["norway_diff_median"])],
-        ["extra resident-years in the target area",
+        ["ekstra innbyggerår i målområdet / extra resident-years in the target area",
          f"{persons(s['extra_resident_years'], False)} (band "
          f"{persons(s['extra_resident_years_p05'], False)} to "
          f"{persons(s['extra_resident_years_p95'], False)})"],
-        ["gross cost", nok(s["total_cost_nok"])],
-        ["tax paid back by residents new to the area", nok(t["tax_paid_back"])],
-        ["net cost to the public purse", nok(t["net_public"])],
-        ["gross cost per extra resident-year", nok(s["cost_per_extra_resident_year"])],
-        ["net cost per extra resident-year", nok(t["net_public_per_extra_resident_year"])],
+        ["bruttokostnad / gross cost", nok(s["total_cost_nok"])],
+        ["skatt betalt tilbake av nye innbyggere / tax paid back by residents new to the area",
+         nok(t["tax_paid_back"])],
+        ["nettokostnad for det offentlige / net cost to the public purse",
+         nok(t["net_public"])],
+        ["bruttokostnad per ekstra innbyggerår / gross cost per extra resident-year",
+         nok(s["cost_per_extra_resident_year"])],
+        ["nettokostnad per ekstra innbyggerår / net cost per extra resident-year",
+         nok(t["net_public_per_extra_resident_year"])],
     ]
-    return "<h2>Headline</h2>" + _table(["", "figure"], rows, "headline")
+    return "<h2>Hovedtall / Headline</h2>" + _table(["", "tall / figure"], rows, "headline")
 
 
 def target_area(s: dict, scenario: Scenario) -> str:
     table = area_table(scenario.geography)
     names = dict(zip(table["kommunenummer"].astype(str), table["name"], strict=True))
     listed = [f"{names.get(c, c)} ({c})" for c in s["target_kommuner"]]
-    return (f"<h2>Target area: {len(listed)} kommuner, {s['target_population_start']:,} "
-            f"persons in {s['years'][0]}</h2><p class='note'>{html.escape(', '.join(listed))}"
-            "</p>")
+    return (f"<h2>Målområdet / target area: {len(listed)} kommuner, "
+            f"{s['target_population_start']:,} personer / persons in {s['years'][0]}</h2>"
+            f"<p class='note'>{html.escape(', '.join(listed))}</p>")
 
 
 def split_by_policy(s: dict) -> str:
     att = s.get("attribution")
     if att is None:
-        return ("<h2>Split by policy</h2><p class='note'>Run the comparison with --split to "
-                "split the effect and the cost among the policies.</p>")
+        return ("<h2>Fordelt på tiltak / split by policy</h2><p class='note'>Run the "
+                "comparison with --split to split the effect and the cost among the "
+                "policies.</p>")
     rows = []
     for name, row in att["effect"].items():
         sh, loo = row["shapley"], row["leave_one_out"]
@@ -125,11 +132,13 @@ def split_by_policy(s: dict) -> str:
         rows.append([name, f"{persons(sh['median'])} ({persons(sh['p05'])} to "
                      f"{persons(sh['p95'])})", persons(loo["median"]) if loo else "–",
                      nok(cost), nok(per)])
-    return ("<h2>Split by policy</h2>" + _table(
-        ["policy", "Shapley: persons (band)", "leave-one-out", "cost", "per extra "
-         "resident-year"], rows) + "<p class='note'>Shapley values over every subset of the "
-        "policies on common seeds sum to the package's effect; leave-one-out is what is lost "
-        "if one policy alone is dropped.</p>")
+    head = ["tiltak / policy", "Shapley: personer / persons (band)",
+            "uten dette / leave-one-out", "kostnad / cost",
+            "per ekstra innbyggerår / per extra resident-year"]
+    return ("<h2>Fordelt på tiltak / split by policy</h2>" + _table(head, rows)
+            + "<p class='note'>Shapley values over every subset of the policies on common "
+            "seeds sum to the package's effect; leave-one-out is what is lost if one policy "
+            "alone is dropped.</p>")
 
 
 def split_by_channel(s: dict) -> str:
@@ -138,7 +147,8 @@ def split_by_channel(s: dict) -> str:
         return ""
     rows = [[name, f"{persons(r['shapley']['median'])} ({persons(r['shapley']['p05'])} to "
              f"{persons(r['shapley']['p95'])})"] for name, r in ch["effect"].items()]
-    return ("<h2>Why: the effect by channel</h2>" + _table(["channel", "persons (band)"], rows)
+    return ("<h2>Hvorfor: virkningen per kanal / why: the effect by channel</h2>"
+            + _table(["kanal / channel", "personer / persons (band)"], rows)
             + "<p class='note'>Each channel the policies act through switched off and on "
             "(Shapley over the channels, common seeds).</p>")
 
@@ -150,9 +160,10 @@ def budget(s: dict) -> str:
             for r in df.to_dict("records")]
     totals = s["budget"]["totals"]
     rows.append(["all years", *(millions(totals[c]) for c in columns)])
-    return ("<h2>Budget window (NOK million)</h2>" + _budget_chart(df) + _table(
-        ["year", *PAYERS, "gross", "tax paid back", "net (public purse)",
-         "target kommuner's income"], rows, "budget")
+    head = ["år / year", *PAYERS, "brutto / gross", "skatt tilbake / tax paid back",
+            "netto / net (public purse)", "målkommunenes inntekt / target kommuner's income"]
+    return ("<h2>Budsjettvindu / budget window (NOK million)</h2>" + _budget_chart(df)
+        + _table(head, rows, "budget")
         + "<p class='note'>Costs by payer; the tax paid back comes from residents the whole "
         "area would not otherwise have had; the target kommuner's income through the "
         "inntektssystem is a transfer from the other kommuner, not a saving.</p>")
@@ -203,7 +214,7 @@ def effect_map(table: pd.DataFrame, s: dict, scenario: Scenario) -> str:
     ax.set_axis_off()
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6,
                  label=f"effect, % of the baseline, 1 January {year}")
-    return f"<h2>Where the effect lands, {year}</h2>" + _svg(fig)
+    return f"<h2>Hvor virkningen lander / where the effect lands, {year}</h2>" + _svg(fig)
 
 
 def evidence(s: dict) -> str:
@@ -217,7 +228,8 @@ def evidence(s: dict) -> str:
         text += "".join(f"<br><span class='flag'>EXTRAPOLATION: {html.escape(x)}</span>"
                         for x in e["extrapolation"])
         items.append(f"<li>{text}</li>")
-    return "<h2>Evidence behind each lever</h2><ul>" + "".join(items) + "</ul>"
+    return ("<h2>Kunnskapen bak hvert tiltak / evidence behind each lever</h2><ul>"
+            + "".join(items) + "</ul>")
 
 
 def report_html(result, scenario: Scenario) -> str:
