@@ -3,6 +3,7 @@ counted by hand, a projection's bands carrying them, and the report on the obser
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -69,3 +70,14 @@ def test_a_perfect_backcast_gets_intervals_from_the_swing_alone():
     assert (iv["p10"] <= iv["forecast"]).all() and (iv["forecast"] <= iv["p90"]).all()
     assert np.allclose(iv["forecast"], wide[2025])
     assert intervals.coverage(iv, wide[2025])["coverage"] == 1.0
+
+
+def test_an_ensembles_bands_csv_gets_the_columns(tmp_path):
+    bands = pd.DataFrame({"area": ["norway", "1151", "1151"], "year": [2025, 2025, 2035],
+                          "p05": 1_000.0, "median": 1_000.0, "p95": 1_000.0})
+    bands.to_csv(tmp_path / "bands.csv", index=False)
+    (tmp_path / "cal.json").write_text(json.dumps(CAL), encoding="utf-8")
+    intervals.add_to_bands(tmp_path, tmp_path / "cal.json")
+    out = pd.read_csv(tmp_path / "bands.csv", dtype={"area": str})
+    assert list(out.columns[-2:]) == ["p10_calibrated", "p90_calibrated"]
+    assert out.loc[2, "p10_calibrated"] == pytest.approx(1_000 * math.exp(-0.05), abs=0.05)
