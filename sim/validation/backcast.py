@@ -116,10 +116,12 @@ def _validate_into(out_dir: Path, persons_per_agent: int, seed: int, on_year, se
     _, _, config = configuration(persons_per_agent, seeds, False)
     if seeds == 1:
         note = (f"{DEFAULT_CALIBRATION_NOTE} Simulated figures are one run (seed {seed}) at "
-                f"{persons_per_agent} persons per agent. {config.split('; ', 1)[-1]}")
+                f"{persons_per_agent} person{'s' if persons_per_agent > 1 else ''} per agent. "
+                f"{config.split('; ', 1)[-1]}")
         return write_report(results[0], out_dir, note, runs=results)
     note = (f"{DEFAULT_CALIBRATION_NOTE} Simulated figures are the mean of {seeds} runs "
-            f"(seeds {seed}–{seed + seeds - 1}) at {persons_per_agent} persons per agent.")
+            f"(seeds {seed}–{seed + seeds - 1}) at {persons_per_agent} "
+            f"person{'s' if persons_per_agent > 1 else ''} per agent.")
     if (persons_per_agent, seeds) != (REPORTED_PERSONS_PER_AGENT, REPORTED_SEEDS):
         note += " " + config.split("; ", 1)[-1]
     return write_report(ensemble_mean(results), out_dir, note, runs=results)
