@@ -63,7 +63,10 @@ DECIMALS = 4
 
 
 def _log_growth_per_year(wide: pd.DataFrame, y0: int, y1: int) -> pd.Series:
-    return np.log(wide[y1] / wide[y0]) / (y1 - y0)
+    """Yearly log growth y0→y1 per kommune (NaN where a population is not positive)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.log(wide[y1] / wide[y0]) / (y1 - y0)
+    return rate.where(np.isfinite(rate))
 
 
 def _growth_classes(rate: pd.Series, bounds: tuple[float, float]) -> pd.Series:
@@ -131,7 +134,9 @@ def _seed_sd(runs_wide: list[pd.DataFrame], start: int, end: int) -> pd.Series:
     """The noise of the runs' mean log growth per kommune (sd over the runs / √runs)."""
     if len(runs_wide) < 2:
         return pd.Series(0.0, index=observed_wide().index)
-    logs = pd.concat([np.log(w[end] / w[start]) for w in runs_wide], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):   # a coarse run may empty a kommune
+        logs = pd.concat([np.log(w[end] / w[start]) for w in runs_wide], axis=1)
+    logs = logs.where(np.isfinite(logs))
     return (logs.std(axis=1, ddof=1) / math.sqrt(len(runs_wide))).fillna(0.0)
 
 
@@ -157,6 +162,7 @@ def coverage(iv: pd.DataFrame, actual: pd.Series) -> dict:
     """Share of kommuner whose observed population lies in [p10, p90], overall and by size
     class; the shares below and above, and the median width (p90 / p10 − 1, per cent)."""
     frame = iv.set_index("kommunenummer").join(actual.rename("observed"), how="inner")
+    frame = frame[np.isfinite(frame[["p10", "p90"]]).all(axis=1)]
     inside = (frame["observed"] >= frame["p10"]) & (frame["observed"] <= frame["p90"])
     sizes = size_classes(observed_wide()[int(iv["start"].iloc[0])].reindex(frame.index))
     by_size = [{"class": s, "n": int((sizes == s).sum()),
