@@ -13,8 +13,10 @@ import pytest
 from sim.validation import intervals, observed
 
 CAL = {"window": [2006, 2015], "growth_bounds": [0.0, 0.01],
-       "model": {"under 2,000 / middle": [-0.003, 0.004], "50,000+ / fast": [-0.001, 0.001]},
-       "swing": {"under 2,000 / middle": [-0.004, 0.003], "50,000+ / fast": [-0.002, 0.002]}}
+       "model": {"under 2,000 / middle": [-0.003, 0.004], "50,000+ / fast": [-0.001, 0.001],
+                 "under 2,000": [-0.003, 0.003]},
+       "swing": {"under 2,000 / middle": [-0.004, 0.003], "50,000+ / fast": [-0.002, 0.002],
+                 "under 2,000": [-0.004, 0.004]}}
 
 
 def test_interval_ends_combine_the_errors_in_quadrature():
@@ -24,8 +26,9 @@ def test_interval_ends_combine_the_errors_in_quadrature():
     # a: ten years of (−0.003, 0.004) and (−0.004, 0.003) per year: −√(0.03² + 0.04²) = −0.05
     assert b.loc["a", "lo"] == pytest.approx(-0.05) and b.loc["a", "hi"] == pytest.approx(0.05)
     assert b.loc["b", "lo"] == pytest.approx(-math.sqrt(0.01 ** 2 + 0.02 ** 2))
-    # a cell the calibration never saw (small and fast) takes its size class's middle cell
-    assert b.loc["c", "error_class"] == "under 2,000 / middle"
+    # a cell the calibration never saw (small and fast) takes its size class's, pooled
+    assert b.loc["c", "error_class"] == "under 2,000"
+    assert b.loc["c", "hi"] == pytest.approx(0.05)
     # the seed noise widens both ends: √(0.05² + (1.2816 · 0.1)²)
     noisy = intervals.log_bounds(CAL, base, rate, 10, pd.Series(0.1, index=base.index))
     assert noisy.loc["a", "hi"] == pytest.approx(math.sqrt(0.05 ** 2 + (intervals.Z_90 * 0.1) ** 2))

@@ -10,7 +10,8 @@ How the 80 % interval of a kommune's population in ``end`` is built (no peeking 
    population at the forecast's start) and a growth class (the model's simulated yearly log
    growth over the forecast: below the lower tercile, between, above the upper tercile of the
    calibration window's). The error quantiles (10th and 90th percentile) are taken in each
-   size × growth cell; a cell with fewer than ``MIN_CELL`` kommuner uses its size class's.
+   size × growth cell; a cell with fewer than ``MIN_CELL`` kommuner, or one the calibration
+   window did not have, uses its size class's.
 3. **Horizon.** Forecast errors grow with the horizon, a little less than in proportion: the
    10-year MAPE is 1.2–1.7 times the 5-year in Queensland's rounds (Wilson and Rowe 2011,
    table 3: 7.1 → 8.8 %, 6.5 → 10.9 %) and 1.8 times in the Swedish study (1.79 → 3.29 %).
@@ -88,6 +89,9 @@ def _quantiles(err: pd.Series, cells: pd.Series, sizes: pd.Series) -> dict:
         if len(members) < MIN_CELL:
             members = err[sizes == sizes[cells == cell].iloc[0]].dropna()
         out[cell] = [float(members.quantile(lo)), float(members.quantile(hi))]
+    for size in sizes.unique():              # each size class pooled: for unseen cells
+        members = err[sizes == size].dropna()
+        out[size] = [float(members.quantile(lo)), float(members.quantile(hi))]
     return out
 
 
@@ -118,7 +122,7 @@ def log_bounds(cal: dict, base: pd.Series, rate: pd.Series, horizon: float,
     growth class), ``horizon`` years ahead, ``seed_sd`` the forecast's own noise (log sd)."""
     sizes = size_classes(base)
     cells = _cells(sizes, _growth_classes(rate.reindex(base.index), cal["growth_bounds"]))
-    cells = cells.where(cells.isin(list(cal["model"])), sizes + " / " + GROWTH_LABELS[1])
+    cells = cells.where(cells.isin(list(cal["model"])), sizes)   # unseen: its size class
     m = np.array([cal["model"][c] for c in cells])
     s = np.array([cal["swing"][c] for c in cells])
     sd = np.zeros(len(base)) if seed_sd is None else (
