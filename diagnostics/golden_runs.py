@@ -25,7 +25,7 @@ COMMANDS = {
     "backcast": ["run", "scenarios/backcast-2006.yaml", "--persons-per-agent", "50"],
     "compare": ["compare", "scenarios/baseline.yaml", "scenarios/distriktspolitikk-2.0.yaml",
                 "--seeds", "2", "--persons-per-agent", "100"],
-    "validate": ["validate", "--persons-per-agent", "50"],
+    "validate": ["validate", "--persons-per-agent", "50", "--seeds", "1"],
 }
 TIMED = {"run.json"}                 # files that record when and how long
 TIMED_KEYS = {"wall_time_s"}         # keys of JSON files that do

@@ -63,7 +63,7 @@ def _args(kind: str, scenario: Path) -> list[str]:
         "compare": ["compare", s, s, "--seeds", "1", *SMALL],
         "sensitivity": ["sensitivity", s, "--params", "migration.distance_coefficient",
                         "--samples", "2", "--workers", "1", *SMALL],
-        "validate": ["validate", "--persons-per-agent", "200"],
+        "validate": ["validate", "--persons-per-agent", "200", "--seeds", "1"],
     }[kind]
 
 

@@ -5,13 +5,18 @@ import json
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.validation import backcast
 
 
 def test_validate_writes_the_report(tmp_path):
     out = tmp_path / "val"
-    result = CliRunner().invoke(app, ["validate", "--out", str(out),
+    result = CliRunner().invoke(app, ["validate", "--out", str(out), "--quick",
                                       "--persons-per-agent", "50"])
     assert result.exit_code == 0, result.output
+    # it says first what it runs and how far that is from the reported configuration
+    said = " ".join(result.output.split())
+    assert said.startswith("validate: 1 backcast run at 50 persons per agent; "
+                           "docs/validation.md reports 8 runs at 1 person per agent")
     report = (out / "validation.md").read_text(encoding="utf-8")
     m = json.loads((out / "validation_metrics.json").read_text("utf-8"))
     # the report states each target's verdict as the metrics computed it
@@ -26,6 +31,19 @@ def test_validate_writes_the_report(tmp_path):
     # the old of 2015 mostly lived where they live in 2006: their share by kommune follows
     # the observed one even in a coarse run
     assert m["age_structure"]["67+"]["2015"]["r"] > 0.3
+    assert "Forecast accuracy as forecasters report it" in report
+    assert "at 50 persons per agent" in m["calibration_note"]
+
+
+def test_the_default_is_the_reported_configuration():
+    """`livskraft validate` with no options runs what docs/validation.md reports; --quick the
+    coarse check; options given win."""
+    assert backcast.configuration(None, None, False)[:2] == (1, 8)
+    assert "the configuration docs/validation.md reports" in backcast.configuration(
+        None, None, False)[2]
+    assert backcast.configuration(None, None, True)[:2] == (10, 1)
+    assert backcast.configuration(2, None, True)[:2] == (2, 1)
+    assert backcast.configuration(None, 3, False)[:2] == (1, 3)
 
 
 def test_seeds_in_parallel_give_the_sequential_results(tmp_path):

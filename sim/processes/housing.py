@@ -11,7 +11,8 @@ Prices and rents respond to occupancy (households per dwelling) relative to a no
 so a kommune that gains households sees prices and rents rise, and construction follows when
 the price exceeds the cost of building: the building at its centrality class's cost, and the
 land (``housing.land_share_of_cost``) at what the kommune's own market settled at in the
-spin-up (``settle_land_cost``).
+spin-up (``settle_land_cost``); how much is built at a given price follows the kommune's land
+and zoning (``housing.planning_capacity``: no plots or permits, nothing built).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from sim.parameters import ParameterSet
 from sim.world import kernels
 from sim.world.geography import Geography
 from sim.world.population import Kind, Population, chance, stochastic_round
+
+AVERAGE_PLANNING = 1.0   # planning capacity of a kommune housing.planning_capacity leaves out
 
 
 def _by_centrality(params: ParameterSet, name: str, geo: Geography) -> np.ndarray:
@@ -62,6 +65,8 @@ class HousingMarket:
         self.price0, self.rent0 = self.price.copy(), self.rent.copy()
         self.cost = _by_centrality(params, "housing.construction_cost_by_centrality", geo)
         self.normal_vacancy = _by_centrality(params, "housing.normal_vacancy", geo)
+        self.planning = params.by_kommune("housing.planning_capacity", geo.codes,
+                                          AVERAGE_PLANNING)
         self.dwellings = np.zeros(geo.size)
         self.built = np.zeros(geo.size)            # dwellings built last year (agents)
         self.startlan_loans = np.zeros(geo.size)
@@ -100,7 +105,8 @@ class HousingMarket:
     def update_prices_and_build(self, pop: Population, extra_construction: np.ndarray) -> None:
         """Prices and rents respond to the occupancy gap and drift back towards their long-run
         level (``housing.price_reversion``); construction responds to price over cost, and
-        ``extra_construction`` (agents' dwellings per kommune, policies) is built on top."""
+        ``extra_construction`` (agents' dwellings per kommune, policies) is built on top; the
+        response is the kommune's planning capacity times the national one."""
         p = self.params
         gap = self.occupancy_gap(pop)
         floor = p.value("housing.price_floor_share")
@@ -112,8 +118,8 @@ class HousingMarket:
                                                   - back * np.log(self.rent / self.rent0)),
                                floor * self.rent0)
         margin = np.maximum(self.price / self.cost - 1.0, 0.0)
-        self.built = (self.dwellings * p.value("housing.construction_response") * margin
-                      + extra_construction)
+        response = p.value("housing.construction_response") * self.planning
+        self.built = self.dwellings * response * margin + extra_construction
         # empty dwellings beyond the normal vacancy leave the stock faster (become holiday
         # homes, fall into disrepair)
         excess = np.maximum(-gap, 0.0)

@@ -8,7 +8,14 @@ import math
 
 import pandas as pd
 
-from sim.validation import age_structure, refugee_stays, sex_balance, uncertainty
+from sim.validation import (
+    accuracy,
+    age_structure,
+    intervals,
+    refugee_stays,
+    sex_balance,
+    uncertainty,
+)
 from sim.validation.observed import (
     DECLINING_TOLERANCE_PP,
     NATIONAL_TOLERANCE_PCT,
@@ -163,6 +170,11 @@ def pct(x) -> str:
     return "n/a" if x is None or math.isnan(x) else f"{PERCENT * x:.1f} %"
 
 
+def interval_table(result, runs: list) -> pd.DataFrame:
+    """The calibrated 80 % intervals of each kommune's 2025 population (``intervals``)."""
+    return intervals.intervals(simulated_wide(result), [simulated_wide(r) for r in runs])
+
+
 def metrics(result, runs: list | None = None) -> dict:
     """All validation metrics of a backcast result, with the verdict (JSON-ready); given the
     ``runs`` it is the mean of, also how sure the out-of-sample verdict is."""
@@ -179,6 +191,7 @@ def metrics(result, runs: list | None = None) -> dict:
         "references": naive_references(),
         "mobility": mobility(result),
         "movers_by_age": movers_profile(result),
+        "accuracy": accuracy.summary(sim_wide),
     }
     m["targets"] = targets(m)
     m["all_passed"] = all(t["passed"] for t in m["targets"])
@@ -189,6 +202,11 @@ def metrics(result, runs: list | None = None) -> dict:
         m["uncertainty"] = uncertainty.summary(growth_between(sim_wide, *OUT_OF_SAMPLE), growth,
                                                observed_growth(*OUT_OF_SAMPLE),
                                                trend_reference())
+    if runs:
+        table = interval_table(result, runs)
+        m["intervals"] = {"calibration": intervals.calibration(sim_wide),
+                          "coverage": intervals.coverage(
+                              table, observed_wide()[OUT_OF_SAMPLE[1]])}
     if runs and all(r.age_structure is not None for r in runs):
         m["age_structure"] = age_structure.summary([r.age_structure for r in runs])
         m["sex_balance"] = sex_balance.summary([r.age_structure for r in runs])

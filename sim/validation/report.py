@@ -9,8 +9,23 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.validation import age_structure, refugee_stays, sex_balance, uncertainty
-from sim.validation.metrics import fmt, metrics, num, pct, period_key, period_label
+from sim.validation import (
+    accuracy,
+    age_structure,
+    intervals,
+    refugee_stays,
+    sex_balance,
+    uncertainty,
+)
+from sim.validation.metrics import (
+    fmt,
+    interval_table,
+    metrics,
+    num,
+    pct,
+    period_key,
+    period_label,
+)
 from sim.validation.observed import OUT_OF_SAMPLE
 from sim.validation.plots import PLOTS, write_plots
 
@@ -140,8 +155,10 @@ def report_markdown(m: dict, calibration_note: str = DEFAULT_CALIBRATION_NOTE) -
     who = age_structure.markdown(m["age_structure"]) if "age_structure" in m else []
     sexes = sex_balance.markdown(m["sex_balance"]) if "sex_balance" in m else []
     stays = refugee_stays.markdown(m["refugee_stays"]) if "refugee_stays" in m else []
+    acc = accuracy.markdown(m["accuracy"]) if "accuracy" in m else []
+    acc += intervals.markdown(m["intervals"]) if "intervals" in m else []
     parts = [head, _verdict_md(m), sure, _references_md(m), _national_md(m), _kommune_md(m),
-             _centrality_md(m), who, sexes, _mobility_md(m), _movers_md(m), stays]
+             acc, _centrality_md(m), who, sexes, _mobility_md(m), _movers_md(m), stays]
     return "\n".join(line for part in parts for line in part)
 
 
@@ -153,6 +170,12 @@ def write_report(result, out_dir, calibration_note: str = DEFAULT_CALIBRATION_NO
     out_dir.mkdir(parents=True, exist_ok=True)
     m = metrics(result, runs)
     write_plots(result, m, out_dir)
+    if runs:
+        interval_table(result, runs).round(intervals.DECIMALS).to_csv(
+            out_dir / intervals.INTERVALS_CSV, index=False)
+        (out_dir / intervals.CALIBRATION_JSON).write_text(
+            json.dumps(m["intervals"]["calibration"], indent=2, ensure_ascii=False),
+            encoding="utf-8")
     (out_dir / "validation_metrics.json").write_text(
         json.dumps(json_safe({"calibration_note": calibration_note, **m}), indent=2,
                    ensure_ascii=False), encoding="utf-8")
