@@ -4,6 +4,7 @@ results in job order."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -21,7 +22,8 @@ from sim.scenario.files import load_scenario, parse_scenario
 
 SEEDS = 4
 RUN_FOLDER = {"national.csv", "kommuner.csv", "kommuner.parquet", "policy_costs.csv",
-              "moves_by_reason.csv", "movers_by_age.csv", "indicators.csv",
+              "moves_by_reason.csv", "movers_by_age.csv", "leavers_by_age.csv",
+              "indicators.csv",
               "age_structure.csv", "refugee_stays.csv", "jobs_by_sector.csv",
               "attractiveness.csv", "capacity.csv", "scenario.yaml", "run.json",
               "population.png"}
@@ -102,3 +104,20 @@ def test_ensemble_of_a_scenario_variant_keeps_persons_per_agent(tmp_path):
     ens = run_ensemble(spec, 2, persons_per_agent=5, workers=1)
     assert ens.meta["persons_per_agent"] == 5 and ens.seeds == [1, 2]
     assert (ens.population["population"] % 5 == 0).all()
+
+
+def test_an_ensemble_of_real_kommuner_carries_the_calibrated_intervals(tmp_path):
+    """``livskraft ensemble`` adds the calibrated 80 % interval of the reported validation
+    (``sim.validation.intervals.SHIPPED``) to bands.csv for real kommuner, not a landscape."""
+    path = tmp_path / "trondelag.yaml"
+    path.write_text(json.dumps({"name": "trondelag", "start_year": 2026, "end_year": 2029,
+                                "persons_per_agent": 50, "geography": {"fylker": ["50"]}}))
+    out = CliRunner().invoke(app, ["ensemble", str(path), "--seeds", "2", "--workers", "1",
+                                   "--out", str(tmp_path / "ens")])
+    assert out.exit_code == 0 and "calibrated 80 % intervals" in out.output, out.output
+    bands = pd.read_csv(tmp_path / "ens" / "bands.csv", dtype={"area": str})
+    kommune = bands[(bands["area"] == "5001") & (bands["year"] == 2029)].iloc[0]
+    assert kommune["p10_calibrated"] < kommune["median"] < kommune["p90_calibrated"]
+    land = CliRunner().invoke(app, ["ensemble", str(short_classroom(tmp_path, years=2)), "--seeds",
+                                    "2", "--workers", "1", "--out", str(tmp_path / "land")])
+    assert land.exit_code == 0 and "calibrated" not in land.output

@@ -371,8 +371,11 @@ def ensemble(
     for row in shown.itertuples():
         table.add_row(str(row.year), f"{row.p05:,.0f}", f"{row.median:,.0f}", f"{row.p95:,.0f}")
     console.print(table)
+    from sim.validation.intervals import add_shipped
+    calibrated = " with calibrated 80 % intervals" if add_shipped(out_dir, spec) else ""
     console.print(f"wall time {result.meta['wall_time_s']:.0f} s; written: {out_dir} "
-                  f"(seed-<n>/ for seeds {result.seeds[0]}–{result.seeds[-1]}, bands.csv)")
+                  f"(seed-<n>/ for seeds {result.seeds[0]}–{result.seeds[-1]}, bands.csv"
+                  f"{calibrated})")
 
 
 @app.command()

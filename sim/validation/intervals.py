@@ -36,7 +36,9 @@ A projection uses the same error model: ``livskraft validate`` writes what it le
 ``interval_calibration.json``; ``add_to_bands(ensemble_folder, that_file)`` adds
 ``p10_calibrated`` and ``p90_calibrated`` to the ensemble's ``bands.csv`` around each
 kommune's median, the horizon counted from the first year, the seed noise read from the
-band itself.
+band itself. The calibration of the reported validation is shipped beside this module
+(``SHIPPED``), and ``livskraft ensemble`` adds the columns from it to every ensemble of real
+kommuner (``add_shipped``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ SWING_SPLIT = 2010             # the calibration window's observed trend 2006→
 GROWTH_LABELS = ("slow", "middle", "fast")
 INTERVALS_CSV = "intervals.csv"             # per kommune, in the validation folder
 CALIBRATION_JSON = "interval_calibration.json"   # what ``calibrated_bands`` needs
+SHIPPED = Path(__file__).with_name(CALIBRATION_JSON)   # from the reported validation
 DECIMALS = 4
 
 
@@ -242,3 +245,13 @@ def add_to_bands(folder, calibration_path, start_year: int | None = None) -> Pat
     cal = json.loads(Path(calibration_path).read_text(encoding="utf-8"))
     calibrated_bands(bands, cal, start_year).to_csv(path, index=False)
     return path
+
+
+def add_shipped(folder, scenario) -> bool:
+    """Add the calibrated columns to an ensemble's ``bands.csv`` from the shipped calibration
+    when the scenario runs real kommuner (a landscape has no backcast to learn from); whether
+    it did."""
+    if scenario.geography.kind == "landscape" or not SHIPPED.exists():
+        return False
+    add_to_bands(folder, SHIPPED, scenario.start_year)
+    return True
