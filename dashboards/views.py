@@ -134,12 +134,13 @@ def CompareView(bundle, code: str | None = None):
                              [bundle])
     books = solara.use_memo(lambda: accounts.comparison_accounts_chart(bundle, code) if found
                             else None, [bundle, code])
+    page = solara.use_memo(lambda: analyst_page(found[0], found[1], bundle.scenario)
+                           if found else None, [bundle])      # every hook before a return
     if found is None:
         solara.Info("Kryss av «sammenlign med grunnløp» og kjør / tick 'compare with baseline' "
                     "and run")
         return
     table, s = found
-    page = solara.use_memo(lambda: analyst_page(table, s, bundle.scenario), [bundle])
     with solara.Column(classes=["lk-compare"]):
         note = noise_note(bundle, s["target_kommuner"], "målområdet / the target area")
         if note:
