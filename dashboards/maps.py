@@ -35,6 +35,7 @@ COLUMNS = {                         # map columns, Norwegian / English
     "schools": "Skoler / schools", "immigrant_retention_5y":
         "Innvandrere som blir / immigrant retention (5 y)",
 }
+LABEL_LINE = 16      # px between a place's name and its number (two-line labels)
 
 
 def column_label(column: str) -> str:
@@ -136,7 +137,7 @@ def landscape_map(title: str, table: pd.DataFrame, values, visual: dict, name: s
     option["series"] = [{"type": "scatter", "name": name, "data": data,
                          "itemStyle": {"borderColor": echart.INK, "borderWidth": 1},
                          "label": {"show": True, "position": "top", "fontSize": 13,
-                                   "color": echart.INK}}]
+                                   "lineHeight": LABEL_LINE, "color": echart.INK}}]
     return option
 
 
