@@ -61,6 +61,10 @@ def _group_of_age(lows: np.ndarray) -> np.ndarray:
     return np.searchsorted(lows, np.arange(data.MAX_AGE + 1), side="right") - 1
 
 
+MOVER_BAND_OF_AGE = _group_of_age(np.array(MOVER_AGE_BANDS))   # single age -> band
+MOVER_BAND_LABELS = np.array(_band_labels(MOVER_AGE_BANDS))
+
+
 class Records:
     """Accumulates the yearly tables of one model run. Each year adds columns of arrays; the
     tables are built once, at the end (``tables``), so a small landscape does not pay for
@@ -162,38 +166,35 @@ class Records:
                                "direction": np.full(len(kk), direction),
                                "reason": np.array(REASONS)[rr],
                                "persons": counts[kk, rr]})
-        self.movers.append(self._movers_by_age(moves.rows, moves.stood_for))
-        self.leavers.append(self._leavers_by_age(moves))
+        band = MOVER_BAND_OF_AGE[m.population.age[moves.rows]]   # each mover's age band
+        self.movers.append(self._movers_by_age(band, moves.stood_for))
+        self.leavers.append(self._leavers_by_age(moves, band))
 
-    def _leavers_by_age(self, moves) -> dict[str, np.ndarray]:
-        """Persons who moved out of each kommune this year, by age group."""
+    def _leavers_by_age(self, moves, band: np.ndarray) -> dict[str, np.ndarray]:
+        """Persons who moved out of each kommune this year, by age group (``band``: each
+        mover's)."""
         k, n = self.model.geo.size, len(MOVER_AGE_BANDS)
-        band = _group_of_age(np.array(MOVER_AGE_BANDS))[self.model.population.age[moves.rows]]
         counts = self._persons(moves.origin * n + band, k * n, moves.stood_for).reshape(k, n)
         kk, bb = np.nonzero(counts)
         return {"year": np.full(len(kk), self.model.year), "kommunenummer": self.codes[kk],
-                "age_group": np.array(_band_labels(MOVER_AGE_BANDS))[bb],
-                "persons": counts[kk, bb]}
+                "age_group": MOVER_BAND_LABELS[bb], "persons": counts[kk, bb]}
 
-    def _movers_by_age(self, moved_rows: np.ndarray, origin: np.ndarray
-                       ) -> dict[str, np.ndarray]:
+    def _movers_by_age(self, band: np.ndarray, origin: np.ndarray) -> dict[str, np.ndarray]:
+        """Movers (``band``: each mover's age band) and the population, by age band."""
         pop = self.model.population
-        bands = np.array(MOVER_AGE_BANDS)
-        band_of_age = _group_of_age(bands)
-        n = len(bands)
+        n = len(MOVER_AGE_BANDS)
         # persons by band: everyone counted by single age, the ages then added up by band
         scale = self.model.scale
         if scale.focused:             # each row in its kommune's persons per agent
-            movers = self._persons(band_of_age[pop.age[moved_rows]], n, origin)
-            population = self._persons(band_of_age[pop.age], n, pop.kommune)
+            movers = self._persons(band, n, origin)
+            population = self._persons(MOVER_BAND_OF_AGE[pop.age], n, pop.kommune)
         else:
-            by_age = np.bincount(pop.age, minlength=len(band_of_age))
+            by_age = np.bincount(pop.age, minlength=len(MOVER_BAND_OF_AGE))
             population = np.zeros(n, dtype=np.int64)
-            np.add.at(population, band_of_age, by_age[:len(band_of_age)])
-            movers = np.bincount(band_of_age[pop.age[moved_rows]], minlength=n) * scale.coarse
+            np.add.at(population, MOVER_BAND_OF_AGE, by_age[:len(MOVER_BAND_OF_AGE)])
+            movers = np.bincount(band, minlength=n) * scale.coarse
             population = population * scale.coarse
-        return {"year": np.full(n, self.model.year),
-                "age_group": np.array(_band_labels(MOVER_AGE_BANDS)),
+        return {"year": np.full(n, self.model.year), "age_group": MOVER_BAND_LABELS,
                 "movers": movers, "population": population}
 
     def _indicators(self) -> dict[str, np.ndarray]:

@@ -233,11 +233,11 @@ def arrive_split(pop: Population, year: int, total_persons: float, scale: Scale,
     shares = shares or params.value("immigration.subtype_shares")
     inside_share, inside, outside = into_focus.split_weights(weights, scale.in_focus)
     total = sum(float(s) for s in shares.values())
+    outside_share = {st: 1.0 - f for st, f in inside_share.items()}
     arrived = []
-    for persons_per_agent, part, w in ((FOCUS_PERSONS_PER_AGENT, lambda f: f, inside),
-                                       (scale.coarse, lambda f: 1.0 - f, outside)):
-        own = {name: float(s) * part(inside_share[SUBTYPES[name]])
-               for name, s in shares.items()}
+    for persons_per_agent, part, w in ((FOCUS_PERSONS_PER_AGENT, inside_share, inside),
+                                       (scale.coarse, outside_share, outside)):
+        own = {name: float(s) * part[SUBTYPES[name]] for name, s in shares.items()}
         persons = total_persons * sum(own.values()) / total
         arrived.append(arrive(pop, year, persons, persons_per_agent, w, params, rng, own))
     return np.concatenate(arrived)

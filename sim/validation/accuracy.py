@@ -52,22 +52,12 @@ from sim.validation.observed import (
 )
 
 SIZE_BOUNDS = (2_000, 5_000, 20_000, 50_000)     # persons at the forecast's start
-
-
 SIZE_LABELS = ("under 2,000", "2,000–4,999", "5,000–19,999", "20,000–49,999", "50,000+")
-
-
 HORIZONS = ((2015, 2025), (2006, 2025))          # out of sample; the full horizon
-
-
 METHODS = ("model", "trend", "trend_national", "centrality_class", "constant_share")
-
-
 LABELS = {"model": "model", "trend": "trend", "trend_national": "trend, national total",
           "centrality_class": "class (oracle)",
           "constant_share": "constant share"}
-
-
 ANCHORS = [  # published 10-year MAPE of local population projections, per cent
     {"name": "Swedish municipalities' own projections, 10 years (Nordregio)", "mape": 3.29},
     {"name": "Queensland local government areas, 10 years (Wilson and Rowe 2011)",
