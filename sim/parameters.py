@@ -108,16 +108,23 @@ class ParameterSet:
         # ages are never negative; the oldest share the table's last entry
         return self.age_table(name)[np.minimum(age, AGE_TABLE_SIZE - 1)]
 
+    def by_sex_age(self, name: str, sex: np.ndarray, age: np.ndarray) -> np.ndarray:
+        """Look up a table ``{women: age table, men: age table}`` for each person (``sex`` 0
+        women, 1 men, as the person table has it)."""
+        return self.sex_age_table(name)[sex, np.minimum(age, AGE_TABLE_SIZE - 1)]
+
+    def sex_age_table(self, name: str) -> np.ndarray:
+        """A table ``{women: age table, men: age table}`` as [sex, single age] (0 women)."""
+        if name not in self._age_tables:
+            table = self._params[name].values
+            self._age_tables[name] = np.array([_expand(table[s]) for s in ("women", "men")])
+        return self._age_tables[name]
+
     def age_table(self, name: str) -> np.ndarray:
         """An age table ``{lowest age of band: value}`` as one value per single age
         0..AGE_TABLE_SIZE - 1 (``by_age`` looks ages up in it)."""
         if name not in self._age_tables:
-            table = self._params[name].values
-            edges = np.array(sorted(int(k) for k in table))
-            vals = np.array([float(table[k]) for k in sorted(table, key=int)])
-            ages = np.arange(AGE_TABLE_SIZE)
-            self._age_tables[name] = vals[np.maximum(
-                np.searchsorted(edges, ages, side="right") - 1, 0)]
+            self._age_tables[name] = _expand(self._params[name].values)
         return self._age_tables[name]
 
     def by_kommune(self, name: str, codes: list[str], default: float) -> np.ndarray:
@@ -138,3 +145,11 @@ class ParameterSet:
 
 def default_names() -> list[str]:
     return sorted(_defaults())
+
+
+def _expand(table: dict) -> np.ndarray:
+    """An age table ``{lowest age of band: value}`` as one value per single age."""
+    edges = np.array(sorted(int(k) for k in table))
+    vals = np.array([float(table[k]) for k in sorted(table, key=int)])
+    ages = np.arange(AGE_TABLE_SIZE)
+    return vals[np.maximum(np.searchsorted(edges, ages, side="right") - 1, 0)]

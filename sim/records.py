@@ -3,7 +3,7 @@
 This module owns what a run records each year besides population and components:
 
 * ``moves_by_reason``: year, kommunenummer, direction (in/out), reason, persons;
-* ``movers_by_age``: year, age_group, movers, population (national, for validation);
+* ``movers_by_age``: year, age_group, sex, movers, population (national, for validation);
 * ``leavers_by_age``: year, kommunenummer, age_group, persons who moved out of the kommune
   (ages on 1 January; the classroom's "who left");
 * ``indicators``: per kommune and 1 January year: jobs, employed, owner share, price, rent,
@@ -167,7 +167,8 @@ class Records:
                                "reason": np.array(REASONS)[rr],
                                "persons": counts[kk, rr]})
         band = MOVER_BAND_OF_AGE[m.population.age[moves.rows]]   # each mover's age band
-        self.movers.append(self._movers_by_age(band, moves.stood_for))
+        self.movers.append(self._movers_by_age(band, m.population.sex[moves.rows],
+                                               moves.stood_for))
         self.leavers.append(self._leavers_by_age(moves, band))
 
     def _leavers_by_age(self, moves, band: np.ndarray) -> dict[str, np.ndarray]:
@@ -179,22 +180,30 @@ class Records:
         return {"year": np.full(len(kk), self.model.year), "kommunenummer": self.codes[kk],
                 "age_group": MOVER_BAND_LABELS[bb], "persons": counts[kk, bb]}
 
-    def _movers_by_age(self, band: np.ndarray, origin: np.ndarray) -> dict[str, np.ndarray]:
-        """Movers (``band``: each mover's age band) and the population, by age band."""
+    def _movers_by_age(self, band: np.ndarray, sex: np.ndarray, origin: np.ndarray
+                       ) -> dict[str, np.ndarray]:
+        """Movers (``band``, ``sex``: each mover's age band and sex) and the population, by
+        age band and sex."""
         pop = self.model.population
-        n = len(MOVER_AGE_BANDS)
-        # persons by band: everyone counted by single age, the ages then added up by band
+        n = len(MOVER_AGE_BANDS) * 2
+        cell = band * 2 + sex                                   # [band, sex]
+        # persons by band: everyone counted by single age and sex, then added up by band
         scale = self.model.scale
         if scale.focused:             # each row in its kommune's persons per agent
-            movers = self._persons(band, n, origin)
-            population = self._persons(MOVER_BAND_OF_AGE[pop.age], n, pop.kommune)
+            movers = self._persons(cell, n, origin)
+            population = self._persons(MOVER_BAND_OF_AGE[pop.age] * 2 + pop.sex, n,
+                                       pop.kommune)
         else:
-            by_age = np.bincount(pop.age, minlength=len(MOVER_BAND_OF_AGE))
+            by_age = np.bincount(pop.age.astype(np.int64) * 2 + pop.sex,
+                                 minlength=2 * len(MOVER_BAND_OF_AGE))
             population = np.zeros(n, dtype=np.int64)
-            np.add.at(population, MOVER_BAND_OF_AGE, by_age[:len(MOVER_BAND_OF_AGE)])
-            movers = np.bincount(band, minlength=n) * scale.coarse
+            cells = (MOVER_BAND_OF_AGE[:, None] * 2 + np.arange(2)[None, :]).ravel()
+            np.add.at(population, cells, by_age[:len(cells)])
+            movers = np.bincount(cell, minlength=n) * scale.coarse
             population = population * scale.coarse
-        return {"year": np.full(n, self.model.year), "age_group": MOVER_BAND_LABELS,
+        return {"year": np.full(n, self.model.year),
+                "age_group": np.repeat(MOVER_BAND_LABELS, 2),
+                "sex": np.tile(np.array(data.SEXES), len(MOVER_AGE_BANDS)),
                 "movers": movers, "population": population}
 
     def _indicators(self) -> dict[str, np.ndarray]:

@@ -8,19 +8,22 @@ from sim.parameters import ParameterSet
 from sim.processes import students
 
 
-def test_students_are_young_movers_without_children_in_ssbs_shares():
-    """About 47 % of movers aged 21 are students (SSB 2024), fewer in 2008 when fewer studied;
-    nobody of 30, and no parent, moves as a student."""
+def test_students_are_young_movers_without_children_in_ssbs_shares_by_sex():
+    """Of movers aged 21, 58.5 % of women and 36.2 % of men are students (SSB 2024), fewer in
+    2008 when fewer studied; nobody of 30, and no parent, moves as a student."""
     params, rng = ParameterSet(), np.random.default_rng(1)
     n = 200_000
     age = np.full(n, 21)
+    women, men = np.zeros(n, dtype=np.int8), np.ones(n, dtype=np.int8)
     no_children = np.zeros(n, dtype=bool)
-    share_2024 = students.is_student(age, no_children, 2024, params, rng).mean()
-    share_2008 = students.is_student(age, no_children, 2008, params, rng).mean()
-    assert abs(share_2024 - 0.474) < 0.01
-    assert abs(share_2008 - 0.474 * 0.798) < 0.01
-    assert not students.is_student(np.full(n, 30), no_children, 2024, params, rng).any()
-    assert not students.is_student(age, ~no_children, 2024, params, rng).any()
+    assert abs(students.is_student(age, women, no_children, 2024, params, rng).mean()
+               - 0.585) < 0.01
+    assert abs(students.is_student(age, men, no_children, 2024, params, rng).mean()
+               - 0.362) < 0.01
+    share_2008 = students.is_student(age, women, no_children, 2008, params, rng).mean()
+    assert abs(share_2008 - 0.585 * 0.798) < 0.01
+    assert not students.is_student(np.full(n, 30), women, no_children, 2024, params, rng).any()
+    assert not students.is_student(age, women, ~no_children, 2024, params, rng).any()
 
 
 def test_a_study_towns_pull_follows_its_students_per_dwelling():

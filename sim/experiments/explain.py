@@ -25,6 +25,7 @@ Startlån is shown as a fact, not a line: the model's movers do not weigh it whe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,9 @@ class Household(BaseModel):
     grew_up_in: str | None = None
     immigrant: bool = False
     ties: dict[str, int] = Field(default_factory=dict)   # kommune: family and friends there
+    # whose preferences the choice holds (choice.SEX_GROUPS): adults of both sexes (also when
+    # not told), women only or men only
+    sexes: Literal["both", "women", "men"] = "both"
 
 
 @dataclass
@@ -145,14 +149,15 @@ def household_type(h: Household, student: bool) -> int:
     family = np.array([bool(h.children)])
     stage = choice.life_stage(age, family, np.array([student]))
     return int(choice.type_index(stage, np.array([h.owner]), np.array([h.employed]),
-                                 int(h.immigrant))[0])
+                                 int(h.immigrant), choice.SEX_GROUPS.index(h.sexes))[0])
 
 
 def student_chance(h: Household, year: int, params: ParameterSet) -> float:
     """The model's chance that this household's mover moves as a student this year."""
     if h.children:
         return 0.0
-    share = params.by_age("education.student_share", np.array([h.adults[0]]))[0]
+    shares = params.sex_age_table("education.student_share")[:, min(h.adults[0], MAX_AGE)]
+    share = {"women": shares[0], "men": shares[1]}.get(h.sexes, shares.mean())
     return float(share * params.value("education.student_share_trend", year))
 
 
@@ -358,7 +363,8 @@ def household_of(model, i: int) -> tuple[Household, bool, str]:
                   else [], employed=bool(employed), owner=bool(owner),
                   income_nok=float(d.income[i]), lives_in=codes[int(d.origin[i])],
                   grew_up_in=codes[home] if home >= 0 else None,
-                  immigrant=bool(choice.immigrant_type(int(d.types[i]))), ties=ties)
+                  immigrant=bool(choice.immigrant_type(int(d.types[i]))), ties=ties,
+                  sexes=choice.SEX_GROUPS[int(choice.sex_group_of_type(int(d.types[i])))])
     return h, stage == choice.STAGES.index("student"), codes[int(d.destination[i])]
 
 

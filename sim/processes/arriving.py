@@ -197,6 +197,19 @@ def _arrival_ages(n: int, params: ParameterSet, rng: np.random.Generator,
     return (lo[g] + np.floor(rng.random(n) * (hi[g] - lo[g] + 1))).astype(np.int16)
 
 
+def male_shares(subtype: np.ndarray, age: np.ndarray, year: int,
+                params: ParameterSet) -> np.ndarray:
+    """Per arrival, the chance to be a man: adults by their reason for coming
+    (``immigration.male_share``, a yearly path per subtype), children as at birth."""
+    paths = params.value("immigration.male_share")
+    by_subtype = np.zeros(max(SUBTYPES.values()) + 1)
+    for name, path in paths.items():
+        years = sorted(int(y) for y in path)
+        by_subtype[SUBTYPES[name]] = np.interp(year, years, [float(path[y]) for y in years])
+    return np.where(age >= ADULT_AGE, by_subtype[subtype],
+                    params.value("demography.male_share_at_birth"))
+
+
 def displaced_ages_and_sexes(age: np.ndarray, sex: np.ndarray, displaced: np.ndarray,
                              params: ParameterSet, rng: np.random.Generator) -> None:
     """Redraw the age and sex of people displaced from Ukraine (in place): a third children
@@ -263,7 +276,7 @@ def arrive(pop: Population, year: int, total_persons: float, persons_per_agent: 
     subtype = np.array([SUBTYPES[k] for k in names], np.int8)[
         rng.choice(len(names), size=n, p=p / p.sum())]
     age = _arrival_ages(n, params, rng)
-    sex = (rng.random(n) < params.value("immigration.male_share")).astype(np.int8)
+    sex = (rng.random(n) < male_shares(subtype, age, year, params)).astype(np.int8)
     displaced_share = params.value("immigration.displaced_share_of_refugees", year)
     if displaced_share > 0:      # (no draw otherwise: the years before 2022 stay as they were)
         displaced = (subtype == Subtype.REFUGEE) & (rng.random(n) < displaced_share)

@@ -21,9 +21,12 @@ multinomial logit. The utility of destination d has named terms:
 
 Staying is one of the choices (a move within the kommune), so ties and home hold people too.
 
-Movers are grouped into types (origin × life stage × tenure × employment, origin being
-Norwegian-born or immigrant; students are a life stage that weighs places as the young do);
-the dense terms are arrays
+Movers are grouped into types (sex group × origin × life stage × tenure × employment, origin
+being Norwegian-born or immigrant; students are a life stage that weighs places as the young
+do; the sex group says whose preferences the choice holds: a woman or women alone, a man or
+men alone, or a household with adults of both sexes, whose weights are the mean of the two,
+so neither partner's preferences drop out of the household's choice); the dense terms are
+arrays
 ``[type, kommune]``. Ties and home touch only a few kommuner per mover, so they are added as
 sparse corrections to the type's base probabilities: exact, and fully vectorised.
 
@@ -50,8 +53,11 @@ SENIOR_MIN_AGE = 67   # years: and a senior from this one (the general retiremen
 # pushes a move at these ages)
 WORKING_AGES = (20, SENIOR_MIN_AGE - 1)
 REASONS = ("job", "housing", "ties", "place", "home", "policy", "study", "other")
-# origin (Norwegian-born, immigrant) x stage x tenure (renter, owner) x employment (no, yes)
-N_TYPES = 2 * len(STAGES) * 2 * 2
+# whose preferences a mover's choice holds: adults of both sexes, women only, men only
+SEX_GROUPS = ("both", "women", "men")
+# sex group x origin (Norwegian-born, immigrant) x stage x tenure (renter, owner) x
+# employment (no, yes)
+N_TYPES = len(SEX_GROUPS) * 2 * len(STAGES) * 2 * 2
 
 
 def life_stage(age: np.ndarray, family: np.ndarray,
@@ -70,9 +76,11 @@ def weighs_as(stage: str) -> str:
 
 
 def type_index(stage: np.ndarray, owner: np.ndarray, employed: np.ndarray,
-               immigrant: np.ndarray | int = 0) -> np.ndarray:
-    return (((np.asarray(immigrant).astype(np.int64) * len(STAGES) + stage) * 2
-             + owner.astype(np.int64)) * 2 + employed.astype(np.int64))
+               immigrant: np.ndarray | int = 0, sex_group: np.ndarray | int = 0
+               ) -> np.ndarray:
+    origin = np.asarray(sex_group).astype(np.int64) * 2 + np.asarray(immigrant).astype(np.int64)
+    return ((origin * len(STAGES) + stage) * 2 + owner.astype(np.int64)) * 2 + employed.astype(
+        np.int64)
 
 
 def type_parts(t: np.ndarray | int):
@@ -82,7 +90,12 @@ def type_parts(t: np.ndarray | int):
 
 def immigrant_type(t: np.ndarray | int):
     """1 where type index ``t`` is an immigrant mover's type, else 0."""
-    return t // (4 * len(STAGES))
+    return (t // (4 * len(STAGES))) % 2
+
+
+def sex_group_of_type(t: np.ndarray | int):
+    """Index into SEX_GROUPS of type index ``t``."""
+    return t // (8 * len(STAGES))
 
 
 @dataclass
@@ -106,10 +119,27 @@ class PlaceView:
 
 
 def stage_weight(params: ParameterSet, name: str) -> np.ndarray:
-    """The weight ``migration.stage_weights[name]`` of each mover type, [type, 1]."""
-    stage, _, _ = type_parts(np.arange(N_TYPES))
+    """The weight ``migration.stage_weights[name]`` of each mover type, [type, 1], times
+    the sex factor ``migration.sex_weight_factors[name]`` for the stages it names (women or
+    men alone their own factor, both sexes the mean of the two)."""
+    t = np.arange(N_TYPES)
+    stage, _, _ = type_parts(t)
     w = params.value("migration.stage_weights")
-    return np.array([float(w[name][weighs_as(STAGES[s])]) for s in stage])[:, None]
+    base = np.array([float(w[name][weighs_as(STAGES[s])]) for s in stage])
+    return (base * sex_factor(params, name)[sex_group_of_type(t), stage])[:, None]
+
+
+def sex_factor(params: ParameterSet, name: str) -> np.ndarray:
+    """[sex group, stage]: the factor on the weight ``name`` (1 where the parameter does not
+    name the stage or the term)."""
+    f = params.value("migration.sex_weight_factors")
+    out = np.ones((len(SEX_GROUPS), len(STAGES)))
+    for s, stage in enumerate(STAGES):
+        by_sex = f.get(name, {}).get(weighs_as(stage))
+        if by_sex:
+            women, men = float(by_sex["women"]), float(by_sex["men"])
+            out[:, s] = ((women + men) / 2, women, men)
+    return out
 
 
 def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
@@ -148,6 +178,15 @@ def place_parts(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
             "service": (stage_weight(params, "service")
                         * np.log(np.maximum(view.service, 1e-3))),
             "place_effect": view.place_effect[None, :]}
+
+
+def distinct_types(terms: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Mover types whose utilities are the same share one row of the choice table: returns
+    each type's row and the terms of one type per row (for ``base_cumulative``). Types differ
+    by sex only where a weight does, so most sex groups share their rows."""
+    total = sum(terms.values())
+    _, first, row = np.unique(total, axis=0, return_index=True, return_inverse=True)
+    return row.ravel(), {name: np.asarray(v)[first] for name, v in terms.items()}
 
 
 def availability_term(vacancy: np.ndarray, params: ParameterSet) -> np.ndarray:

@@ -85,6 +85,7 @@ class MoveInputs:
 
     terms: dict[str, np.ndarray]
     cum: np.ndarray
+    cum_row: np.ndarray         # each mover type's row of ``cum`` (``choice.distinct_types``)
     facts: HouseholdFacts
     heads: np.ndarray
     multiplier: np.ndarray
@@ -98,11 +99,13 @@ class MoveInputs:
 
 @dataclass
 class HouseholdFacts:
-    """Per household id: facts the move decision needs."""
+    """Per household id: facts the move decision needs (``sex_group``: index into
+    ``choice.SEX_GROUPS`` of its adults; a household without adults counts as both)."""
 
     with_children: np.ndarray
     with_pupils: np.ndarray
     income: np.ndarray
+    sex_group: np.ndarray
 
     def up_to(self, n_households: int) -> HouseholdFacts:
         """The facts for household ids below ``n_households``: households formed since they
@@ -112,7 +115,8 @@ class HouseholdFacts:
         if pad <= 0:
             return self
         return HouseholdFacts(*(np.pad(a, (0, pad)) for a in
-                                (self.with_children, self.with_pupils, self.income)))
+                                (self.with_children, self.with_pupils, self.income,
+                                 self.sex_group)))
 
 
 def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet,
@@ -129,7 +133,19 @@ def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet,
     with_pupils[pop.household[pupil]] = True
     if income is None:
         income = housing.household_income(pop, wage)
-    return HouseholdFacts(with_children, with_pupils, income)
+    return HouseholdFacts(with_children, with_pupils, income, sex_groups(pop, ~child))
+
+
+def sex_groups(pop: Population, adult: np.ndarray) -> np.ndarray:
+    """Per household id: index into ``choice.SEX_GROUPS`` of its adults (women only, men
+    only, or both; a household without adults counts as both)."""
+    n = pop.next_household
+    men = np.bincount(pop.household[adult & (pop.sex == 1)], minlength=n)[:n]
+    women = np.bincount(pop.household[adult & (pop.sex == 0)], minlength=n)[:n]
+    group = np.zeros(n, dtype=np.int8)
+    group[(women > 0) & (men == 0)] = choice.SEX_GROUPS.index("women")
+    group[(men > 0) & (women == 0)] = choice.SEX_GROUPS.index("men")
+    return group
 
 
 def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
@@ -184,6 +200,7 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
     rate = move_kernels.move_rates(heads, pop.age, pop.household, facts.with_children,
                                    params.age_table("migration.household_move_rate"),
                                    float(params.value("migration.family_move_factor")))
+    rate *= alone_factor(facts.sex_group[pop.household[heads]], pop.age[heads], params)
     # push and stay factors shift who considers a move, not how many: the expected number
     # stays that of the calibrated age profile
     scaled = rate * multiplier
@@ -193,7 +210,9 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
     lo, hi = params.value("migration.leave_home_ages")
     young = np.flatnonzero(move_kernels.young_at_home(pop.household_heads(), pop.age, lo, hi))
     leaving = young[rng.random(len(young)) <
-                    params.by_age("migration.leave_home_rate", pop.age[young])]
+                    params.by_age("migration.leave_home_rate", pop.age[young])
+                    * params.by_sex_age("migration.move_sex_factor", pop.sex[young],
+                                        pop.age[young])]
     flag = np.zeros(pop.next_household, dtype=bool)
     flag[pop.household[moving_hh]] = True
     in_moving = rows_kernels.in_flagged(pop.household, flag)
@@ -204,18 +223,30 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
     return rows, unit
 
 
+def alone_factor(group: np.ndarray, age: np.ndarray, params: ParameterSet) -> np.ndarray:
+    """Per household (its adults' ``choice.SEX_GROUPS`` index and its head's age): the factor
+    ``migration.move_sex_factor`` on its chance to consider a move, 1 for both sexes."""
+    table = params.sex_age_table("migration.move_sex_factor")
+    sex = np.maximum(group.astype(np.int64) - 1, 0)          # women -> 0, men -> 1
+    return np.where(group == 0, 1.0, table[sex, np.minimum(age, table.shape[1] - 1)])
+
+
 def unit_types(pop: Population, deciders: np.ndarray, leaving: np.ndarray,
                facts: HouseholdFacts, year: int, params: ParameterSet,
                rng: np.random.Generator) -> np.ndarray:
-    """Mover type (origin x life stage x tenure x employment) from each unit's deciding
-    person; young movers are students by chance (``sim.processes.students``)."""
+    """Mover type (sex group x origin x life stage x tenure x employment) from each unit's
+    deciding person; young movers are students by chance (``sim.processes.students``); a
+    young adult leaving home decides alone, a household for its adults."""
     age = pop.age[deciders]
+    sex = pop.sex[deciders]
     family = facts.with_children[pop.household[deciders]] & ~leaving
-    stage = choice.life_stage(age, family, students.is_student(age, family, year, params,
-                                                                rng))
+    stage = choice.life_stage(age, family, students.is_student(age, sex, family, year,
+                                                                params, rng))
     owner = np.where(leaving, 0, pop.owner[deciders])
     immigrant = pop.kind[deciders] == Kind.IMMIGRANT
-    return choice.type_index(stage, owner, pop.employed[deciders], immigrant)
+    alone = np.where(sex == 1, choice.SEX_GROUPS.index("men"), choice.SEX_GROUPS.index("women"))
+    group = np.where(leaving, alone, facts.sex_group[pop.household[deciders]])
+    return choice.type_index(stage, owner, pop.employed[deciders], immigrant, group)
 
 
 def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
@@ -228,7 +259,8 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
     moves, ``move_factor`` per person row from policies, None = all ones), where they go,
     and why (and the decisions of the movers from kommune ``watch``)."""
     terms = choice.dense_terms(view, params)
-    cum = choice.base_cumulative(terms, choice.distance_cost(distance_km, params),
+    cum_row, distinct = choice.distinct_types(terms)
+    cum = choice.base_cumulative(distinct, choice.distance_cost(distance_km, params),
                                  params.value("migration.stay_utility"),
                                  choice.availability_term(view.vacancy, params))
     heads = pop.head_rows()
@@ -237,7 +269,7 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
     multiplier = multiplier * newcomers.move_factor(pop, heads, year, params, centrality)
     if move_factor is not None:
         multiplier = multiplier * move_factor[heads]
-    inputs = MoveInputs(terms=terms, cum=cum, facts=facts, heads=heads, multiplier=multiplier,
+    inputs = MoveInputs(terms=terms, cum=cum, cum_row=cum_row, facts=facts, heads=heads, multiplier=multiplier,
                         region=region, price=housing.price, wage=wage, year=year,
                         watch=watch, scale=scale)
     return move(pop, inputs, params, rng)
@@ -258,10 +290,11 @@ def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Ge
     home = np.where(pop.kind[deciders] == Kind.IMMIGRANT, -1, pop.home[deciders]).astype(
         np.int64)
     sparse = choice.sparse_pulls(network.tie_kommune_runs(pop, deciders), home, params)
-    dest_u = choice.draw(v.cum, types, origin_u, sparse, rng)
+    dest_u = choice.draw(v.cum, v.cum_row[types], origin_u, sparse, rng)
     split = None
     if v.scale is not None and v.scale.focused:
-        split = into_focus.split_units(v.cum, types, origin_u, sparse, dest_u, v.scale, rng)
+        split = into_focus.split_units(v.cum, v.cum_row[types], origin_u, sparse, dest_u,
+                                       v.scale, rng)
         dest_u = split.dest
     reason_u = choice.reasons(v.terms, types, origin_u, dest_u, sparse, home, params)
     decisions = None if v.watch is None else _decisions(

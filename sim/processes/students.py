@@ -18,11 +18,11 @@ import numpy as np
 from sim.parameters import ParameterSet
 
 
-def is_student(age: np.ndarray, family: np.ndarray, year: int, params: ParameterSet,
-               rng: np.random.Generator) -> np.ndarray:
-    """Per mover: True for those who move as students this year (movers with children
-    never do)."""
-    share = (params.by_age("education.student_share", age)
+def is_student(age: np.ndarray, sex: np.ndarray, family: np.ndarray, year: int,
+               params: ParameterSet, rng: np.random.Generator) -> np.ndarray:
+    """Per mover (``sex`` 0 women, 1 men): True for those who move as students this year
+    (movers with children never do)."""
+    share = (params.by_sex_age("education.student_share", sex, age)
              * params.value("education.student_share_trend", year))
     return ~family & (rng.random(len(age)) < share)
 

@@ -60,8 +60,9 @@ def ensemble_mean(results: list):
         "year", as_index=False).mean(numeric_only=True)
     movers = None
     if all(r.movers_by_age is not None for r in results):
-        movers = pd.concat([r.movers_by_age for r in results]).groupby(
-            ["year", "age_group"], as_index=False)[["movers", "population"]].sum()
+        both = pd.concat([r.movers_by_age for r in results])
+        keys = ["year", "age_group"] + (["sex"] if "sex" in both.columns else [])
+        movers = both.groupby(keys, as_index=False)[["movers", "population"]].sum()
     return SimpleNamespace(national=nat, kommuner=kom, movers_by_age=movers)
 
 

@@ -153,7 +153,8 @@ def report_markdown(m: dict, calibration_note: str = DEFAULT_CALIBRATION_NOTE) -
     sure = (uncertainty.markdown(m["uncertainty"], period_label(period_key(OUT_OF_SAMPLE)))
             if "uncertainty" in m else [])
     who = age_structure.markdown(m["age_structure"]) if "age_structure" in m else []
-    sexes = sex_balance.markdown(m["sex_balance"]) if "sex_balance" in m else []
+    sexes = (sex_balance.markdown(m["sex_balance"], m.get("moves_by_sex"))
+             if "sex_balance" in m else [])
     stays = refugee_stays.markdown(m["refugee_stays"]) if "refugee_stays" in m else []
     acc = accuracy.markdown(m["accuracy"]) if "accuracy" in m else []
     acc += intervals.markdown(m["intervals"]) if "intervals" in m else []
