@@ -141,6 +141,18 @@ def young_at_home(heads, age, lo, hi):
 
 
 @numba.njit(cache=True, nogil=True)
+def adult_sexes(household, age, sex, child_max_age, n_households):
+    """Per household id, which sexes its adults have as bits (1 women, 2 men, 3 both, 0 no
+    adult): ``bits[household[i]] |= 1 << sex[i]`` for every row older than
+    ``child_max_age`` (one serial pass: rows of one household may lie anywhere)."""
+    bits = np.zeros(n_households, dtype=np.uint8)
+    for i in range(len(household)):
+        if age[i] > child_max_age:
+            bits[household[i]] |= np.uint8(1 << sex[i])
+    return bits
+
+
+@numba.njit(cache=True, nogil=True)
 def unique_units(household, n_leaving, n_households):
     """``np.unique(unit, return_index=True, return_inverse=True)[1:]`` for the units of
     ``moves.select_movers``: ``unit = np.concatenate([household, -1 - np.arange(n_leaving)])``

@@ -133,19 +133,21 @@ def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet,
     with_pupils[pop.household[pupil]] = True
     if income is None:
         income = housing.household_income(pop, wage)
-    return HouseholdFacts(with_children, with_pupils, income, sex_groups(pop, ~child))
+    return HouseholdFacts(with_children, with_pupils, income,
+                          sex_groups(pop, int(params.value("households.child_max_age"))))
 
 
-def sex_groups(pop: Population, adult: np.ndarray) -> np.ndarray:
+# ``move_kernels.adult_sexes`` bits (none, women, men, both) -> index into choice.SEX_GROUPS
+SEX_GROUP_OF_BITS = np.array([choice.SEX_GROUPS.index(g) for g in
+                              ("both", "women", "men", "both")], dtype=np.int8)
+
+
+def sex_groups(pop: Population, child_max_age: int) -> np.ndarray:
     """Per household id: index into ``choice.SEX_GROUPS`` of its adults (women only, men
     only, or both; a household without adults counts as both)."""
-    n = pop.next_household
-    men = np.bincount(pop.household[adult & (pop.sex == 1)], minlength=n)[:n]
-    women = np.bincount(pop.household[adult & (pop.sex == 0)], minlength=n)[:n]
-    group = np.zeros(n, dtype=np.int8)
-    group[(women > 0) & (men == 0)] = choice.SEX_GROUPS.index("women")
-    group[(men > 0) & (women == 0)] = choice.SEX_GROUPS.index("men")
-    return group
+    bits = move_kernels.adult_sexes(pop.household, pop.age, pop.sex, child_max_age,
+                                    pop.next_household)
+    return SEX_GROUP_OF_BITS[bits]
 
 
 def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
@@ -269,9 +271,9 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
     multiplier = multiplier * newcomers.move_factor(pop, heads, year, params, centrality)
     if move_factor is not None:
         multiplier = multiplier * move_factor[heads]
-    inputs = MoveInputs(terms=terms, cum=cum, cum_row=cum_row, facts=facts, heads=heads, multiplier=multiplier,
-                        region=region, price=housing.price, wage=wage, year=year,
-                        watch=watch, scale=scale)
+    inputs = MoveInputs(terms=terms, cum=cum, cum_row=cum_row, facts=facts, heads=heads,
+                        multiplier=multiplier, region=region, price=housing.price,
+                        wage=wage, year=year, watch=watch, scale=scale)
     return move(pop, inputs, params, rng)
 
 
