@@ -10,7 +10,7 @@ an in-window check of the swing's scaling (no data after 2015).
 folder is a default ``livskraft validate``).
 
 Variants (the calibration is the same; only how the swing reaches ten years differs):
-``linear`` the swing per year times the horizon (the method before 8 December 2026);
+``linear`` the swing per year times the horizon (the method before 7 December 2026, night);
 ``power 0.85`` the five-year swing times (h / 5) ** 0.85 (the Swedish study's 10-to-5-year
 MAPE ratio of 1.8); ``components`` noise and trend shift (``sim.validation.swing``, the
 default); ``components, no trend noise`` the same with the trend base infinite.

@@ -61,11 +61,12 @@ def test_a_shock_shifts_basic_jobs_by_the_drawn_proportion_and_a_seed_reproduces
     rng = np.random.default_rng(7)
     draws = np.random.default_rng(7)
     local_shocks.run_year(shocked.labour, shocked.params, rng)
-    # every kommune shocked (probability 1): exp(z · sd) with the same draws
+    # every kommune shocked (probability 1): exp(z · sd − sd² / 2) with the same draws, the
+    # expected jobs kept
     draws.random(shocked.geo.size)
     z = draws.standard_normal(shocked.geo.size)
     sd = local_shocks.shock_sd(shocked.labour.kommune_population_at_build, shocked.params)
-    assert np.allclose(_basic_jobs(shocked), before * np.exp(z * sd))
+    assert np.allclose(_basic_jobs(shocked), before * np.exp(z * sd - sd ** 2 / 2))
     assert sd[shocked.geo.codes.index("V3")] < sd[shocked.geo.codes.index("C1")] * 20
     # switched off: no draw at all, the generator untouched
     state = rng.bit_generator.state

@@ -25,9 +25,8 @@ How the 80 % interval of a kommune's population in ``end`` is built (no peeking 
    the national total's components) carried to 2015, its 10th and 90th percentile by the same
    cells. It is carried to the horizon by its size class's split into year-to-year noise
    (grows with √h) and shifts of the trend (grow with h), with a factor per size class from a
-   rolling origin inside the window (``swing.scale``; before 8 December 2026: per year times
-   the horizon, which took the noise of a small kommune's four-year trend for shifts and
-   covered 99 % of the kommuner under 2,000); it is added in quadrature.
+   rolling origin inside the window (``swing.scale``; before 7 December 2026, night: per year
+   times the horizon, as if all of it were shifts); it is added in quadrature.
 5. **Seed noise.** The noise left in the forecast (the mean of the runs): the variance over
    the runs of each kommune's simulated log growth over their number, added in quadrature (a
    single run carries all of it).
@@ -122,7 +121,7 @@ def calibration(sim_wide: pd.DataFrame) -> dict:
 def _swing_ends(cal: dict, cells: pd.Series, sizes: pd.Series, horizon: float) -> np.ndarray:
     """The swing's quantiles carried ``horizon`` years ahead per kommune: by its size class's
     noise and trend shift (``swing.scale``), or, in a calibration without them (before
-    8 December 2026), per year times the horizon."""
+    7 December 2026, night), per year times the horizon."""
     s = np.array([cal["swing"][c] for c in cells], dtype=float)
     comp = cal.get("swing_scaling")
     if comp is None:
