@@ -2,7 +2,8 @@
 
 The year, in order (one module each under ``sim.processes``):
 
-1. ``firms``, ``jobs``: firms start and close; jobs follow sector trend and local demand; hiring;
+1. ``firms``, ``local_shocks``, ``jobs``: firms start and close; random local shocks shift
+   basic-sector jobs (off by default); jobs follow sector trend and local demand; hiring;
 2. ``housing``: prices, rents and construction respond; renters buy (startlån helps);
 3. ``moves``: domestic moves by random utility over what movers see (``destinations``), the
    education moves of the young and newcomers' onward moves among them, each with its reason;
@@ -25,7 +26,17 @@ from mesa.datacollection import DataCollector
 from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_accounts
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
-from sim.processes import arriving, destinations, housing, jobs, leaving, local, moves, spinup
+from sim.processes import (
+    arriving,
+    destinations,
+    housing,
+    jobs,
+    leaving,
+    local,
+    local_shocks,
+    moves,
+    spinup,
+)
 from sim.processes.firms import YoungFirms
 from sim.records import Records
 from sim.scenario.schema import Scenario
@@ -112,6 +123,7 @@ class SettlementModel(mesa.Model):
         k, scale, geo, lab = self.geo.size, self.scale, self.geo, self.labour
         hooks = self.policy_set.apply(self)
         self.young_firms.run_year(pop, year, hooks.startup_boost)
+        local_shocks.run_year(lab, params, rng)
         jobs.run_year(lab, pop, year, hooks.aga_rate, hooks.seeker_boost, params, rng)
         housing.run_year(self.housing, pop, lab.wage, hooks.extra_construction,
                          hooks.credit_relief, rng)

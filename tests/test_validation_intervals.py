@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.validation import intervals, observed
+from sim.validation import intervals, observed, swing
+from sim.validation.accuracy import size_classes
 
 CAL = {"window": [2006, 2015], "growth_bounds": [0.0, 0.01],
        "model": {"under 2,000 / middle": [-0.003, 0.004], "50,000+ / fast": [-0.001, 0.001],
@@ -84,3 +85,52 @@ def test_an_ensembles_bands_csv_gets_the_columns(tmp_path):
     out = pd.read_csv(tmp_path / "bands.csv", dtype={"area": str})
     assert list(out.columns[-2:]) == ["p10_calibrated", "p90_calibrated"]
     assert out.loc[2, "p10_calibrated"] == pytest.approx(1_000 * math.exp(-0.05), abs=0.05)
+
+
+# ----- the swing carried to the horizon: noise with √h, trend shifts with h -----------------
+NOISE, DRIFT = 4e-4, 1e-5            # σ² and τ² per year
+SWING_VAR = 11.25 * NOISE + 25 * DRIFT   # a four-year trend's error five years ahead
+COMP = {"base": 4, "horizon": 5, "trend_base": 9,
+        "by_size": {"under 2,000": {"noise": NOISE, "drift": DRIFT, "swing": SWING_VAR,
+                                    "factor": 1.0},
+                    "50,000+": {"noise": 0.0, "drift": DRIFT, "swing": 25 * DRIFT,
+                                "factor": 1.2}}}
+
+
+def test_the_swing_scales_by_its_noise_and_its_trend_shifts():
+    # the swing's own base and horizon give it back unscaled
+    assert swing.scale(COMP, "under 2,000", 5, 4) == pytest.approx(1.0)
+    # ten years ahead of a nine-year trend: (10 + 100/9) σ² + 100 τ² against the swing's
+    want = math.sqrt(((10 + 100 / 9) * NOISE + 100 * DRIFT) / SWING_VAR)
+    assert swing.scale(COMP, "under 2,000", 10) == pytest.approx(want)
+    assert want < 10 / 5                       # less than in proportion: mostly noise
+    # only trend shifts: in proportion to the horizon (times the class's in-window factor)
+    assert swing.scale(COMP, "50,000+", 10) == pytest.approx(1.2 * 10 / 5)
+
+
+def test_a_noisy_small_kommunes_interval_grows_less_than_in_proportion():
+    """With the swing's components the ten-year interval of a small kommune is narrower than
+    the per-year swing times ten, the old scaling that covered 99 % of them out of sample."""
+    cal = {**CAL, "swing": {k: [5 * v for v in q] for k, q in CAL["swing"].items()},
+           "swing_scaling": COMP}
+    base = pd.Series([1_000.0], index=["a"])
+    rate = pd.Series([0.005], index=["a"])
+    b = intervals.log_bounds(cal, base, rate, 10)
+    k = swing.scale(COMP, "under 2,000", 10)
+    # (−0.003, 0.004) per year for ten years and the five-year swing (−0.02, 0.015) times k
+    assert b.loc["a", "lo"] == pytest.approx(-math.sqrt(0.03 ** 2 + (k * 0.02) ** 2))
+    assert b.loc["a", "hi"] == pytest.approx(math.sqrt(0.04 ** 2 + (k * 0.015) ** 2))
+    old = intervals.log_bounds(CAL, base, rate, 10)      # a calibration before the split
+    assert b.loc["a", "hi"] < old.loc["a", "hi"]
+
+
+def test_the_observed_swing_of_small_kommuner_is_mostly_noise():
+    """On the observed 2006–2015 shares: the yearly noise of kommuner under 2,000 is about
+    four times that of those over 50,000, and their swing reaches ten years by less than
+    the factor two a linear scaling gives; the in-window factors stay near one."""
+    obs = observed.observed_wide()
+    comp = swing.components(obs, observed.IN_SAMPLE, size_classes(obs[2006]))
+    small, large = comp["by_size"]["under 2,000"], comp["by_size"]["50,000+"]
+    assert small["noise"] > 10 * large["noise"]
+    assert swing.scale(comp, "under 2,000", 10) < 0.85 * 10 / 5
+    assert all(0.8 < c["factor"] < 1.5 for c in comp["by_size"].values())

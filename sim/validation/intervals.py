@@ -12,18 +12,21 @@ How the 80 % interval of a kommune's population in ``end`` is built (no peeking 
    calibration window's). The error quantiles (10th and 90th percentile) are taken in each
    size × growth cell; a cell with fewer than ``MIN_CELL`` kommuner, or one the calibration
    window did not have, uses its size class's.
-3. **Horizon.** Forecast errors grow with the horizon, a little less than in proportion: the
-   10-year MAPE is 1.2–1.7 times the 5-year in Queensland's rounds (Wilson and Rowe 2011,
-   table 3: 7.1 → 8.8 %, 6.5 → 10.9 %) and 1.8 times in the Swedish study (1.79 → 3.29 %).
-   The quantiles are taken per year and scaled in proportion to the horizon (the cautious
-   end: APPROXIMATION).
+3. **Horizon of the model's errors.** Forecast errors grow with the horizon, a little less
+   than in proportion: the 10-year MAPE is 1.2–1.7 times the 5-year in Queensland's rounds
+   (Wilson and Rowe 2011, table 3: 7.1 → 8.8 %, 6.5 → 10.9 %) and 1.8 times in the Swedish
+   study (1.79 → 3.29 %). The model's quantiles are taken per year and scaled in proportion
+   to the horizon (the cautious end: APPROXIMATION; they are the small part of the width).
 4. **Out of sample the errors are larger than in sample**: the place effects were fitted on
    2006→2015, so the in-sample errors hold only what the fit could not absorb. The missing part
-   is what a kommune's growth does after the fit: how far its growth swings from one period to
-   the next. That swing is measured inside the calibration window from observed data only: the
-   log error of each kommune's 2006→2010 trend of its share of Norway (the model is given the
-   national total's components) carried to 2015, per year, its 10th and 90th percentile by the
-   same cells, scaled to the horizon; it is added in quadrature.
+   is what a kommune's growth does after the fit: how far it swings from its trend. That swing
+   is measured inside the calibration window from observed data only (``sim.validation.swing``):
+   the log error of each kommune's 2006→2010 trend of its share of Norway (the model is given
+   the national total's components) carried to 2015, its 10th and 90th percentile by the same
+   cells. It is carried to the horizon by its size class's split into year-to-year noise
+   (grows with √h) and shifts of the trend (grow with h), with a factor per size class from a
+   rolling origin inside the window (``swing.scale``; before 7 December 2026, night: per year
+   times the horizon, as if all of it were shifts); it is added in quadrature.
 5. **Seed noise.** The noise left in the forecast (the mean of the runs): the variance over
    the runs of each kommune's simulated log growth over their number, added in quadrature (a
    single run carries all of it).
@@ -50,6 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.validation import swing
 from sim.validation.accuracy import SIZE_LABELS, size_classes
 from sim.validation.observed import IN_SAMPLE, OUT_OF_SAMPLE, PERCENT, observed_wide
 
@@ -58,7 +62,6 @@ QUANTILES = (0.10, 0.90)       # its ends
 Z_90 = 1.2815515655446004      # the normal 90th percentile (seed noise is near normal)
 MIN_CELL = 12                  # fewer kommuner in a size × growth cell: use the size class
 GROWTH_TERCILES = (1 / 3, 2 / 3)
-SWING_SPLIT = 2010             # the calibration window's observed trend 2006→2010 → 2015
 GROWTH_LABELS = ("slow", "middle", "fast")
 INTERVALS_CSV = "intervals.csv"             # per kommune, in the validation folder
 CALIBRATION_JSON = "interval_calibration.json"   # what ``calibrated_bands`` needs
@@ -109,13 +112,22 @@ def calibration(sim_wide: pd.DataFrame) -> dict:
     sizes = size_classes(obs[y0])
     cells = _cells(sizes, _growth_classes(rate, bounds))
     model_err = np.log(obs[y1] / (obs[y0] * np.exp(rate * (y1 - y0)))) / (y1 - y0)
-    share = obs / obs.sum(axis=0)               # growth against Norway's, which the
-    trend = np.log(share[SWING_SPLIT] / share[y0]) / (SWING_SPLIT - y0)   # model is given
-    swing = (np.log(share[y1] / share[SWING_SPLIT]) - trend * (y1 - SWING_SPLIT)) / (
-        y1 - SWING_SPLIT)
     return {"window": list(IN_SAMPLE), "growth_bounds": bounds,
             "model": _quantiles(model_err, cells, sizes),
-            "swing": _quantiles(swing, cells, sizes)}
+            "swing": _quantiles(swing.swings(obs, IN_SAMPLE), cells, sizes),
+            "swing_scaling": swing.components(obs, IN_SAMPLE, sizes)}
+
+
+def _swing_ends(cal: dict, cells: pd.Series, sizes: pd.Series, horizon: float) -> np.ndarray:
+    """The swing's quantiles carried ``horizon`` years ahead per kommune: by its size class's
+    noise and trend shift (``swing.scale``), or, in a calibration without them (before
+    7 December 2026, night), per year times the horizon."""
+    s = np.array([cal["swing"][c] for c in cells], dtype=float)
+    comp = cal.get("swing_scaling")
+    if comp is None:
+        return horizon * s
+    k = np.array([swing.scale(comp, size, horizon) for size in sizes])
+    return k[:, None] * s
 
 
 def log_bounds(cal: dict, base: pd.Series, rate: pd.Series, horizon: float,
@@ -127,12 +139,12 @@ def log_bounds(cal: dict, base: pd.Series, rate: pd.Series, horizon: float,
     cells = _cells(sizes, _growth_classes(rate.reindex(base.index), cal["growth_bounds"]))
     cells = cells.where(cells.isin(list(cal["model"])), sizes)   # unseen: its size class
     m = np.array([cal["model"][c] for c in cells])
-    s = np.array([cal["swing"][c] for c in cells])
+    s = _swing_ends(cal, cells, sizes, horizon)
     sd = np.zeros(len(base)) if seed_sd is None else (
         seed_sd.reindex(base.index).fillna(0.0).to_numpy())
     noise = (Z_90 * sd) ** 2
-    lo = -np.sqrt((horizon * m[:, 0]) ** 2 + (horizon * s[:, 0]) ** 2 + noise)
-    hi = np.sqrt((horizon * m[:, 1]) ** 2 + (horizon * s[:, 1]) ** 2 + noise)
+    lo = -np.sqrt((horizon * m[:, 0]) ** 2 + s[:, 0] ** 2 + noise)
+    hi = np.sqrt((horizon * m[:, 1]) ** 2 + s[:, 1] ** 2 + noise)
     return pd.DataFrame({"lo": lo, "hi": hi, "error_class": cells.to_numpy()},
                         index=base.index)
 
@@ -148,14 +160,17 @@ def _seed_sd(runs_wide: list[pd.DataFrame], start: int, end: int) -> pd.Series:
 
 
 def intervals(sim_wide: pd.DataFrame, runs_wide: list[pd.DataFrame],
-              start: int = OUT_OF_SAMPLE[0], end: int = OUT_OF_SAMPLE[1]) -> pd.DataFrame:
+              start: int = OUT_OF_SAMPLE[0], end: int = OUT_OF_SAMPLE[1],
+              cal: dict | None = None) -> pd.DataFrame:
     """Per kommune: the forecast of ``end`` from the observed ``start`` population with the
     model's growth (``sim_wide``, the mean of ``runs_wide``), its calibrated 80 % interval
-    (p10, p90), the class it took its errors from and the noise of the runs' mean (log sd)."""
+    (p10, p90), the class it took its errors from and the noise of the runs' mean (log sd).
+    ``cal``: a calibration to use instead of ``calibration(sim_wide)``."""
     base = observed_wide()[start]
     rate = _log_growth_per_year(sim_wide, start, end).reindex(base.index)
     seed = _seed_sd(runs_wide, start, end).reindex(base.index).fillna(0.0)
-    b = log_bounds(calibration(sim_wide), base, rate, end - start, seed)
+    cal = calibration(sim_wide) if cal is None else cal
+    b = log_bounds(cal, base, rate, end - start, seed)
     forecast = base * np.exp(rate * (end - start))
     return pd.DataFrame({"kommunenummer": base.index, "start": start, "end": end,
                          "forecast": forecast.to_numpy(),
@@ -226,7 +241,8 @@ def markdown(iv: dict) -> list[str]:
             "Each kommune's forecast of 2025 (observed 2015 times the model's growth) with an "
             "80 % interval from errors measured in the calibration window 2006→2015 only: the "
             "model's own backcast errors and how far kommuner' growth swung from their "
-            "2006→2010 trend by 2015, by size and growth class, scaled to ten years, with the "
+            "2006→2010 trend by 2015, by size and growth class, carried to ten years by "
+            "their year-to-year noise and trend shifts, with the "
             f"noise of the runs' mean (`{INTERVALS_CSV}`; the method in "
             "`sim/validation/intervals.py`). Out of sample, observed 2025 lies inside the "
             f"interval for **{PERCENT * cov['coverage']:.1f} %** of {cov['n']} kommuner "
