@@ -2,8 +2,8 @@
 
 The year, in order (one module each under ``sim.processes``):
 
-1. ``firms``, ``local_shocks``, ``jobs``: firms start and close; random local shocks shift
-   basic-sector jobs (off by default); jobs follow sector trend and local demand; hiring;
+1. ``firms``, ``local_shocks`` (off by default), ``jobs``: firms start and close; jobs follow
+   sector trend and local demand; hiring;
 2. ``housing``: prices, rents and construction respond; renters buy (startlån helps);
 3. ``moves``: domestic moves by random utility over what movers see (``destinations``), the
    education moves of the young and newcomers' onward moves among them, each with its reason;
@@ -11,10 +11,9 @@ The year, in order (one module each under ``sim.processes``):
 5. ``arriving``: births to mothers still here, ageing, immigration;
 6. ``local``: couples form, ties renew, services follow population, schools follow children.
 
-Before the year the policies in force set this year's hooks (``sim.policies.hooks``); after it
-they book their costs. Before the first year housing is spun up (``sim.processes.spinup``). The
-Kommune agents hold the 1 January population of ``model.year`` and the last year's components;
-the DataCollector records them at the start and after every year (``sim.output.run_folder``).
+Policies in force set the year's hooks before it (``sim.policies.hooks``) and book costs after
+it; housing is spun up before the first year (``sim.processes.spinup``). Kommune agents hold the
+1 January population and last year's components, recorded each year (DataCollector).
 """
 
 from __future__ import annotations
@@ -26,18 +25,9 @@ from mesa.datacollection import DataCollector
 from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_accounts
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
-from sim.processes import (
-    arriving,
-    destinations,
-    housing,
-    jobs,
-    leaving,
-    local,
-    local_shocks,
-    moves,
-    spinup,
-)
+from sim.processes import arriving, destinations, housing, jobs, leaving, local, moves, spinup
 from sim.processes.firms import YoungFirms
+from sim.processes.local_shocks import run_year as shock_basic_jobs
 from sim.records import Records
 from sim.scenario.schema import Scenario
 from sim.world import focus, network
@@ -47,8 +37,7 @@ from sim.world.population import Kind, keep_freed_memory
 from sim.world.scale import Scale
 from sim.world.start import build_population
 
-NATIONAL_COLUMNS = ("population", "births", "deaths", "immigration", "emigration",
-                    "internal_moves")
+NATIONAL_COLUMNS = ("population", "births", "deaths", "immigration", "emigration", "internal_moves")
 
 
 class SettlementModel(mesa.Model):
@@ -81,8 +70,8 @@ class SettlementModel(mesa.Model):
         self.policy_set = PolicySet(self)
         self.hooks = self.policy_set.neutral_hooks()
         self.records = Records(self)
-        # what movers saw last year; with ``watch`` (a kommune index) its movers' decisions
-        self.seen, self.watch, self.decisions = None, None, None   # (sim.experiments.explain)
+        # what movers saw last year; ``watch`` a kommune whose movers' decisions are kept
+        self.seen, self.watch, self.decisions = None, None, None
         self.national: dict[str, int | None] = {}
         self.datacollector = DataCollector(
             model_reporters={"year": "year", **{c: self._national_reporter(c)
@@ -123,7 +112,7 @@ class SettlementModel(mesa.Model):
         k, scale, geo, lab = self.geo.size, self.scale, self.geo, self.labour
         hooks = self.policy_set.apply(self)
         self.young_firms.run_year(pop, year, hooks.startup_boost)
-        local_shocks.run_year(lab, params, rng)
+        shock_basic_jobs(lab, params, rng)
         jobs.run_year(lab, pop, year, hooks.aga_rate, hooks.seeker_boost, params, rng)
         housing.run_year(self.housing, pop, lab.wage, hooks.extra_construction,
                          hooks.credit_relief, rng)
@@ -166,8 +155,7 @@ class SettlementModel(mesa.Model):
         if self.year >= self.spec.end_year:
             self.running = False
 
-    def _book(self, components: dict[str, np.ndarray] | None,
-              internal_moves: int | None) -> None:
+    def _book(self, components: dict[str, np.ndarray] | None, internal_moves: int | None):
         """Put the current population and last year's components (persons) on the agents."""
         population = self.scale.persons(self.population.count_by_kommune(self.geo.size))
         set_accounts(self.kommune_agents, population, components)
