@@ -12,10 +12,13 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pytest
+import yaml
 
 from sim.model import SettlementModel
 from sim.parameters import ParameterSet
 from sim.processes import arriving, choice, moves
+from sim.scenario.errors import ScenarioError
 from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
 from sim.validation import sex_balance
@@ -176,3 +179,30 @@ def test_labour_immigrants_are_mostly_men_and_family_immigrants_mostly_women():
     assert arriving.male_shares(kinds, adults, 2024, params)[0] < men[0]   # more women later
     assert np.allclose(arriving.male_shares(kinds, children, 2010, params),
                        params.value("demography.male_share_at_birth"))
+
+
+def test_a_scenario_with_a_misshapen_sex_table_is_refused_with_one_clear_message(tmp_path):
+    """A table by sex needs both sexes and known names; the message names the file, the
+    parameter and the place in the table. A well-formed override is accepted."""
+    def load(parameters: dict):
+        path = tmp_path / "s.yaml"
+        path.write_text(yaml.safe_dump({"name": "s", "parameters": parameters}))
+        return load_scenario(path)
+
+    def refused(parameters: dict) -> str:
+        with pytest.raises(ScenarioError) as e:
+            load(parameters)
+        return str(e.value)
+
+    msg = refused({"migration.sex_weight_factors": {"amenity": {"young": {"women": 1.5}}}})
+    assert "s.yaml" in msg and "migration.sex_weight_factors" in msg
+    assert "amenity: young: needs men" in msg
+    msg = refused({"migration.sex_weight_factors": {"amenity": {"youth": {"women": 1.5,
+                                                                          "men": 1.0}}}})
+    assert "unknown key 'youth'" in msg and "young" in msg
+    assert "needs men" in refused({"migration.move_sex_factor": {"women": {0: 1.0}}})
+    assert "ages" in refused({"education.student_share": {"women": {"x": 0.1},
+                                                          "men": {0: 0.1}}})
+    ok = load({"migration.sex_weight_factors": {"nature": {"family": {"women": 1.2,
+                                                                      "men": 0.8}}}})
+    assert ok.parameters["migration.sex_weight_factors"]["nature"]["family"]["men"] == 0.8

@@ -1,7 +1,9 @@
 """What a scenario's ``parameters:`` overrides may hold: a value shaped like the default of the
 parameter it replaces (a number or yearly path, a mapping, a list), and for the policies
-really in force (``policies.regime``) a list of policies, possibly empty. The ranges of the
-values are in ``sim.scenario.bounds``."""
+really in force (``policies.regime``) a list of policies, possibly empty. A nested table
+whose parameter file lists its ``keys`` (per level: the names it may use, ``all`` when each
+is needed, or ``ages`` / ``years``) must use them. The ranges of the values are in
+``sim.scenario.bounds``."""
 
 from __future__ import annotations
 
@@ -36,10 +38,39 @@ def _regime_problem(value: Any) -> str | None:
     return None
 
 
+def keys_problem(levels: list, value: Any, where: str = "") -> str | None:
+    """Why a nested table does not use the keys ``levels`` allow (None if it does)."""
+    level, rest = levels[0], levels[1:]
+    if not isinstance(value, dict) or not value:
+        return f"{where}must be a mapping; got {shown(value)}"
+    if level in ("ages", "years"):
+        lowest = 0 if level == "ages" else FIRST_PATH_YEAR
+        bad = [k for k in value if not is_number(k) or k != int(k) or k < lowest]
+        if bad:
+            return f"{where}{shown(bad[0])}: the keys must be {level} (whole numbers, " \
+                   f"at least {lowest})"
+    else:
+        names = level["names"]
+        unknown = [k for k in value if k not in names]
+        if unknown:
+            return f"{where}unknown key {shown(unknown[0])}; one of {', '.join(names)}"
+        missing = [n for n in names if n not in value] if level.get("all") else []
+        if missing:
+            return f"{where}needs {' and '.join(missing)}"
+    for k, v in value.items():
+        bad = (keys_problem(rest, v, f"{where}{k}: ") if rest else
+               None if is_number(v) else f"{where}{k}: must be a number; got {shown(v)}")
+        if bad:
+            return bad
+    return None
+
+
 def value_problem(name: str, value: Any) -> str | None:
     """Why an override cannot stand in for the default of parameter ``name`` (None if it can)."""
     p = parameters._defaults()[name]
     default, unit = p.values, p.unit
+    if "keys" in p.extra:
+        return keys_problem(p.extra["keys"], value)
     yearly = isinstance(default, dict) and all(
         isinstance(y, int) and y >= FIRST_PATH_YEAR for y in default)
     if is_number(default) or yearly:
