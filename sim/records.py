@@ -187,18 +187,15 @@ class Records:
         pop = self.model.population
         n = len(MOVER_AGE_BANDS) * 2
         cell = band * 2 + sex                                   # [band, sex]
-        # persons by band: everyone counted by single age and sex, then added up by band
         scale = self.model.scale
         if scale.focused:             # each row in its kommune's persons per agent
             movers = self._persons(cell, n, origin)
             population = self._persons(MOVER_BAND_OF_AGE[pop.age] * 2 + pop.sex, n,
                                        pop.kommune)
         else:
-            by_age = np.bincount(pop.age.astype(np.int64) * 2 + pop.sex,
-                                 minlength=2 * len(MOVER_BAND_OF_AGE))
-            population = np.zeros(n, dtype=np.int64)
-            cells = (MOVER_BAND_OF_AGE[:, None] * 2 + np.arange(2)[None, :]).ravel()
-            np.add.at(population, cells, by_age[:len(cells)])
+            population = count_cells(pop.kommune16(), pop.age, pop.sex, MOVER_BAND_OF_AGE,
+                                     self.model.geo.size, len(MOVER_AGE_BANDS)).sum(axis=0)
+            population = population.ravel()
             movers = np.bincount(cell, minlength=n) * scale.coarse
             population = population * scale.coarse
         return {"year": np.full(n, self.model.year),

@@ -182,10 +182,13 @@ def test_move_rates_and_the_young_at_home(people):
     rng, c, heads = people
     table = rng.random(120)
     with_children = rng.random(len(c["age"])) < 0.4
+    group = rng.integers(0, 3, len(c["age"])).astype(np.int8)
+    by_group = rng.random((3, 128))
     rate = table[np.minimum(c["age"][heads], 119)]
-    want = np.where(with_children[c["household"][heads]], rate * 0.7, rate)
+    want = np.where(with_children[c["household"][heads]], rate * 0.7, rate) * by_group[
+        group[c["household"][heads]], np.minimum(c["age"][heads], 127)]
     assert same(want, *twins(move_kernels.move_rates, heads, c["age"], c["household"],
-                             with_children, table, 0.7))
+                             with_children, table, 0.7, group, by_group))
     is_head = np.zeros(len(c["age"]), dtype=bool)
     is_head[heads] = True
     want = ~is_head & (c["age"] >= 18) & (c["age"] <= 30)

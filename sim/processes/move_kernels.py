@@ -116,16 +116,22 @@ def newcomer_factor(heads, kind, subtype, arrival, kommune, year, immigrant_fact
 
 
 @threaded
-def move_rates(heads, age, household, with_children, rate_by_age, family_factor):
+def move_rates(heads, age, household, with_children, rate_by_age, family_factor, group,
+               by_group):
     """Per head, the household's yearly chance to consider a move: ``np.where(
-    with_children[household[heads]], rate * family_factor, rate)`` with ``rate =
-    rate_by_age[np.minimum(age[heads], len(rate_by_age) - 1)]``."""
+    with_children[household[heads]], rate * family_factor, rate) * by_group[g, a]`` with
+    ``rate = rate_by_age[np.minimum(age[heads], len(rate_by_age) - 1)]``, ``g =
+    group[household[heads]]`` (the household's sex group) and ``a`` the head's age capped
+    at the last column of ``by_group``."""
     n, oldest = len(heads), len(rate_by_age) - 1
+    last = by_group.shape[1] - 1
     out = np.empty(n)
     for i in numba.prange(n):
         r = heads[i]
+        h = household[r]
         rate = rate_by_age[min(age[r], oldest)]
-        out[i] = rate * family_factor if with_children[household[r]] else rate
+        base = rate * family_factor if with_children[h] else rate
+        out[i] = base * by_group[group[h], min(age[r], last)]
     return out
 
 

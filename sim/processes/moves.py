@@ -201,8 +201,8 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
     move together, negative units are young adults leaving home."""
     rate = move_kernels.move_rates(heads, pop.age, pop.household, facts.with_children,
                                    params.age_table("migration.household_move_rate"),
-                                   float(params.value("migration.family_move_factor")))
-    rate *= alone_factor(facts.sex_group[pop.household[heads]], pop.age[heads], params)
+                                   float(params.value("migration.family_move_factor")),
+                                   facts.sex_group, alone_factors(params))
     # push and stay factors shift who considers a move, not how many: the expected number
     # stays that of the calibrated age profile
     scaled = rate * multiplier
@@ -225,12 +225,11 @@ def select_movers(pop: Population, multiplier: np.ndarray, heads: np.ndarray,
     return rows, unit
 
 
-def alone_factor(group: np.ndarray, age: np.ndarray, params: ParameterSet) -> np.ndarray:
-    """Per household (its adults' ``choice.SEX_GROUPS`` index and its head's age): the factor
-    ``migration.move_sex_factor`` on its chance to consider a move, 1 for both sexes."""
-    table = params.sex_age_table("migration.move_sex_factor")
-    sex = np.maximum(group.astype(np.int64) - 1, 0)          # women -> 0, men -> 1
-    return np.where(group == 0, 1.0, table[sex, np.minimum(age, table.shape[1] - 1)])
+def alone_factors(params: ParameterSet) -> np.ndarray:
+    """[sex group, age]: the factor ``migration.move_sex_factor`` on a household's chance to
+    consider a move by its ``choice.SEX_GROUPS`` index and its head's age (1 for both)."""
+    by_sex = params.sex_age_table("migration.move_sex_factor")        # [women, men]
+    return np.vstack([np.ones(by_sex.shape[1]), by_sex])
 
 
 def unit_types(pop: Population, deciders: np.ndarray, leaving: np.ndarray,
