@@ -77,6 +77,22 @@ def test_the_lines_add_up_and_nok_is_the_income_the_model_values_the_same(watche
     assert t.loc["K01", "u:stay"] == pytest.approx(-stay)
 
 
+def test_a_woman_alone_weighs_places_with_womens_weights_a_couple_with_the_mean():
+    """With the sex factors set, a young woman alone gets 1.5 times a couple's amenity line
+    and a young man alone half of it; without ``sexes`` a household is both."""
+    spec = parse_scenario({"extends": CLASSROOM, "persons_per_agent": 10, "parameters": {
+        "migration.sex_weight_factors": {"amenity": {"young": {"women": 1.5, "men": 0.5}}}}})
+    m = ex.run_to(spec, spec.start_year)
+    line = {}
+    for sexes in ("both", "women", "men"):
+        h = ex.Household(adults=[24], lives_in="K04", employed=False, sexes=sexes)
+        t = ex.explain_model(m, h).table.set_index("kommunenummer")
+        line[sexes] = t["u:amenity"]
+    assert np.allclose(line["women"], 1.5 * line["both"])
+    assert np.allclose(line["men"], 0.5 * line["both"])
+    assert ex.Household(adults=[24], lives_in="K04").sexes == "both"
+
+
 def test_a_tax_relief_is_its_own_line_worth_its_percentage_of_income():
     spec = parse_scenario({"extends": CLASSROOM, "persons_per_agent": 10, "policies": [
         {"type": "income_tax_relief", "where": {"kommuner": ["K05"]},

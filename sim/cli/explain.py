@@ -99,7 +99,7 @@ def _detail(e, codes: list[str]) -> Table:
 
 
 def _household(adults, children, employed, sector, income, owner, equity, lives_in,
-               grew_up_in, immigrant, ties):
+               grew_up_in, immigrant, ties, sexes="both"):
     from pydantic import ValidationError
 
     from sim.experiments.explain import Household
@@ -112,7 +112,7 @@ def _household(adults, children, employed, sector, income, owner, equity, lives_
     try:
         return Household(**given, employed=employed, sector=sector, income_nok=income,
                          owner=owner, equity_nok=equity, lives_in=lives_in,
-                         grew_up_in=grew_up_in, immigrant=immigrant)
+                         grew_up_in=grew_up_in, immigrant=immigrant, sexes=sexes)
     except ValidationError as err:
         first = err.errors()[0]
         fail(f"{_option(str(first['loc'][0]))}: {first['msg']}")
@@ -162,6 +162,7 @@ def explain(
     grew_up_in: Annotated[str | None, typer.Option(
         help="kommunenummer the deciding adult grew up in")] = None,
     immigrant: Annotated[bool, typer.Option(help="the deciding adult immigrated")] = False,
+    sexes: Annotated[str, typer.Option(help="whose preferences: both, women, men")] = "both",
     ties: Annotated[str | None, typer.Option(
         help="family and friends by kommune, e.g. 5001:10,5014:3")] = None,
     from_: Annotated[str | None, typer.Option(
@@ -189,7 +190,7 @@ def explain(
     year = spec.start_year + min(5, spec.end_year - spec.start_year - 1) if year is None \
         else year
     h = None if from_ else _household(adults, children, employed, sector, income, owner,
-                                      equity, lives_in, grew_up_in, immigrant, ties)
+                                      equity, lives_in, grew_up_in, immigrant, ties, sexes)
     try:
         e = _explained(ex, spec, year, h, from_, stayed, pick)
         base = None
@@ -236,6 +237,7 @@ def _describe(h) -> str:
             f"bor i / lives in {h.lives_in}"
             + (f"; vokste opp i / grew up in {h.grew_up_in}" if h.grew_up_in else "")
             + ("; innvandret / immigrated" if h.immigrant else "")
+            + {"women": "; kvinner / women", "men": "; menn / men"}.get(h.sexes, "")
             + ("; familie og venner / family and friends "
                + ", ".join(f"{k}: {n}" for k, n in h.ties.items()) if h.ties else ""))
 
