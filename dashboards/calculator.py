@@ -274,7 +274,9 @@ def _Fields(form: solara.Reactive):
     f = form.value
 
     def set_(name: str):
-        return lambda value: form.set(Form(**{**f.__dict__, name: value}))
+        # the form as it is when the value arrives, not as it was drawn: two fields edited
+        # before the page redraws must not undo each other
+        return lambda value: form.set(Form(**{**form.value.__dict__, name: value}))
 
     with solara.Row():
         for name, label in (("adults", "Voksne, alder / adults, ages"),
