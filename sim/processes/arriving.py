@@ -201,11 +201,10 @@ def male_shares(subtype: np.ndarray, age: np.ndarray, year: int,
                 params: ParameterSet) -> np.ndarray:
     """Per arrival, the chance to be a man: adults by their reason for coming
     (``immigration.male_share``, a yearly path per subtype), children as at birth."""
-    paths = params.value("immigration.male_share")
+    p = params["immigration.male_share"]
     by_subtype = np.zeros(max(SUBTYPES.values()) + 1)
-    for name, path in paths.items():
-        years = sorted(int(y) for y in path)
-        by_subtype[SUBTYPES[name]] = np.interp(year, years, [float(path[y]) for y in years])
+    for name, path in p.values.items():       # each subtype's path read as a parameter's
+        by_subtype[SUBTYPES[name]] = p.with_values(path).at(year)
     return np.where(age >= ADULT_AGE, by_subtype[subtype],
                     params.value("demography.male_share_at_birth"))
 

@@ -78,9 +78,10 @@ def weighs_as(stage: str) -> str:
 def type_index(stage: np.ndarray, owner: np.ndarray, employed: np.ndarray,
                immigrant: np.ndarray | int = 0, sex_group: np.ndarray | int = 0
                ) -> np.ndarray:
-    origin = np.asarray(sex_group).astype(np.int64) * 2 + np.asarray(immigrant).astype(np.int64)
-    return ((origin * len(STAGES) + stage) * 2 + owner.astype(np.int64)) * 2 + employed.astype(
-        np.int64)
+    group_origin = (np.asarray(sex_group).astype(np.int64) * 2
+                    + np.asarray(immigrant).astype(np.int64))
+    return ((group_origin * len(STAGES) + stage) * 2 + owner.astype(np.int64)) * 2 + (
+        employed.astype(np.int64))
 
 
 def type_parts(t: np.ndarray | int):
