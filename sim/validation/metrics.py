@@ -11,6 +11,7 @@ import pandas as pd
 from sim.validation import (
     accuracy,
     age_structure,
+    components,
     intervals,
     refugee_stays,
     sex_balance,
@@ -211,6 +212,7 @@ def metrics(result, runs: list | None = None) -> dict:
         m["age_structure"] = age_structure.summary([r.age_structure for r in runs])
         m["sex_balance"] = sex_balance.summary([r.age_structure for r in runs])
         m["moves_by_sex"] = sex_balance.moves(getattr(result, "movers_by_age", None))
+    m["components"] = components.summary(getattr(result, "kommuner", None))
     if runs and all(r.refugee_stays is not None for r in runs):
         m["refugee_stays"] = refugee_stays.summary([r.refugee_stays for r in runs])
     return m

@@ -12,6 +12,7 @@ import numpy as np
 from sim.validation import (
     accuracy,
     age_structure,
+    components,
     intervals,
     refugee_stays,
     sex_balance,
@@ -156,10 +157,12 @@ def report_markdown(m: dict, calibration_note: str = DEFAULT_CALIBRATION_NOTE) -
     sexes = (sex_balance.markdown(m["sex_balance"], m.get("moves_by_sex"))
              if "sex_balance" in m else [])
     stays = refugee_stays.markdown(m["refugee_stays"]) if "refugee_stays" in m else []
+    parts_of_growth = components.markdown(m.get("components", {}))
     acc = accuracy.markdown(m["accuracy"]) if "accuracy" in m else []
     acc += intervals.markdown(m["intervals"]) if "intervals" in m else []
     parts = [head, _verdict_md(m), sure, _references_md(m), _national_md(m), _kommune_md(m),
-             acc, _centrality_md(m), who, sexes, _mobility_md(m), _movers_md(m), stays]
+             acc, _centrality_md(m), parts_of_growth, who, sexes, _mobility_md(m),
+             _movers_md(m), stays]
     return "\n".join(line for part in parts for line in part)
 
 
