@@ -82,3 +82,35 @@ def test_a_kommunes_place_effect_draws_immigrants_unless_its_arrival_factor_is_l
                                           place_effect=np.array([1.0, 0.0, -1.0, -1.0]))
     assert np.allclose(factors[:3], np.exp(weight * np.array([1.0, 0.0, -1.0])))
     assert factors[3] == params.value("immigration.arrival_factor_by_kommune")["0301"]
+
+
+def test_a_kommunes_emigration_factor_sends_more_abroad_and_keeps_the_national_total():
+    """A kommune that sends more people abroad than its people's ages and origins explain
+    (``emigration.factor_by_kommune``; Oslo in SSB's emigration by landsdel, 2011): of two
+    equal kommuner, the one with a factor of 2 loses twice as many emigrants, and the fixed
+    national total is kept. The default lists none, so runs are as without it."""
+    from types import SimpleNamespace
+
+    from sim.processes import leaving
+    from sim.world.scale import Scale
+
+    n = 40_000
+    pop = Population()
+    pop.append(kommune=np.repeat([0, 1], n // 2), home=np.repeat([0, 1], n // 2),
+               age=np.full(n, 30), sex=np.tile([0, 1], n // 2), kind=np.zeros(n),
+               subtype=np.zeros(n), household=pop.new_household_ids(n),
+               arrival_year=np.zeros(n))
+    places = SimpleNamespace(service_level=np.ones(2), attitude=np.ones(2),
+                             emigration_factor=np.array([2.0, 1.0]))
+    params = ParameterSet()
+    stay = leaving._stay_factors(pop, None, places, None, params)
+    gone = leaving.emigrate(pop, 2011, 1_500.0, Scale.of(1, np.zeros(2, int), np.array([])),
+                            params, np.random.default_rng(3), stay=stay)
+    lost = np.bincount(pop.kommune[gone], minlength=2)
+    assert 1_350 < lost.sum() < 1_650
+    assert 1.7 < lost[0] / lost[1] < 2.3
+    assert params.value("emigration.factor_by_kommune") == {}
+    plain = leaving._stay_factors(pop, None, SimpleNamespace(
+        service_level=np.ones(2), attitude=np.ones(2), emigration_factor=np.ones(2)),
+        None, params)
+    assert np.array_equal(plain, np.ones(len(pop.head_rows())))

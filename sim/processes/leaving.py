@@ -43,8 +43,9 @@ def run_year(pop: Population, year: int, alternative: str, yearly: dict[int, int
 def _stay_factors(pop: Population, facts: HouseholdFacts, places: Places,
                   move_factor: np.ndarray | None, params: ParameterSet) -> np.ndarray:
     """Per household head (``pop.head_rows()``): immigrants' stay-factors relative to the
-    mean immigrant (so the calibrated total is kept), times the policies' move factor.
-    Households formed during the moves count as without children at school."""
+    mean immigrant (so the calibrated total is kept), times the kommune's emigration factor
+    (``emigration.factor_by_kommune``) and the policies' move factor. Households formed
+    during the moves count as without children at school."""
     heads = pop.head_rows()
     terms = immigrant_stay_terms(pop, heads, facts, places.service_level, places.attitude,
                                  params)
@@ -53,6 +54,8 @@ def _stay_factors(pop: Population, facts: HouseholdFacts, places: Places,
     if len(imm):
         weight = np.exp(terms[imm])
         stay[imm] = weight / weight.mean()
+    if np.any(places.emigration_factor != 1.0):
+        stay = stay * places.emigration_factor[pop.kommune[heads]]
     if move_factor is not None:
         stay = stay * move_factor[heads]
     return stay

@@ -28,7 +28,9 @@ class Places:
       a scenario gives them (``own_capacity``); ``delivery`` (0..1) is the share of a policy
       a kommune actually delivers;
     * ``attitude``: the local elite's attitude to immigrants (0..1), a stay-factor;
-    * ``place_effect``: what else makes people choose a kommune, calibrated on 2006–2015.
+    * ``place_effect``: what else makes people choose a kommune, calibrated on 2006–2015;
+    * ``emigration_factor``: how much more its households emigrate than their ages and
+      origins explain (``emigration.factor_by_kommune``).
     """
 
     def __init__(self, geo, params, codes: list[str], rng: np.random.Generator,
@@ -41,6 +43,7 @@ class Places:
         self.school_closures = np.zeros(geo.size)
         self.attitude = np.full(geo.size, params.value("kommune.attitude_default"))
         self.place_effect = params.by_kommune("kommune.place_effect", codes, 0.0)
+        self.emigration_factor = params.by_kommune("emigration.factor_by_kommune", codes, 1.0)
         self.capacity = self._capacity(geo, rng)
         # a kommune's own scores replace its drawn ones after the draw, so every other
         # kommune's draw stays what it was (the same random numbers in the same order)
