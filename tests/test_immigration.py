@@ -72,23 +72,26 @@ def test_the_2006_start_puts_three_in_ten_immigrants_in_oslo():
 
 
 def test_a_kommunes_place_effect_draws_immigrants_unless_its_arrival_factor_is_listed():
-    """Immigrants weigh a kommune's calibrated place effect (weight
-    ``immigration.place_effect_weight``, 0.5): an effect of +1 multiplies its arrival factor
+    """Immigrants weigh a kommune's calibrated place effect by
+    ``immigration.place_effect_weight``: at 0.5 an effect of +1 multiplies its arrival factor
     by e^0.5, −1 divides it by as much; Oslo keeps its listed factor, set on where SSB counts
-    the arrivals."""
-    params = ParameterSet()
-    weight = params.value("immigration.place_effect_weight")
-    factors = arriving.arrival_factors(["X1", "X2", "X3", "0301"], params,
-                                          place_effect=np.array([1.0, 0.0, -1.0, -1.0]))
-    assert np.allclose(factors[:3], np.exp(weight * np.array([1.0, 0.0, -1.0])))
+    the arrivals. The default, 0 (set on SSB's net immigration by centrality class), leaves
+    every unlisted kommune at 1."""
+    effect = np.array([1.0, 0.0, -1.0, -1.0])
+    codes = ["X1", "X2", "X3", "0301"]
+    params = ParameterSet({"immigration.place_effect_weight": 0.5})
+    factors = arriving.arrival_factors(codes, params, place_effect=effect)
+    assert np.allclose(factors[:3], np.exp(0.5 * np.array([1.0, 0.0, -1.0])))
     assert factors[3] == params.value("immigration.arrival_factor_by_kommune")["0301"]
+    default = arriving.arrival_factors(codes, ParameterSet(), place_effect=effect)
+    assert np.allclose(default[:3], 1.0) and default[3] == factors[3]
 
 
 def test_a_kommunes_emigration_factor_sends_more_abroad_and_keeps_the_national_total():
     """A kommune that sends more people abroad than its people's ages and origins explain
     (``emigration.factor_by_kommune``; Oslo in SSB's emigration by landsdel, 2011): of two
     equal kommuner, the one with a factor of 2 loses twice as many emigrants, and the fixed
-    national total is kept. The default lists none, so runs are as without it."""
+    national total is kept; with every factor at 1 nothing changes."""
     from types import SimpleNamespace
 
     from sim.processes import leaving
@@ -109,7 +112,7 @@ def test_a_kommunes_emigration_factor_sends_more_abroad_and_keeps_the_national_t
     lost = np.bincount(pop.kommune[gone], minlength=2)
     assert 1_350 < lost.sum() < 1_650
     assert 1.7 < lost[0] / lost[1] < 2.3
-    assert params.value("emigration.factor_by_kommune") == {}
+    assert params.value("emigration.factor_by_kommune")["0301"] > 1.0
     plain = leaving._stay_factors(pop, None, SimpleNamespace(
         service_level=np.ones(2), attitude=np.ones(2), emigration_factor=np.ones(2)),
         None, params)

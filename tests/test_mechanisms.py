@@ -349,14 +349,17 @@ def test_labour_immigrants_go_where_the_vacancies_are():
 
 def test_immigrants_are_drawn_where_the_place_effect_draws_movers():
     """What draws movers to a kommune beyond the named terms (its calibrated place effect)
-    draws labour and family immigrants too (``immigration.place_effect_weight``): with a
-    place effect of +1 the village receives clearly more of them than the same village
-    without it, pooled over the seeds, while refugees keep to the settlement key."""
+    draws labour and family immigrants too, as far as ``immigration.place_effect_weight``
+    says (0 by default; 0.5 here): with a place effect of +1 the village receives clearly
+    more of them than the same village without it, pooled over the seeds, while refugees
+    keep to the settlement key."""
     arrived = {"ctl": [], "trt": []}
     refugees = {"ctl": [], "trt": []}
-    effect = {"kommune.place_effect": {VILLAGE: 1.0}}
+    weight = {"immigration.place_effect_weight": 0.5}
+    effect = {**weight, "kommune.place_effect": {VILLAGE: 1.0}}
     for seed in SEEDS:
-        for arm, t in (("ctl", control(seed)), ("trt", run(seed, parameters=effect))):
+        for arm, t in (("ctl", run(seed, parameters=weight)),
+                       ("trt", run(seed, parameters=effect))):
             a = t.arrivals
             here = a["kommune"] == t.index(VILLAGE)
             chosen = a["subtype"].isin([Subtype.LABOUR, Subtype.FAMILY])

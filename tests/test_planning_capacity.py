@@ -2,8 +2,9 @@
 and permits allow more building grows more, and one with none grows less.
 
 The controlled setting of ``test_mechanisms``: a city, a town and three alike villages. In
-every arm the village Lia (V3) draws movers (its place effect raised by the same amount), so
-its market tightens and its price climbs above the cost of building; the arms differ only in
+every arm the village Lia (V3) draws movers and immigrants (its place effect raised by the
+same amount, and immigrants weighing it), so its market tightens and its price climbs above
+the cost of building; the arms differ only in
 Lia's planning capacity (``housing.planning_capacity``): average (the default), three times
 the average, or none. Same seeds, so the arms start identical.
 """
@@ -17,7 +18,9 @@ from test_mechanisms import SEEDS, START, VILLAGE, scenario
 
 from sim.model import SettlementModel
 
-DEMAND = {"kommune.place_effect": {VILLAGE: 2.0}}
+# the demand: movers and immigrants drawn to Lia (immigrants weigh the place effect at 0.5,
+# as movers' half; the default weight is 0), the same in every arm
+DEMAND = {"kommune.place_effect": {VILLAGE: 2.0}, "immigration.place_effect_weight": 0.5}
 # ten years: in four the average arm builds about 40 dwellings, a difference of about 90
 # persons that the runs' noise (about ±40) can hide; in ten about 200, and every seed orders
 YEARS = 10
