@@ -12,7 +12,8 @@ The published classes are SSB's 2017 centrality classes of the kommuner of 2017;
 are the 2024 ones (``sim.validation.observed.centrality_classes``). The report shows each
 class's observed total growth from the data pack beside the published components' sum, so
 the reader sees how far the two classifications differ. The window runs two years past the
-calibration window (2006–2015): a pattern check, not a fit target.
+calibration window (2006–2015): a pattern check. It chose one setting by eye
+(``immigration.place_effect_weight``, 0 against 0.5) and fits nothing.
 """
 
 from __future__ import annotations
