@@ -54,8 +54,7 @@ def _stay_factors(pop: Population, facts: HouseholdFacts, places: Places,
     if len(imm):
         weight = np.exp(terms[imm])
         stay[imm] = weight / weight.mean()
-    if np.any(places.emigration_factor != 1.0):
-        stay = stay * places.emigration_factor[pop.kommune[heads]]
+    stay = stay * places.emigration_factor[pop.kommune[heads]]
     if move_factor is not None:
         stay = stay * move_factor[heads]
     return stay

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim import data
-from sim.validation.observed import centrality_classes
+from sim.validation.observed import centrality_classes, class_growth, observed_wide
 
 FIRST_YEAR, LAST_YEAR = 2006, 2017       # components of these calendar years
 PERCENT = 100.0
@@ -59,22 +58,13 @@ def by_class(kommuner: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def observed_growth() -> pd.Series:
-    """Per centrality class (2024 classes): the data pack's growth 1 January FIRST_YEAR → 1
-    January LAST_YEAR + 1, in per cent."""
-    df = data.population_by_year()
-    cls = df["kommunenummer"].map(centrality_classes())
-    total = df.groupby([df["year"], cls])["population"].sum().unstack()
-    return PERCENT * (total.loc[LAST_YEAR + 1] / total.loc[FIRST_YEAR] - 1.0)
-
-
 def summary(kommuner: pd.DataFrame | None) -> dict:
     """JSON-ready: per class the simulated and published components, and the growth."""
     if (kommuner is None or not NEEDED <= set(kommuner.columns)
             or not {FIRST_YEAR, LAST_YEAR + 1} <= set(kommuner["year"])):
         return {"available": False}
     sim = by_class(kommuner)
-    pack = observed_growth()
+    pack = PERCENT * class_growth(observed_wide(), FIRST_YEAR, LAST_YEAR + 1)
     rows = []
     for c, published in NORGES_BANK_2006_2017.items():
         rows.append({"centrality": c,

@@ -28,7 +28,7 @@ from sim.validation.observed import (
     SSB_MOVERS_YEAR,
     SSB_MOVES_PER_1000_2020,
     SSB_MOVES_YEAR,
-    centrality_classes,
+    class_growth,
     growth_between,
     naive_references,
     observed_growth,
@@ -54,15 +54,6 @@ def national_error(result) -> pd.DataFrame:
                        "observed": obs.loc[years].to_numpy()})
     df["error_pct"] = PERCENT * (df["simulated"] / df["observed"] - 1.0)
     return df
-
-
-def class_growth(wide: pd.DataFrame, y0: int, y1: int) -> pd.Series:
-    """Population-weighted growth of each centrality class (class total y1 / total y0 − 1)."""
-    if y0 not in wide.columns or y1 not in wide.columns:
-        return pd.Series(dtype=float)
-    cls = centrality_classes().reindex(wide.index)
-    totals = wide[[y0, y1]].groupby(cls).sum()
-    return totals[y1] / totals[y0] - 1.0
 
 
 def _period_metrics(sim_wide: pd.DataFrame, y0: int, y1: int) -> dict:

@@ -97,6 +97,15 @@ def centrality_classes() -> pd.Series:
     return data.kommuner().set_index("kommunenummer")["sentralitetsklasse"].astype(int)
 
 
+def class_growth(wide: pd.DataFrame, y0: int, y1: int) -> pd.Series:
+    """Population-weighted growth of each centrality class (class total y1 / total y0 − 1)."""
+    if y0 not in wide.columns or y1 not in wide.columns:
+        return pd.Series(dtype=float)
+    cls = centrality_classes().reindex(wide.index)
+    totals = wide[[y0, y1]].groupby(cls).sum()
+    return totals[y1] / totals[y0] - 1.0
+
+
 def growth_between(wide: pd.DataFrame, y0: int, y1: int) -> pd.Series:
     """Per-kommune growth rate pop_y1 / pop_y0 − 1 (kommuner without pop_y0 > 0 dropped)."""
     if y0 not in wide.columns or y1 not in wide.columns:
