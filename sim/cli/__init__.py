@@ -217,15 +217,16 @@ def calibrate(
     workers: Annotated[int | None, typer.Option(
         help="backcast runs in parallel (processes; default: the machine's cores)")] = None,
 ) -> None:
-    """Fit each kommune's place effect on the 2006–2015 backcast (rewrites the parameter)."""
+    """Fit each kommune's place effect and its young part on the 2006–2015 backcast
+    (rewrites both parameters)."""
     from sim.experiments.pool import default_workers
     from sim.validation.calibrate import calibrate as fit
     from sim.validation.calibrate import write_effects
 
     _check_engine("local", None, workers)
     workers = min(workers or default_workers(), seeds)
-    effects = fit(iterations, persons_per_agent, seeds, report=console.print, workers=workers)
-    console.print(f"wrote {write_effects(effects, persons_per_agent, iterations, seeds)}")
+    result = fit(iterations, persons_per_agent, seeds, report=console.print, workers=workers)
+    console.print(f"wrote {write_effects(result, persons_per_agent, iterations, seeds)}")
 
 
 @app.command()
