@@ -370,6 +370,26 @@ def test_immigrants_are_drawn_where_the_place_effect_draws_movers():
     assert pooled(refugees["trt"]) < 1.5 * pooled(refugees["ctl"]) + 0.02, refugees
 
 
+def test_the_young_part_of_a_place_effect_draws_the_young_and_not_families():
+    """A kommune's young place effect (``kommune.place_effect_young``) is what young movers
+    see in it beyond what everyone sees: at +1 the village draws clearly more movers in
+    their twenties without children than the same village without it, pooled over the seeds
+    and in each, and no more families."""
+    young, families = {"ctl": [], "trt": []}, {"ctl": [], "trt": []}
+    effect = {"kommune.place_effect_young": {VILLAGE: 1.0}}
+    for seed in SEEDS:
+        for arm, t in (("ctl", run(seed)), ("trt", run(seed, parameters=effect))):
+            p = t.people
+            k = t.index(VILLAGE)
+            came = p["moved"] & (p["dest"] == k)
+            alone = p["age"].between(20, 29) & ~p["family"]
+            young[arm].append((int((came & alone).sum()), int(alone.sum())))
+            families[arm].append((int((came & p["family"]).sum()), int(p["family"].sum())))
+        assert pooled(young["trt"][-1:]) > pooled(young["ctl"][-1:]), young
+    assert pooled(young["trt"]) > 1.5 * pooled(young["ctl"]), young
+    assert pooled(families["trt"]) < 1.15 * pooled(families["ctl"]), families
+
+
 # ----- housing ------------------------------------------------------------------------------
 def test_a_price_spike_pushes_renters_out():
     """When rents and prices in the town double, more of its renters move to another kommune

@@ -213,11 +213,11 @@ def write_effects(fit: tuple[dict[str, float], dict[str, float]], persons_per_ag
     doc = {
         "description": "Each kommune's residual attractiveness in the move choice (what the "
                        "model's other terms do not capture; labour and family immigrants "
-                       "weigh it too, immigration.place_effect_weight), calibrated on "
-                       "2006–2015 so "
-                       "simulated growth follows the lasting part of observed growth (small "
-                       "kommuner shrunk towards their centrality class). Scenarios should "
-                       "not override it.",
+                       "weigh it too, immigration.place_effect_weight; young movers add "
+                       "kommune.place_effect_young), calibrated on 2006–2015 so simulated "
+                       "growth follows the lasting part of observed growth (small kommuner "
+                       "shrunk towards their centrality class). Scenarios should not "
+                       "override it.",
         "unit": "utility",
         "reference": f"{how}; observed populations from SSB table 07459 "
                      "(sim/data/population_by_year.csv).",
