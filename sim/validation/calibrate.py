@@ -132,6 +132,9 @@ def _backcast_growth(job: tuple) -> tuple[pd.Series, ...]:
     spec = load_scenario(BACKCAST)
     raw = {**spec.model_dump(), "end_year": CALIBRATION_YEARS[1],
            "persons_per_agent": persons_per_agent, "seed": seed,
+           # the backcast's shocks after the calibration window are not in its runs
+           "shocks": [s for s in spec.model_dump()["shocks"]
+                      if s["year"] < CALIBRATION_YEARS[1]],
            "parameters": {**spec.parameters, **(parameters or {}),
                           "kommune.place_effect": effects,
                           "kommune.place_effect_young": young}}
