@@ -1,7 +1,7 @@
 """The oil downturn of 2015–2016 as job shocks for the 2006 backcast: prints a ``shocks:``
 block to append to ``scenarios/backcast-2006.yaml``. A variant tried and not kept (7 December
 2026; docs/validation-log.md): it moved the oil regions' growth towards the observed but
-sent the people it displaced to the rest of Norway, and r fell from 0.762 to 0.753.
+sent the people it displaced to the rest of Norway, and r fell from 0.759 to 0.751.
 
 After the oil price fell in 2014, petroleum employment fell by a quarter in two years. The
 backcast is given Norway's observed immigration and emigration; this gives it the observed
