@@ -19,6 +19,7 @@ from sim.experiments.seeds import BAND, band
 
 COLOURS = ["#1f5f8b", "#b5452b", "#3b8b4b", "#8b6f1f", "#6b3b8b", "#2b8b8b", "#8b2b5f"]
 SCENARIO, BASELINE = "#b5452b", "#555555"
+CALIBRATED = "#1f5f8b"      # the calibrated 80 % interval of a real kommune
 INK = "#222222"
 RDBU = ["#b2182b", "#ef8a62", "#fddbc7", "#f7f7f7", "#d1e5f0", "#67a9cf", "#2166ac"]
 VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
@@ -77,9 +78,11 @@ def line(name: str, values, colour: str, dashed: bool = False, width: float = 2.
                           "type": "dashed" if dashed else "solid"}}
 
 
-def band_series(name: str, lo, hi, colour: str, stack: str) -> list[dict]:
-    """A filled band between ``lo`` and ``hi`` (two stacked series); each series' tooltip
-    shows its own edge (``encode.tooltip``), not the width the stack draws."""
+def band_series(name: str, lo, hi, colour: str, stack: str,
+                percentiles: tuple[int, int] = BAND) -> list[dict]:
+    """A filled band between ``lo`` and ``hi`` (two stacked series, named by their
+    ``percentiles``); each series' tooltip shows its own edge (``encode.tooltip``), not the
+    width the stack draws."""
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     rows = [[i, _num(a), _num(b - a), _num(b)] for i, (a, b) in enumerate(zip(lo, hi,
                                                                                 strict=True))]
@@ -88,8 +91,10 @@ def band_series(name: str, lo, hi, colour: str, stack: str) -> list[dict]:
               "dimensions": ["x", "lo", "width", "hi"], "legendHoverLink": False,
               "itemStyle": {"color": colour}, "lineStyle": {"opacity": 0}}
     return [
-        {**common, "name": f"{name} {BAND[0]} %", "encode": {"x": 0, "y": 1, "tooltip": [1]}},
-        {**common, "name": f"{name} {BAND[1]} %", "encode": {"x": 0, "y": 2, "tooltip": [3]},
+        {**common, "name": f"{name} {percentiles[0]} %",
+         "encode": {"x": 0, "y": 1, "tooltip": [1]}},
+        {**common, "name": f"{name} {percentiles[1]} %",
+         "encode": {"x": 0, "y": 2, "tooltip": [3]},
          "areaStyle": {"color": colour, "opacity": 0.18}},
     ]
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from dashboards import echart, labels, logic
-from sim.experiments.seeds import BAND, NORWAY
+from sim.experiments.seeds import BAND, NORWAY, band
+from sim.validation import intervals
 
 POPULATION = "Folketall / Population"
 PERSONS = "personer / persons"
@@ -26,6 +27,8 @@ KOMMUNE_PANELS = [     # indicators.csv column, title, scale, unit
     ("price_nok", "Boligpris / house price", 1e-6, "millioner NOK / million NOK"),
 ]
 RETENTION_YEARS = 5    # the retention covers five years of arrivals after five years' run
+CALIBRATED = "kalibrert / calibrated"
+CALIBRATED_NOTE = "blått: kalibrert 80 % / blue: calibrated 80 %"
 
 
 def baseline_bundle(bundle: logic.Bundle) -> logic.Bundle | None:
@@ -117,11 +120,38 @@ def _kommune_panel(bundle: logic.Bundle, code: str, table: str, column: str, tit
                              echart.compared(values[:, skip:], base, scale))
 
 
+def calibrated_series(bundle: logic.Bundle, code: str) -> list[dict]:
+    """The calibrated 80 % interval of a real kommune's population around the scenario's
+    median (``sim.validation.intervals``: the backcast's errors as well as the seeds' spread;
+    the same columns as ``bands.csv``); none for a landscape or an area that is not a real
+    kommune."""
+    if bundle.scenario.geography.kind == "landscape" or not intervals.SHIPPED.exists():
+        return []
+    years, values = kommune_paths(bundle.results, code, "kommuner", "population")
+    if len(years) < 2 or not np.isfinite(values).all():
+        return []
+    median, lo, hi = band(values)
+    bands = pd.DataFrame({"area": code, "year": years, "median": median, "p05": lo,
+                          "p95": hi})
+    out = intervals.calibrated_bands(bands, intervals.shipped_calibration())
+    if out["p10_calibrated"].isna().all():
+        return []
+    return echart.band_series(CALIBRATED, out["p10_calibrated"], out["p90_calibrated"],
+                              echart.CALIBRATED, "calibrated", percentiles=(10, 90))
+
+
 def kommune_charts(bundle: logic.Bundle, code: str) -> list[dict]:
-    """One kommune: moves by reason, population, immigrant retention, ownership, jobs, rent
-    and price; the scenario against the baseline when the run was compared."""
-    charts = [moves_chart(bundle, code),
-              _kommune_panel(bundle, code, "kommuner", "population", POPULATION, 1, PERSONS)]
+    """One kommune: moves by reason, population (with its calibrated 80 % interval for a
+    real kommune), immigrant retention, ownership, jobs, rent and price; the scenario
+    against the baseline when the run was compared."""
+    population = _kommune_panel(bundle, code, "kommuner", "population", POPULATION, 1,
+                                PERSONS)
+    calibrated = calibrated_series(bundle, code)
+    if calibrated and "series" in population:
+        population["series"] += calibrated
+        population["title"]["subtext"] = CALIBRATED_NOTE
+        population["grid"]["top"] = 64           # room for the note
+    charts = [moves_chart(bundle, code), population]
     columns = bundle.results[0].indicators.columns
     for col, title, scale, unit in KOMMUNE_PANELS:
         if col in columns:

@@ -130,6 +130,31 @@ def test_a_kommunes_paths_show_scenario_and_baseline():
                                                                        "grunnløp / baseline"]
 
 
+def test_a_real_kommunes_population_shows_its_calibrated_80_percent_interval():
+    """For a real kommune the population panel adds the calibrated 80 % interval (the
+    backcast's errors with the seeds' spread, as ``bands.csv`` has it) around the scenario's
+    median: wider than the seeds' band and widening with the years; a landscape has none."""
+    froya = [_run({"5014": [5000, 5050, 5100]}, seed=1),
+             _run({"5014": [5000, 5070, 5140]}, seed=2)]
+    real = logic.Bundle(SimpleNamespace(name="test", geography=SimpleNamespace(kind="norway")),
+                        froya, None, table=TABLE)
+    population = next(c for c in plots.kommune_charts(real, "5014")
+                      if c["title"]["text"] == plots.POPULATION)
+    names = [s["name"] for s in population["series"]]
+    assert names[-2:] == ["kalibrert / calibrated 10 %", "kalibrert / calibrated 90 %"]
+    assert "calibrated 80 %" in population["title"]["subtext"]
+    lo = [row[1] for row in population["series"][-2]["data"]]
+    hi = [row[3] for row in population["series"][-1]["data"]]
+    seeds_lo = [row[1] for row in population["series"][1]["data"]]
+    seeds_hi = [row[3] for row in population["series"][2]["data"]]
+    assert lo[0] == hi[0] == 5000.0                        # the start is known
+    assert lo[1] < seeds_lo[1] and seeds_hi[1] < hi[1]      # wider than the seeds alone
+    assert hi[2] - lo[2] > hi[1] - lo[1]                    # and wider further ahead
+    landscape = plots.kommune_charts(_bundle([_run({"K01": [1, 2, 3], "K02": [1, 2, 3]})]),
+                                     "K02")
+    assert not any("calibrated" in s["name"] for c in landscape for s in c.get("series", []))
+
+
 def test_a_school_closure_is_pinned_on_its_village_from_its_year():
     run = _run({"K01": [1000, 1000, 1000], "K02": [100, 90, 80]},
                schools={"K01": [3, 3, 2], "K02": [1, 0, 0]})

@@ -146,6 +146,9 @@ def test_kommune(server, browser, shots):  # noqa: F811
     assert "1 person per agent i fokus / in the focus (Frøya, Hitra), 200 utenfor" in ran
     _tab(page, "Kommune")
     page.get_by_text("5014 Frøya").first.wait_for()
+    # its population has the calibrated 80 % interval (ECharts names the series in the
+    # chart's description for screen readers)
+    page.locator('[aria-label*="kalibrert / calibrated 90 %"]').first.wait_for()
     page.screenshot(path=shots / "kommune-froya.png", full_page=True)
     # the address holds the settings and the run: a reload shows them again
     assert "run=" in page.url and "kommune=Fr" in page.url and "tab=3" in page.url

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -261,6 +262,12 @@ def add_to_bands(folder, calibration_path, start_year: int | None = None) -> Pat
     cal = json.loads(Path(calibration_path).read_text(encoding="utf-8"))
     calibrated_bands(bands, cal, start_year).to_csv(path, index=False)
     return path
+
+
+@cache
+def shipped_calibration() -> dict:
+    """The shipped calibration (``SHIPPED``), read once."""
+    return json.loads(SHIPPED.read_text(encoding="utf-8"))
 
 
 def add_shipped(folder, scenario) -> bool:
