@@ -8,14 +8,14 @@ import pandas as pd
 from sim.validation import calibrate
 
 
-def test_the_young_share_is_the_log_share_of_25_to_29_year_olds_in_the_year():
+def test_a_share_is_the_log_share_of_its_age_groups_in_the_year():
     ages = pd.DataFrame({
         "kommunenummer": ["0001"] * 3 + ["0002"] * 3 + ["0001"],
         "year": [2015] * 6 + [2014],
         "age_group": ["20-24", "25-29", "30-39"] * 2 + ["25-29"],
         "persons": [10, 20, 70, 0, 5, 45, 999],
     })
-    share = calibrate.young_log_share(ages, 2015, "persons")
+    share = calibrate.log_share(ages, 2015, "persons", ("25-29",))
     assert np.isclose(share["0001"], np.log(0.2))
     assert np.isclose(share["0002"], np.log(0.1))
 

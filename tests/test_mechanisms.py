@@ -390,6 +390,26 @@ def test_the_young_part_of_a_place_effect_draws_the_young_and_not_families():
     assert pooled(families["trt"]) < 1.15 * pooled(families["ctl"]), families
 
 
+def test_the_family_part_of_a_place_effect_draws_families_and_not_the_young():
+    """A kommune's family place effect (``kommune.place_effect_family``) is what movers with
+    children see in it beyond what everyone sees: at +1 the village draws clearly more
+    families than the same village without it, pooled over the seeds and in each, and no
+    more movers in their twenties without children."""
+    young, families = {"ctl": [], "trt": []}, {"ctl": [], "trt": []}
+    effect = {"kommune.place_effect_family": {VILLAGE: 1.0}}
+    for seed in SEEDS:
+        for arm, t in (("ctl", run(seed)), ("trt", run(seed, parameters=effect))):
+            p = t.people
+            k = t.index(VILLAGE)
+            came = p["moved"] & (p["dest"] == k)
+            alone = p["age"].between(20, 29) & ~p["family"]
+            young[arm].append((int((came & alone).sum()), int(alone.sum())))
+            families[arm].append((int((came & p["family"]).sum()), int(p["family"].sum())))
+        assert pooled(families["trt"][-1:]) > pooled(families["ctl"][-1:]), families
+    assert pooled(families["trt"]) > 1.5 * pooled(families["ctl"]), families
+    assert pooled(young["trt"]) < 1.15 * pooled(young["ctl"]), young
+
+
 # ----- housing ------------------------------------------------------------------------------
 def test_a_price_spike_pushes_renters_out():
     """When rents and prices in the town double, more of its renters move to another kommune

@@ -115,6 +115,7 @@ class PlaceView:
     service: np.ndarray         # service level, 1 = as at the start
     place_effect: np.ndarray    # calibrated utility
     place_effect_young: np.ndarray  # calibrated utility young movers add to it
+    place_effect_family: np.ndarray  # calibrated utility families add to it
     policy: np.ndarray          # [type, kommune] utility from policies in force
     community: np.ndarray       # [stage, kommune] log immigrants within reach, relative
     study: np.ndarray           # utility a student gets from a study town (0 elsewhere)
@@ -173,16 +174,19 @@ def dense_terms(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
 def place_parts(view: PlaceView, params: ParameterSet) -> dict[str, np.ndarray]:
     """The parts of the ``place`` term by name, [type, kommune]: urban amenities, nature and
     room, schools, services, and the calibrated place effect (with its young part for the
-    types that weigh places as the young do); ``dense_terms`` adds them in this order."""
+    types that weigh places as the young do, its family part for families); ``dense_terms``
+    adds them in this order."""
     stage, _, _ = type_parts(np.arange(N_TYPES))
     young = np.array([weighs_as(STAGES[s]) == "young" for s in stage])
+    family = stage == STAGES.index("family")
     return {"amenity": stage_weight(params, "amenity") * view.amenity,
             "nature": stage_weight(params, "nature") * view.nature,
             "school": stage_weight(params, "school") * view.school_access,
             "service": (stage_weight(params, "service")
                         * np.log(np.maximum(view.service, 1e-3))),
             "place_effect": (view.place_effect[None, :]
-                             + young[:, None] * view.place_effect_young[None, :])}
+                             + young[:, None] * view.place_effect_young[None, :]
+                             + family[:, None] * view.place_effect_family[None, :])}
 
 
 def distinct_types(terms: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:

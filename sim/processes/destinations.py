@@ -65,5 +65,6 @@ def place_view(pop: Population, labour: LabourMarket, housing: HousingMarket, pl
         nature=places.nature(persons), school_access=places.school_access(),
         service=places.service_level, place_effect=places.place_effect,
         place_effect_young=places.place_effect_young,
+        place_effect_family=places.place_effect_family,
         policy=policy_terms, community=immigrant_community(pop, reach, scale),
         study=students.study_pull(codes, housing.dwellings, scale.weight, params))

@@ -25,16 +25,20 @@ and uses their mean growth, steps are smaller in kommuner with few agents (simul
 the result is the mean of the second half of the rounds' effects, so the fit does not chase
 one run's noise.
 
-**What young movers see, fitted on who lives there.** A kommune's total growth says nothing
-of which ages come: fitted on totals alone, the model drew people in their twenties to Oslo's
-suburbs and kept families in Oslo (2015: Oslo 26 % short of its people aged 25–29, Lørenskog
-and Bærum 50–64 % over). Each kommune also gets a young part (``place_effect_young``, added
-for movers who weigh places as the young do), fitted in the same rounds on its share of
-people aged 25–29 on 1 January 2015 (SSB's register; 25–29 rather than 20–24, whom the
-register often counts at their parents' address while they study). Its mean is 0.
+**What the young and families see, fitted on who lives there.** A kommune's total growth
+says nothing of which ages come: fitted on totals alone, the model drew people in their
+twenties to Oslo's suburbs and kept families in Oslo (2015: Oslo 26 % short of its people
+aged 25–29, Lørenskog and Bærum 50–64 % over). Each kommune also gets a part for two life
+stages (``STAGE_PARTS``), added for movers of that stage and fitted in the same rounds on the
+kommune's share of the stage's ages on 1 January 2015 (SSB's register): a young part
+(``place_effect_young``, for those who weigh places as the young do) on the share aged 25–29
+(not 20–24, whom the register often counts at their parents' address while they study), and
+a family part (``place_effect_family``, for movers with children) on the share aged 0–15.
+Each part's mean is 0.
 
 Run it with ``livskraft calibrate`` (or ``python -m sim.validation.calibrate``); it rewrites
-``sim/params/kommune/place_effect.yaml`` and ``place_effect_young.yaml``.
+``sim/params/kommune/place_effect.yaml``, ``place_effect_young.yaml`` and
+``place_effect_family.yaml``.
 """
 
 from __future__ import annotations
@@ -55,7 +59,6 @@ from sim.validation.observed import IN_SAMPLE, centrality_classes, observed_wide
 
 BACKCAST = BACKCAST_PATH
 OUTPUT = Path(__file__).resolve().parents[1] / "params" / "kommune" / "place_effect.yaml"
-OUTPUT_YOUNG = OUTPUT.with_name("place_effect_young.yaml")
 CALIBRATION_YEARS = IN_SAMPLE
 TARGET_YEARS = CALIBRATION_YEARS        # growth matched over the whole calibration window
 SPLIT_YEAR = 2010                       # halves for the lasting/passing split
@@ -69,10 +72,20 @@ SENSITIVITY = 0.012 * (TARGET_YEARS[1] - TARGET_YEARS[0])
 DAMPING = 0.6          # share of the gap closed per iteration (avoids overshooting)
 NOISE_AGENTS = 50      # kommuner with fewer agents than this (over all seeds) get smaller steps
 MAX_EFFECT = 3.0       # utility; keeps a kommune's effect within a plausible range
-YOUNG_AGES = ("25-29",)  # age groups whose share of the population the young part is fitted on
-# Change in the log share of those ages in 2015 per unit of young movers' utility (a first
-# guess: young movers are most of the moves, and the 2015 25–29s moved through the window)
-YOUNG_SENSITIVITY = 0.5
+# The place effect's parts for a life stage (``kommune.place_effect_<stage>``): the age groups
+# whose share of each kommune's population at the end of the window each is fitted on
+STAGE_PARTS = {"young": ("25-29",), "family": ("0-5", "6-15")}
+# Change in the log share of those ages in 2015 per unit of the stage's utility (a first
+# guess: the young and families make most of the moves, and moved through the window)
+PART_SENSITIVITY = 0.5
+
+
+def part_parameter(stage: str) -> str:
+    return f"kommune.place_effect_{stage}"
+
+
+def part_output(stage: str) -> Path:
+    return OUTPUT.with_name(f"place_effect_{stage}.yaml")
 
 
 def observed_log_growth(y0: int, y1: int) -> pd.Series:
@@ -111,24 +124,28 @@ def target_log_growth(years: tuple[int, int] = TARGET_YEARS) -> pd.Series:
     return mean + reliability * (growth - mean)
 
 
-def young_log_share(ages: pd.DataFrame, year: int, column: str) -> pd.Series:
-    """Per kommune: log of the share of its people in YOUNG_AGES on 1 January ``year``
-    (``ages``: persons by kommune, year and age group, in ``column``)."""
+def log_share(ages: pd.DataFrame, year: int, column: str, groups: tuple[str, ...]
+              ) -> pd.Series:
+    """Per kommune: log of the share of its people in the age ``groups`` on 1 January
+    ``year`` (``ages``: persons by kommune, year and age group, in ``column``)."""
     a = ages[ages["year"] == year]
     everyone = a.groupby("kommunenummer")[column].sum()
-    young = a[a["age_group"].isin(YOUNG_AGES)].groupby("kommunenummer")[column].sum()
-    return np.log(young.reindex(everyone.index).clip(lower=1) / everyone.clip(lower=1))
+    part = a[a["age_group"].isin(groups)].groupby("kommunenummer")[column].sum()
+    return np.log(part.reindex(everyone.index).clip(lower=1) / everyone.clip(lower=1))
 
 
-def observed_young_share() -> pd.Series:
-    return young_log_share(data.population_by_age(), TARGET_YEARS[1], "population")
+def observed_shares() -> dict[str, pd.Series]:
+    """Per stage part: the observed log share of its ages at the end of the window."""
+    ages = data.population_by_age()
+    return {stage: log_share(ages, TARGET_YEARS[1], "population", groups)
+            for stage, groups in STAGE_PARTS.items()}
 
 
-def _backcast_growth(job: tuple) -> tuple[pd.Series, ...]:
+def _backcast_growth(job: tuple) -> tuple:
     """One seed's backcast to the end of the calibration years (a job for ``run_jobs``):
-    per kommune log growth over TARGET_YEARS, agents at its start, the log share of the
-    young at its end and the young agents then."""
-    effects, young, persons_per_agent, seed, parameters = job
+    per kommune log growth over TARGET_YEARS and agents at its start; per stage part the
+    log share of its ages at the end and those agents then."""
+    effects, parts, persons_per_agent, seed, parameters = job
     spec = load_scenario(BACKCAST)
     raw = {**spec.model_dump(), "end_year": CALIBRATION_YEARS[1],
            "persons_per_agent": persons_per_agent, "seed": seed,
@@ -137,30 +154,33 @@ def _backcast_growth(job: tuple) -> tuple[pd.Series, ...]:
                       if s["year"] < CALIBRATION_YEARS[1]],
            "parameters": {**spec.parameters, **(parameters or {}),
                           "kommune.place_effect": effects,
-                          "kommune.place_effect_young": young}}
+                          **{part_parameter(st): v for st, v in parts.items()}}}
     result = simulate(parse_scenario(raw, str(BACKCAST), BACKCAST.parent))
     wide = result.kommuner.pivot(index="kommunenummer", columns="year",
                                  values="population").astype(float).clip(lower=1)
     y0, y1 = TARGET_YEARS
-    share = young_log_share(result.age_structure, y1, "persons")
-    return (np.log(wide[y1] / wide[y0]), wide[y0] / persons_per_agent, share,
-            wide[y1] * np.exp(share) / persons_per_agent)
+    shares = {}
+    for stage, groups in STAGE_PARTS.items():
+        share = log_share(result.age_structure, y1, "persons", groups)
+        shares[stage] = (share, wide[y1] * np.exp(share) / persons_per_agent)
+    return np.log(wide[y1] / wide[y0]), wide[y0] / persons_per_agent, shares
 
 
 def simulated_log_growth(effects: dict[str, float], persons_per_agent: int,
                          seeds: list[int], parameters: dict | None = None,
-                         workers: int = 1, young: dict[str, float] | None = None
-                         ) -> tuple[pd.Series, ...]:
-    """Over ``seeds``, per kommune: the mean simulated log growth over TARGET_YEARS, the
-    agents at its start summed over the seeds, the mean log share of the young at its end
-    and the young agents then, summed. ``parameters`` overrides the parameter tree (for
-    experiments); ``workers`` > 1 runs the seeds in a local process pool (each seeds its own
-    generator: the same results)."""
-    jobs = [(effects, young or {}, persons_per_agent, seed, parameters) for seed in seeds]
+                         workers: int = 1, parts: dict[str, dict] | None = None
+                         ) -> tuple[pd.Series, pd.Series, dict]:
+    """Over ``seeds``, per kommune: the mean simulated log growth over TARGET_YEARS and the
+    agents at its start summed over the seeds; per stage part (``parts``: their effects) the
+    mean log share of its ages at the end and those agents, summed. ``parameters`` overrides
+    the parameter tree (for experiments); ``workers`` > 1 runs the seeds in a local process
+    pool (each seeds its own generator: the same results)."""
+    jobs = [(effects, parts or {}, persons_per_agent, seed, parameters) for seed in seeds]
     out = run_jobs(_backcast_growth, jobs, workers=workers)
     n = len(out)
-    return (sum(o[0] for o in out) / n, sum(o[1] for o in out), sum(o[2] for o in out) / n,
-            sum(o[3] for o in out))
+    shares = {stage: (sum(o[2][stage][0] for o in out) / n, sum(o[2][stage][1] for o in out))
+              for stage in STAGE_PARTS}
+    return sum(o[0] for o in out) / n, sum(o[1] for o in out), shares
 
 
 def _start(name: str, parameters: dict | None, index: pd.Index) -> pd.Series:
@@ -180,44 +200,50 @@ def _step(effects: pd.Series, gap: pd.Series, agents: pd.Series, sensitivity: fl
 
 def calibrate(iterations: int = 8, persons_per_agent: int = 10, seeds: int = 2,
               report=print, parameters: dict | None = None,
-              workers: int = 1) -> tuple[dict[str, float], dict[str, float]]:
-    """Fit place effects and their young parts; returns ({kommunenummer: effect},
-    {kommunenummer: young part}) and reports each iteration. ``parameters`` overrides the
+              workers: int = 1) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Fit place effects and their stage parts; returns ({kommunenummer: effect}, {stage:
+    {kommunenummer: part}}) and reports each iteration. ``parameters`` overrides the
     parameter tree (the start effects too, if given); ``workers`` runs each round's seeds in
     parallel."""
-    target, target_young = target_log_growth(), observed_young_share()
+    target, target_shares = target_log_growth(), observed_shares()
     effects = _start("kommune.place_effect", parameters, target.index)
-    young = _start("kommune.place_effect_young", parameters, target.index)
+    parts = {st: _start(part_parameter(st), parameters, target.index) for st in STAGE_PARTS}
     kept = []
     for it in range(iterations):
         # fresh seeds every round, so averaging the rounds averages out simulation noise
         round_seeds = [it * seeds + s + 1 for s in range(seeds)]
-        sim, agents, share, young_agents = simulated_log_growth(
+        sim, agents, shares = simulated_log_growth(
             effects.round(4).to_dict(), persons_per_agent, round_seeds, parameters, workers,
-            young.round(4).to_dict())
-        gap, gap_young = target - sim, target_young - share
+            {st: v.round(4).to_dict() for st, v in parts.items()})
+        gap = target - sim
         r = float(np.corrcoef(target, sim.reindex(target.index))[0, 1])
+        gaps = {st: target_shares[st] - shares[st][0] for st in STAGE_PARTS}
         report(f"iteration {it}: r(simulated, target growth {TARGET_YEARS[0]}→"
                f"{TARGET_YEARS[1]}) = {r:.3f}, mean |gap| = {gap.abs().mean():.4f}; "
-               f"young share mean |gap| = {gap_young.abs().mean():.4f}")
+               + ", ".join(f"{st} share mean |gap| = {g.abs().mean():.4f}"
+                           for st, g in gaps.items()))
         effects = _step(effects, gap, agents, SENSITIVITY)
-        young = _step(young, gap_young, young_agents, YOUNG_SENSITIVITY)
+        parts = {st: _step(parts[st], gaps[st], shares[st][1], PART_SENSITIVITY)
+                 for st in STAGE_PARTS}
         if it >= iterations // 2:
-            kept.append((effects, young))
-    return tuple((sum(k[i] for k in kept) / len(kept)).round(4).to_dict() for i in (0, 1))
+            kept.append((effects, parts))
+    mean = sum(k[0] for k in kept) / len(kept)
+    return mean.round(4).to_dict(), {
+        st: (sum(k[1][st] for k in kept) / len(kept)).round(4).to_dict() for st in STAGE_PARTS}
 
 
-def write_effects(fit: tuple[dict[str, float], dict[str, float]], persons_per_agent: int,
-                  iterations: int, seeds: int = 2) -> Path:
-    """Write the place effects and their young parts (``calibrate``'s result)."""
-    effects, young = fit
+def write_effects(fit: tuple[dict[str, float], dict[str, dict[str, float]]],
+                  persons_per_agent: int, iterations: int, seeds: int = 2) -> Path:
+    """Write the place effects and their stage parts (``calibrate``'s result)."""
+    effects, parts = fit
     how = (f"sim/validation/calibrate.py on the 2006 backcast, 2006→2015 only ({iterations} "
            f"iterations at {persons_per_agent} persons per agent, {seeds} seeds)")
     doc = {
         "description": "Each kommune's residual attractiveness in the move choice (what the "
                        "model's other terms do not capture; labour and family immigrants "
-                       "weigh it too, immigration.place_effect_weight; young movers add "
-                       "kommune.place_effect_young), calibrated on 2006–2015 so simulated "
+                       "weigh it too, immigration.place_effect_weight; young movers and "
+                       "families add their parts, kommune.place_effect_young and "
+                       "kommune.place_effect_family), calibrated on 2006–2015 so simulated "
                        "growth follows the lasting part of observed growth (small kommuner "
                        "shrunk towards their centrality class). Scenarios should not "
                        "override it.",
@@ -226,16 +252,21 @@ def write_effects(fit: tuple[dict[str, float], dict[str, float]], persons_per_ag
                      "(sim/data/population_by_year.csv).",
         "values": {k: float(v) for k, v in sorted(effects.items())},
     }
-    OUTPUT.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100),
-                      encoding="utf-8")
-    young_doc = yaml.safe_load(OUTPUT_YOUNG.read_text(encoding="utf-8"))
-    young_doc["reference"] = (f"{how}, on each kommune's share of people aged "
-                              f"{', '.join(YOUNG_AGES)} on 1 January {TARGET_YEARS[1]} (SSB, "
-                              "sim/data/population_by_age.csv).")
-    young_doc["values"] = {k: float(v) for k, v in sorted(young.items())}
-    OUTPUT_YOUNG.write_text(yaml.safe_dump(young_doc, sort_keys=False, allow_unicode=True,
-                                           width=100), encoding="utf-8")
+    _dump(OUTPUT, doc)
+    for stage, values in parts.items():
+        path = part_output(stage)
+        part_doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        part_doc["reference"] = (f"{how}, on each kommune's share of people aged "
+                                 f"{', '.join(STAGE_PARTS[stage])} on 1 January "
+                                 f"{TARGET_YEARS[1]} (SSB, sim/data/population_by_age.csv).")
+        part_doc["values"] = {k: float(v) for k, v in sorted(values.items())}
+        _dump(path, part_doc)
     return OUTPUT
+
+
+def _dump(path: Path, doc: dict) -> None:
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100),
+                    encoding="utf-8")
 
 
 def main(iterations: int = 8, persons_per_agent: int = 10, seeds: int = 2) -> None:

@@ -29,7 +29,8 @@ class Places:
       a kommune actually delivers;
     * ``attitude``: the local elite's attitude to immigrants (0..1), a stay-factor;
     * ``place_effect``: what else makes people choose a kommune, calibrated on 2006–2015
-      (``place_effect_young``: what young movers see in it beyond that);
+      (``place_effect_young`` and ``place_effect_family``: what young movers and families
+      see in it beyond that);
     * ``emigration_factor``: how much more its households emigrate than their ages and
       origins explain (``emigration.factor_by_kommune``).
     """
@@ -45,6 +46,7 @@ class Places:
         self.attitude = np.full(geo.size, params.value("kommune.attitude_default"))
         self.place_effect = params.by_kommune("kommune.place_effect", codes, 0.0)
         self.place_effect_young = params.by_kommune("kommune.place_effect_young", codes, 0.0)
+        self.place_effect_family = params.by_kommune("kommune.place_effect_family", codes, 0.0)
         self.emigration_factor = params.by_kommune("emigration.factor_by_kommune", codes, 1.0)
         self.capacity = self._capacity(geo, rng)
         # a kommune's own scores replace its drawn ones after the draw, so every other
