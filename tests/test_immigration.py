@@ -90,8 +90,9 @@ def test_a_kommunes_place_effect_draws_immigrants_unless_its_arrival_factor_is_l
 def test_a_kommunes_emigration_factor_sends_more_abroad_and_keeps_the_national_total():
     """A kommune that sends more people abroad than its people's ages and origins explain
     (``emigration.factor_by_kommune``; Oslo in SSB's emigration by landsdel, 2011): of two
-    equal kommuner, the one with a factor of 2 loses twice as many emigrants, and the fixed
-    national total is kept; with every factor at 1 nothing changes."""
+    equal kommuner, the one with a factor of 2 loses twice as many emigrants, and the
+    national total is kept, whether the scenario fixes it or the rates set it (the factor
+    moves emigrants, it does not add any); with every factor at 1 nothing changes."""
     from types import SimpleNamespace
 
     from sim.processes import leaving
@@ -106,14 +107,26 @@ def test_a_kommunes_emigration_factor_sends_more_abroad_and_keeps_the_national_t
     places = SimpleNamespace(service_level=np.ones(2), attitude=np.ones(2),
                              emigration_factor=np.array([2.0, 1.0]))
     params = ParameterSet()
-    stay = leaving._stay_factors(pop, None, places, None, params)
-    gone = leaving.emigrate(pop, 2011, 1_500.0, Scale.of(1, np.zeros(2, int), np.array([])),
-                            params, np.random.default_rng(3), stay=stay)
+    stay, without = leaving._stay_factors(pop, None, places, None, params)
+    scale = Scale.of(1, np.zeros(2, int), np.array([]))
+    gone = leaving.emigrate(pop, 2011, 1_500.0, scale, params, np.random.default_rng(3),
+                            stay=stay)
     lost = np.bincount(pop.kommune[gone], minlength=2)
     assert 1_350 < lost.sum() < 1_650
     assert 1.7 < lost[0] / lost[1] < 2.3
+    # by the rates alone: as many leave as without the factor, twice as many from the first
+    by_rates = [np.bincount(pop.kommune[leaving.emigrate(
+        pop, 2011, None, scale, params, np.random.default_rng(seed), stay=stay,
+        without_place=without)], minlength=2) for seed in range(4)]
+    plain_rates = [leaving.emigrate(pop, 2011, None, scale, params,
+                                    np.random.default_rng(seed), stay=without).sum()
+                   for seed in range(4)]
+    total, plain_total = sum(b.sum() for b in by_rates), sum(plain_rates)
+    assert 0.93 < total / plain_total < 1.07, (total, plain_total)
+    assert 1.7 < sum(b[0] for b in by_rates) / sum(b[1] for b in by_rates) < 2.3
     assert params.value("emigration.factor_by_kommune")["0301"] > 1.0
-    plain = leaving._stay_factors(pop, None, SimpleNamespace(
+    plain, plain_without = leaving._stay_factors(pop, None, SimpleNamespace(
         service_level=np.ones(2), attitude=np.ones(2), emigration_factor=np.ones(2)),
         None, params)
     assert np.array_equal(plain, np.ones(len(pop.head_rows())))
+    assert np.array_equal(plain_without, plain)

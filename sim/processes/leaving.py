@@ -30,22 +30,25 @@ def run_year(pop: Population, year: int, alternative: str, yearly: dict[int, int
     ``yearly`` are the scenario's emigration; both flows leave the table in one
     pass (copying the table once instead of twice)."""
     dying = deaths(pop, year, params, rng)
-    stay = _stay_factors(pop, facts, places, move_factor, params)
+    stay, without_place = _stay_factors(pop, facts, places, move_factor, params)
     target = emigration_target(year, alternative, yearly)
     if target is not None and yearly is None:
         target *= area_share          # national totals, scaled to the area
-    leaving = emigrate(pop, year, target, scale, params, rng, stay=stay) & ~dying
+    leaving = emigrate(pop, year, target, scale, params, rng, stay=stay,
+                       without_place=without_place) & ~dying
     counts = pop.count_by_kommune(n_kommuner, dying), pop.count_by_kommune(n_kommuner, leaving)
     pop.keep(~(dying | leaving))
     return counts
 
 
 def _stay_factors(pop: Population, facts: HouseholdFacts, places: Places,
-                  move_factor: np.ndarray | None, params: ParameterSet) -> np.ndarray:
+                  move_factor: np.ndarray | None, params: ParameterSet
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Per household head (``pop.head_rows()``): immigrants' stay-factors relative to the
     mean immigrant (so the calibrated total is kept), times the kommune's emigration factor
-    (``emigration.factor_by_kommune``) and the policies' move factor. Households formed
-    during the moves count as without children at school."""
+    (``emigration.factor_by_kommune``) and the policies' move factor; and the same without
+    the kommune's factor. Households formed during the moves count as without children at
+    school."""
     heads = pop.head_rows()
     terms = immigrant_stay_terms(pop, heads, facts, places.service_level, places.attitude,
                                  params)
@@ -54,10 +57,11 @@ def _stay_factors(pop: Population, facts: HouseholdFacts, places: Places,
     if len(imm):
         weight = np.exp(terms[imm])
         stay[imm] = weight / weight.mean()
+    without_place = stay if move_factor is None else stay * move_factor[heads]
     stay = stay * places.emigration_factor[pop.kommune[heads]]
     if move_factor is not None:
         stay = stay * move_factor[heads]
-    return stay
+    return stay, without_place
 
 
 def death_probabilities(year: int, params: ParameterSet) -> np.ndarray:
@@ -88,11 +92,24 @@ def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None
     return None
 
 
+def _rates(pop: Population, heads: np.ndarray, year: int, params: ParameterSet,
+           stay: np.ndarray) -> np.ndarray:
+    """Each head's household's yearly chance to emigrate, times ``stay``."""
+    return move_kernels.emigration_rates(
+        heads, pop.age, pop.kind, pop.arrival_year, year,
+        params.age_table("emigration.rate_immigrant"),
+        params.age_table("emigration.immigrant_duration_factor"),
+        params.age_table("emigration.rate_native"), stay)
+
+
 def emigrate(pop: Population, year: int, target_persons: float | None,
              scale: Scale, params: ParameterSet, rng: np.random.Generator,
-             stay: np.ndarray | None = None) -> np.ndarray:
+             stay: np.ndarray | None = None, without_place: np.ndarray | None = None
+             ) -> np.ndarray:
     """Mask of persons who emigrate. Households leave together; ``stay`` multiplies the
-    chance of each household head (``pop.head_rows()``).
+    chance of each household head (``pop.head_rows()``). Without a fixed total,
+    ``without_place`` (``stay`` less the kommuner's emigration factors) sets the expected
+    number leaving: the kommuner's factors move emigrants between kommuner, not add any.
 
     A household's yearly chance is the rate for the age and origin of its oldest member
     (``emigration.rate_native``, ``emigration.rate_immigrant``); for immigrants it falls with
@@ -100,12 +117,13 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
     rates are scaled so that the expected number of persons leaving equals the target.
     """
     heads = pop.head_rows()
-    rate = move_kernels.emigration_rates(
-        heads, pop.age, pop.kind, pop.arrival_year, year,
-        params.age_table("emigration.rate_immigrant"),
-        params.age_table("emigration.immigrant_duration_factor"),
-        params.age_table("emigration.rate_native"),
-        np.ones(len(heads)) if stay is None else stay)     # immigrants' stay-factors
+    rate = _rates(pop, heads, year, params,
+                  np.ones(len(heads)) if stay is None else stay)   # immigrants' stay-factors
+    if target_persons is None and without_place is not None:
+        size = pop.household_sizes()[pop.household[heads]]
+        expected = float((_rates(pop, heads, year, params, without_place) * size).sum())
+        placed = float((rate * size).sum())
+        rate = rate * (expected / placed if placed > 0 else 0.0)
     if target_persons is not None:
         size = pop.household_sizes()[pop.household[heads]]
         if scale.focused:          # each head's household in its kommune's persons per agent
