@@ -121,6 +121,8 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
                   np.ones(len(heads)) if stay is None else stay)   # immigrants' stay-factors
     if target_persons is None and without_place is not None:
         size = pop.household_sizes()[pop.household[heads]]
+        if scale.focused:          # persons, not agents (a constant scale cancels)
+            size = size * scale.of_rows(pop.kommune[heads])
         expected = float((_rates(pop, heads, year, params, without_place) * size).sum())
         placed = float((rate * size).sum())
         rate = rate * (expected / placed if placed > 0 else 0.0)
