@@ -108,7 +108,9 @@ def kommune_paths(results: list, code: str, table: str, column: str
 
 
 def _kommune_panel(bundle: logic.Bundle, code: str, table: str, column: str, title: str,
-                   scale: float, unit: str, skip: int = 0) -> dict:
+                   scale: float, unit: str, skip: int = 0, extra: list[dict] | None = None,
+                   subtitle: str = "") -> dict:
+    """One indicator of one kommune over the years (``extra``: more series drawn on it)."""
     years, values = kommune_paths(bundle.results, code, table, column)
     base = None
     if bundle.baseline:
@@ -117,7 +119,8 @@ def _kommune_panel(bundle: logic.Bundle, code: str, table: str, column: str, tit
         return echart.empty(title, "trenger en kjøring på 5+ år / needs a run of 5+ years")
     base = None if base is None else base[:, skip:]
     return echart.time_chart(title, years[skip:], unit,
-                             echart.compared(values[:, skip:], base, scale))
+                             echart.compared(values[:, skip:], base, scale) + (extra or []),
+                             subtitle)
 
 
 def calibrated_series(bundle: logic.Bundle, code: str) -> list[dict]:
@@ -144,13 +147,10 @@ def kommune_charts(bundle: logic.Bundle, code: str) -> list[dict]:
     """One kommune: moves by reason, population (with its calibrated 80 % interval for a
     real kommune), immigrant retention, ownership, jobs, rent and price; the scenario
     against the baseline when the run was compared."""
-    population = _kommune_panel(bundle, code, "kommuner", "population", POPULATION, 1,
-                                PERSONS)
     calibrated = calibrated_series(bundle, code)
-    if calibrated and "series" in population:
-        population["series"] += calibrated
-        population["title"]["subtext"] = CALIBRATED_NOTE
-        population["grid"]["top"] = 64           # room for the note
+    population = _kommune_panel(bundle, code, "kommuner", "population", POPULATION, 1,
+                                PERSONS, extra=calibrated,
+                                subtitle=CALIBRATED_NOTE if calibrated else "")
     charts = [moves_chart(bundle, code), population]
     columns = bundle.results[0].indicators.columns
     for col, title, scale, unit in KOMMUNE_PANELS:

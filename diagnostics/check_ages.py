@@ -16,6 +16,7 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+from check_growth_components import mean_run
 
 from sim import data
 
@@ -28,12 +29,9 @@ YEARS = (2015, 2025)
 
 def simulated(folder: Path) -> pd.Series:
     """Persons by kommune, year and age group: the mean of the folder's runs."""
-    runs = [pd.read_csv(f, dtype={"kommunenummer": str})
-            .groupby(["kommunenummer", "year", "age_group"])["persons"].sum()
-            for f in sorted(folder.glob("backcast*/age_structure.csv"))]
-    if not runs:
-        raise SystemExit(f"no backcast*/age_structure.csv in {folder}")
-    return pd.concat(runs, axis=1).mean(axis=1)
+    keys = ("kommunenummer", "year", "age_group", "sex")
+    return mean_run(folder, "age_structure.csv", keys)["persons"].groupby(
+        level=list(keys[:3])).sum()
 
 
 def gaps(sim: pd.Series, obs: pd.Series, year: int, by: pd.Series | None = None

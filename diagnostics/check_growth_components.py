@@ -33,12 +33,14 @@ COMPONENTS = {
 }
 
 
-def mean_run(folder: Path) -> pd.DataFrame:
-    """The mean over the folder's runs of each kommune's yearly rows."""
-    runs = [pd.read_csv(f, dtype={"kommunenummer": str}).set_index(["kommunenummer", "year"])
-            for f in sorted(folder.glob("backcast*/kommuner.csv"))]
+def mean_run(folder: Path, name: str = "kommuner.csv",
+             keys: tuple[str, ...] = ("kommunenummer", "year")) -> pd.DataFrame:
+    """The mean over the folder's runs of the rows of their table ``name``, by ``keys``
+    (each kommune's yearly rows by default)."""
+    runs = [pd.read_csv(f, dtype={"kommunenummer": str}).set_index(list(keys))
+            for f in sorted(folder.glob(f"backcast*/{name}"))]
     if not runs:
-        raise SystemExit(f"no backcast*/kommuner.csv under {folder}")
+        raise SystemExit(f"no backcast*/{name} under {folder}")
     return sum(runs) / len(runs)
 
 

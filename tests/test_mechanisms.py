@@ -370,24 +370,40 @@ def test_immigrants_are_drawn_where_the_place_effect_draws_movers():
     assert pooled(refugees["trt"]) < 1.5 * pooled(refugees["ctl"]) + 0.02, refugees
 
 
+def _movers_into_village(parameter: str) -> dict[str, dict[str, list[tuple[int, int]]]]:
+    """Per group (``young``: aged 20–29 without children; ``family``: with children) and
+    arm (``ctl``, and ``trt`` with ``parameter`` at +1 for the village): per seed, (movers
+    into the village, persons at risk)."""
+    counts = {group: {"ctl": [], "trt": []} for group in ("young", "family")}
+    effect = {parameter: {VILLAGE: 1.0}}
+    for seed in SEEDS:
+        for arm, t in (("ctl", run(seed)), ("trt", run(seed, parameters=effect))):
+            p = t.people
+            came = p["moved"] & (p["dest"] == t.index(VILLAGE))
+            alone = p["age"].between(20, 29) & ~p["family"]
+            counts["young"][arm].append((int((came & alone).sum()), int(alone.sum())))
+            counts["family"][arm].append((int((came & p["family"]).sum()),
+                                          int(p["family"].sum())))
+    return counts
+
+
+def _draws_its_stage_only(counts: dict, drawn: str, other: str) -> None:
+    """The ``drawn`` group comes clearly more often, in each seed and pooled; ``other``
+    no more often."""
+    ctl, trt = counts[drawn]["ctl"], counts[drawn]["trt"]
+    for c, t in zip(ctl, trt, strict=True):
+        assert pooled([t]) > pooled([c]), counts[drawn]
+    assert pooled(trt) > 1.5 * pooled(ctl), counts[drawn]
+    assert pooled(counts[other]["trt"]) < 1.15 * pooled(counts[other]["ctl"]), counts[other]
+
+
 def test_the_young_part_of_a_place_effect_draws_the_young_and_not_families():
     """A kommune's young place effect (``kommune.place_effect_young``) is what young movers
     see in it beyond what everyone sees: at +1 the village draws clearly more movers in
     their twenties without children than the same village without it, pooled over the seeds
     and in each, and no more families."""
-    young, families = {"ctl": [], "trt": []}, {"ctl": [], "trt": []}
-    effect = {"kommune.place_effect_young": {VILLAGE: 1.0}}
-    for seed in SEEDS:
-        for arm, t in (("ctl", run(seed)), ("trt", run(seed, parameters=effect))):
-            p = t.people
-            k = t.index(VILLAGE)
-            came = p["moved"] & (p["dest"] == k)
-            alone = p["age"].between(20, 29) & ~p["family"]
-            young[arm].append((int((came & alone).sum()), int(alone.sum())))
-            families[arm].append((int((came & p["family"]).sum()), int(p["family"].sum())))
-        assert pooled(young["trt"][-1:]) > pooled(young["ctl"][-1:]), young
-    assert pooled(young["trt"]) > 1.5 * pooled(young["ctl"]), young
-    assert pooled(families["trt"]) < 1.15 * pooled(families["ctl"]), families
+    _draws_its_stage_only(_movers_into_village("kommune.place_effect_young"),
+                          drawn="young", other="family")
 
 
 def test_the_family_part_of_a_place_effect_draws_families_and_not_the_young():
@@ -395,19 +411,8 @@ def test_the_family_part_of_a_place_effect_draws_families_and_not_the_young():
     children see in it beyond what everyone sees: at +1 the village draws clearly more
     families than the same village without it, pooled over the seeds and in each, and no
     more movers in their twenties without children."""
-    young, families = {"ctl": [], "trt": []}, {"ctl": [], "trt": []}
-    effect = {"kommune.place_effect_family": {VILLAGE: 1.0}}
-    for seed in SEEDS:
-        for arm, t in (("ctl", run(seed)), ("trt", run(seed, parameters=effect))):
-            p = t.people
-            k = t.index(VILLAGE)
-            came = p["moved"] & (p["dest"] == k)
-            alone = p["age"].between(20, 29) & ~p["family"]
-            young[arm].append((int((came & alone).sum()), int(alone.sum())))
-            families[arm].append((int((came & p["family"]).sum()), int(p["family"].sum())))
-        assert pooled(families["trt"][-1:]) > pooled(families["ctl"][-1:]), families
-    assert pooled(families["trt"]) > 1.5 * pooled(families["ctl"]), families
-    assert pooled(young["trt"]) < 1.15 * pooled(young["ctl"]), young
+    _draws_its_stage_only(_movers_into_village("kommune.place_effect_family"),
+                          drawn="family", other="young")
 
 
 # ----- housing ------------------------------------------------------------------------------
