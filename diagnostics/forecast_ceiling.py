@@ -11,6 +11,8 @@ The forecast is a least-squares line fitted *on the 2015→2025 outcomes themsel
 scored leave-one-out (each kommune predicted by the line fitted on the other 356): an
 optimistic ceiling, since no forecast made in 2015 could have fitted on the outcome. If even
 this stays below 0.80, the target needs facts about 2015→2025 that the pack does not hold.
+A forecast without a line (the mean growth of the most alike kommuner) checks that a straight
+line is not what holds it back.
 
     .venv/bin/python diagnostics/forecast_ceiling.py [runs/validation]
 """
@@ -27,6 +29,7 @@ from sim import data
 
 AGE_GROUPS = ["0-5", "20-24", "25-29", "30-39", "67-79", "80+"]
 TRENDS = ["trend 2006-15", "trend 2011-15", "trend 2013-15"]
+NEIGHBOURS = (10, 20, 40)     # kommuner averaged by the nearest-neighbour forecast
 FACTS = [*TRENDS, "log size", "centrality class", "centrality index", "log area", "latitude",
          "BA region trend", *(f"share {g}" for g in AGE_GROUPS)]
 
@@ -77,6 +80,16 @@ def leave_one_out_r(x: pd.DataFrame, y: pd.Series) -> tuple[float, float]:
     return (float(np.corrcoef(left_out, y)[0, 1]), float(np.corrcoef(fit, y)[0, 1]))
 
 
+def nearest_r(x: pd.DataFrame, y: pd.Series, k: int) -> float:
+    """r with ``y`` of each kommune's forecast as the mean growth of the ``k`` kommuner most
+    alike on the (standardised) facts ``x``, itself left out: a forecast that needs no line."""
+    z = ((x - x.mean()) / x.std()).to_numpy()
+    distance = ((z[:, None, :] - z[None, :, :]) ** 2).sum(axis=-1)
+    np.fill_diagonal(distance, np.inf)
+    nearest = np.argsort(distance, axis=1)[:, :k]
+    return float(np.corrcoef(y.to_numpy()[nearest].mean(axis=1), y)[0, 1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, nargs="?",
@@ -98,6 +111,9 @@ def main() -> None:
     for name, columns in sets.items():
         r, r_fit = leave_one_out_r(facts[columns], growth)
         print(f"  {r:.3f} ({r_fit:.3f})  {name} ({len(columns)} facts)")
+    for k in NEIGHBOURS:
+        print(f"  {nearest_r(facts[FACTS], growth, k):.3f}          the mean of the {k} "
+              "kommuner most alike on every fact in the pack")
 
 
 if __name__ == "__main__":
