@@ -194,7 +194,7 @@ class Records:
                                        pop.kommune)
         else:
             population = count_cells(pop.kommune16(), pop.age, pop.sex, MOVER_BAND_OF_AGE,
-                                     self.model.geo.size, len(MOVER_AGE_BANDS)).sum(axis=0)
+                                     self.model.geo.size, len(MOVER_AGE_BANDS), 2).sum(axis=0)
             population = population.ravel()
             movers = np.bincount(cell, minlength=n) * scale.coarse
             population = population * scale.coarse
@@ -245,7 +245,7 @@ class Records:
         groups = data.age_groups()
         lows = np.array([g.lo for g in groups])
         counts = count_cells(pop.kommune16(), pop.age, pop.sex, _group_of_age(lows), k,
-                             len(groups))
+                             len(groups), 2)
         kk, gg, ss = np.nonzero(counts)
         return {"kommunenummer": self.codes[kk], "year": np.full(len(kk), m.year),
                 "age_group": np.array(data.AGE_GROUPS)[gg], "sex": np.array(data.SEXES)[ss],

@@ -171,7 +171,11 @@ def test_counts_in_several_masks_and_by_age_group_and_sex():
     group_of = np.searchsorted([0, 6, 16, 20, 67, 80], np.arange(107), side="right") - 1
     cell = (kommune * 6 + group_of[age]) * 2 + sex
     want = np.bincount(cell, minlength=40 * 6 * 2).reshape(40, 6, 2)
-    assert same(want, *twins(rows.count_cells, kommune, age, sex, group_of, 40, 6))
+    assert same(want, *twins(rows.count_cells, kommune, age, sex, group_of, 40, 6, 2))
+    kind = rng.integers(0, 3, n).astype(np.int8)             # three values: by kind
+    cell = (kommune * 6 + group_of[age]) * 3 + kind
+    want = np.bincount(cell, minlength=40 * 6 * 3).reshape(40, 6, 3)
+    assert same(want, *twins(rows.count_cells, kommune, age, kind, group_of, 40, 6, 3))
 
 
 def test_drawing_a_person_of_the_same_place():

@@ -118,11 +118,10 @@ class YoungFirms:
         starts = np.concatenate([[0], np.flatnonzero(np.diff(table)) + 1])
         group_of = np.searchsorted(starts, np.arange(len(table)), side="right") - 1
         k, bands = self.market.geo.size, len(starts)
-        counts = {kind: count_cells(pop.kommune16(), pop.age, (pop.kind == kind).astype(
-            np.int8), group_of, k, bands)[:, :, 1] @ table[starts]
-            for kind in (Kind.IMMIGRANT, Kind.RETURNEE)}
-        everyone = count_cells(pop.kommune16(), pop.age, np.zeros(len(pop), np.int8),
-                               group_of, k, bands)[:, :, 0] @ table[starts]
+        cells = count_cells(pop.kommune16(), pop.age, pop.kind, group_of, k, bands, len(Kind))
+        counts = {kind: cells[:, :, kind] @ table[starts]
+                  for kind in (Kind.IMMIGRANT, Kind.RETURNEE)}
+        everyone = cells.sum(axis=2) @ table[starts]
         p = self.params
         immigrants = counts[Kind.IMMIGRANT] * p.value("firms.immigrant_startup_factor")
         others = (everyone - counts[Kind.IMMIGRANT] + counts[Kind.RETURNEE] * (

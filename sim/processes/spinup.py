@@ -36,6 +36,7 @@ import numpy as np
 
 from sim.world import threads
 
+THROWAWAY_NAME = "spin-up"   # the throwaway scenario's name, whatever the scenario's
 REMEMBERED = 16   # throwaway scenarios whose housing ratios are kept in memory (a few KB each)
 _REMEMBERED_RATIOS: dict[str, tuple[np.ndarray, ...]] = {}   # throwaway scenario JSON -> ratios
 _RUNNING: dict[str, Future] = {}   # throwaway scenario JSON -> its run in a thread of its own
@@ -86,10 +87,13 @@ def spin_up(model, years: int) -> None:
 
 def _throwaway(spec, params, years: int):
     """The throwaway scenario (no policies, no shocks, coarser, at most the scenario's own
-    years, whose inputs such as observed immigration exist) and its key."""
+    years, whose inputs such as observed immigration exist) and its key. Its name and
+    description are the same for every scenario (they change no number), so a scenario and
+    its baseline share one throwaway run."""
     end = min(spec.start_year + years, spec.end_year)
     scale = max(spec.persons_per_agent, int(params.value("spinup.persons_per_agent")))
     throwaway = spec.model_copy(update={
+        "name": THROWAWAY_NAME, "description": "",
         "end_year": end, "policies": [], "shocks": [], "capacity": {},
         "persons_per_agent": scale,
         "parameters": {**spec.parameters, "spinup.years": 0}})

@@ -165,18 +165,20 @@ def count_masks(kommune, masks, n_kommuner):
 
 
 @threaded
-def count_cells(kommune, age, sex, group_of, n_kommuner, n_groups):
-    """Rows per kommune, age group and sex, ``group_of`` giving each single age's group (the
-    last for all older): ``np.bincount((kommune * n_groups + g) * 2 + sex, minlength=
-    n_kommuner * n_groups * 2)`` as [kommune, group, sex], ``g = group_of[age]``."""
-    n, cells, oldest = len(kommune), n_kommuner * n_groups * 2, len(group_of) - 1
+def count_cells(kommune, age, value, group_of, n_kommuner, n_groups, n_values):
+    """Rows per kommune, age group and value (a sex, a kind: 0 .. ``n_values`` - 1),
+    ``group_of`` giving each single age's group (the last for all older): ``np.bincount((
+    kommune * n_groups + g) * n_values + value, minlength=n_kommuner * n_groups * n_values)``
+    as [kommune, group, value], ``g = group_of[age]``."""
+    n, cells, oldest = len(kommune), n_kommuner * n_groups * n_values, len(group_of) - 1
     nb = (n + BLOCK - 1) // BLOCK
     part = np.zeros((nb, cells), dtype=np.int64)
     for b in numba.prange(nb):
         local = part[b]
         for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
-            local[(kommune[i] * n_groups + group_of[min(age[i], oldest)]) * 2 + sex[i]] += 1
-    return sum_blocks(part).reshape(n_kommuner, n_groups, 2)
+            local[(kommune[i] * n_groups + group_of[min(age[i], oldest)]) * n_values
+                  + value[i]] += 1
+    return sum_blocks(part).reshape(n_kommuner, n_groups, n_values)
 
 
 @threaded
