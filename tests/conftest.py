@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,11 @@ import yaml
 from sim.output.run_folder import simulate
 from sim.scenario.files import load_scenario
 from sim.scenario.schema import Scenario
+
+# tests neither read nor leave saved spin-ups (sim.processes.spinup); tests/test_spinup.py
+# turns saving on in a folder of its own (set before any model runs, and inherited by the
+# processes tests start)
+os.environ["LIVSKRAFT_CACHE"] = "off"
 
 CLASSROOM = Path(__file__).resolve().parents[1] / "scenarios" / "classroom-sentralisering.yaml"
 

@@ -31,3 +31,40 @@ def test_a_scenario_and_its_baseline_share_one_throwaway_run(monkeypatch):
     assert len(runs) == 2                       # run again when nothing is remembered
     for a, b, c in zip(_housing(baseline), _housing(scenario), _housing(alone), strict=True):
         assert np.array_equal(a, b) and np.array_equal(b, c)
+
+
+def test_a_saved_spin_up_is_read_back_by_a_later_process(monkeypatch, tmp_path):
+    monkeypatch.setenv("LIVSKRAFT_CACHE", str(tmp_path))
+    spinup._REMEMBERED_RATIOS.clear()
+    first = SettlementModel(coarse_norway())
+    saved = list((tmp_path / "spinup").glob("*.npz"))
+    assert len(saved) == 1
+    spinup._REMEMBERED_RATIOS.clear()                   # as in a new process
+    def no_run(pre):
+        raise AssertionError("the throwaway scenario ran again")
+
+    monkeypatch.setattr(spinup, "_housing_ratios", no_run)
+    again = SettlementModel(coarse_norway())             # read, not run
+    for a, b in zip(_housing(first), _housing(again), strict=True):
+        assert np.array_equal(a, b)
+    first.run(), again.run()
+    assert np.array_equal(first.population.kommune, again.population.kommune)
+
+
+def test_a_saved_spin_up_is_not_read_by_another_model(monkeypatch, tmp_path):
+    monkeypatch.setenv("LIVSKRAFT_CACHE", str(tmp_path))
+    spinup._REMEMBERED_RATIOS.clear()
+    SettlementModel(coarse_norway())
+    spinup._REMEMBERED_RATIOS.clear()
+    monkeypatch.setattr(spinup, "model_fingerprint", lambda: "changed code")
+    runs = []
+    housing_ratios = spinup._housing_ratios
+    monkeypatch.setattr(spinup, "_housing_ratios",
+                        lambda pre: runs.append(1) or housing_ratios(pre))
+    SettlementModel(coarse_norway())
+    assert runs == [1]                                  # run again, and saved beside it
+    assert len(list((tmp_path / "spinup").glob("*.npz"))) == 2
+    monkeypatch.setenv("LIVSKRAFT_CACHE", "off")
+    spinup._REMEMBERED_RATIOS.clear()
+    SettlementModel(coarse_norway())
+    assert runs == [1, 1]                               # off: nothing read

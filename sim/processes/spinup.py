@@ -22,16 +22,26 @@ scenario and its baseline start from the same housing market.
 
 The carried-over ratios depend only on the throwaway scenario (world, seed, parameters, years),
 so they are kept for the last ``REMEMBERED`` throwaway scenarios in this process: a comparison's
-scenario and baseline, or the dashboard's repeated runs of one landscape, spin up once. A run
-that may use more than one core starts the throwaway run in a thread while it builds its own
-world (``begin``), as the two share nothing.
+scenario and baseline, or the dashboard's repeated runs of one landscape, spin up once. They
+are also saved on disk (a few KB each; ``$LIVSKRAFT_CACHE``/spinup, else
+``$XDG_CACHE_HOME``/livskraft/spinup or ~/.cache/livskraft/spinup; ``LIVSKRAFT_CACHE=off``
+saves nothing), under a hash of the throwaway scenario and of every file of the ``sim``
+package (code, parameters, data) and the NumPy and numba versions, so a later process with
+the same model and scenario reads them instead of running again: the same numbers, read
+back to the bit. A run that may use more than one core starts the throwaway run in a thread
+while it builds its own world (``begin``), as the two share nothing.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 
+import numba
 import numpy as np
 
 from sim.world import threads
@@ -40,6 +50,9 @@ THROWAWAY_NAME = "spin-up"   # the throwaway scenario's name, whatever the scena
 REMEMBERED = 16   # throwaway scenarios whose housing ratios are kept in memory (a few KB each)
 _REMEMBERED_RATIOS: dict[str, tuple[np.ndarray, ...]] = {}   # throwaway scenario JSON -> ratios
 _RUNNING: dict[str, Future] = {}   # throwaway scenario JSON -> its run in a thread of its own
+CACHE_VARIABLE = "LIVSKRAFT_CACHE"   # folder for saved spin-ups (in spinup/), or "off"
+SAVED = 200       # saved throwaway results kept on disk (about 9 KB each); the oldest go
+RATIOS = ("per_household", "price", "rent")   # the saved arrays' names
 
 
 def begin(model_class, spec, params) -> None:
@@ -53,11 +66,15 @@ def begin(model_class, spec, params) -> None:
     throwaway, key = _throwaway(spec, params, years)
     if key in _REMEMBERED_RATIOS or key in _RUNNING:
         return
+    saved = _load(key)
+    if saved is not None:
+        _remember(key, saved)
+        return
     future: Future = Future()
 
     def run() -> None:
         try:
-            future.set_result(_housing_ratios(model_class(throwaway)))
+            future.set_result(_run_and_save(model_class, throwaway, key))
         except BaseException as err:         # raised again where spin_up waits for it
             future.set_exception(err)
 
@@ -72,11 +89,10 @@ def spin_up(model, years: int) -> None:
     throwaway, key = _throwaway(model.spec, model.params, years)
     if key not in _REMEMBERED_RATIOS:
         running = _RUNNING.pop(key, None)
-        ratios = (running.result() if running is not None
-                  else _housing_ratios(type(model)(throwaway)))
-        while len(_REMEMBERED_RATIOS) >= REMEMBERED:
-            _REMEMBERED_RATIOS.pop(next(iter(_REMEMBERED_RATIOS)))     # the oldest
-        _REMEMBERED_RATIOS[key] = ratios
+        ratios = running.result() if running is not None else _load(key)
+        if ratios is None:
+            ratios = _run_and_save(type(model), throwaway, key)
+        _remember(key, ratios)
     per_household, price, rent = _REMEMBERED_RATIOS[key]
     ours = model.housing
     ours.dwellings = ours.households(model.population) * per_household
@@ -110,3 +126,81 @@ def _housing_ratios(pre) -> tuple[np.ndarray, ...]:
     for a in ratios:
         a.flags.writeable = False
     return ratios
+
+
+def _remember(key: str, ratios: tuple[np.ndarray, ...]) -> None:
+    while len(_REMEMBERED_RATIOS) >= REMEMBERED:
+        _REMEMBERED_RATIOS.pop(next(iter(_REMEMBERED_RATIOS)))     # the oldest
+    _REMEMBERED_RATIOS[key] = ratios
+
+
+def _run_and_save(model_class, throwaway, key: str) -> tuple[np.ndarray, ...]:
+    ratios = _housing_ratios(model_class(throwaway))
+    _save(key, ratios)
+    return ratios
+
+
+def saved_folder() -> Path | None:
+    """Where spin-ups are saved, or None when ``$LIVSKRAFT_CACHE`` is off."""
+    chosen = os.environ.get(CACHE_VARIABLE)
+    if chosen is not None:
+        off = chosen.strip().lower() in ("", "off", "0", "no", "false")
+        return None if off else Path(chosen) / "spinup"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "livskraft" / "spinup"
+
+
+@functools.cache
+def model_fingerprint() -> str:
+    """A hash of every file of the ``sim`` package (code, parameters, data) and of the NumPy
+    and numba versions: a saved spin-up is read only by the model that saved it."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(f"numpy {np.__version__} numba {numba.__version__}".encode())
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _saved_path(key: str) -> Path | None:
+    folder = saved_folder()
+    if folder is None:
+        return None
+    name = hashlib.sha256(f"{model_fingerprint()} {key}".encode()).hexdigest()[:40]
+    return folder / f"{name}.npz"
+
+
+def _load(key: str) -> tuple[np.ndarray, ...] | None:
+    """The saved ratios of throwaway scenario ``key``, or None (none saved, or unreadable)."""
+    path = _saved_path(key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        with np.load(path) as saved:
+            ratios = tuple(saved[name] for name in RATIOS)
+    except (OSError, ValueError, KeyError):
+        return None
+    for a in ratios:
+        a.flags.writeable = False
+    return ratios
+
+
+def _save(key: str, ratios: tuple[np.ndarray, ...]) -> None:
+    """Save the ratios (written whole, then renamed: a reader never sees half a file) and
+    drop the oldest saved spin-ups beyond ``SAVED``. A folder that cannot be written to
+    only means nothing is saved."""
+    path = _saved_path(key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.part")
+        with open(part, "wb") as f:
+            np.savez(f, **dict(zip(RATIOS, ratios, strict=True)))
+        os.replace(part, path)
+        saved = sorted(path.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime)
+        for old in saved[:max(0, len(saved) - SAVED)]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
