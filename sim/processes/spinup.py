@@ -29,8 +29,9 @@ saves nothing), under a hash of the throwaway scenario and of every file of the 
 package (code, parameters, data) and the NumPy and numba versions, so a later process with
 the same model and scenario reads them instead of running again: the same numbers, read
 back to the bit. The hash is of the files: code changed inside a running process (a test's
-monkeypatch) is not seen, so the tests run with saving off. A run that may use more than one core starts the throwaway run in a thread
-while it builds its own world (``begin``), as the two share nothing.
+monkeypatch) is not seen, so the tests run with saving off. A run that may use more than one
+core starts the throwaway run in a thread while it builds its own world (``begin``), as the
+two share nothing.
 """
 
 from __future__ import annotations
