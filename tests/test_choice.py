@@ -33,8 +33,7 @@ def test_a_pull_in_one_kommune_draws_exactly_the_softmax_of_base_plus_pull():
                            ties=np.zeros((N, 2), np.int64))
     sparse.kommune[:, 0] = 2
     sparse.delta[:, 0] = np.log(3.0)
-    dest = choice.draw(cum, np.zeros(N, np.int64), np.zeros(N, np.int64), sparse,
-                       np.random.default_rng(7))
+    dest = choice.draw(cum[0], np.zeros(N, np.int64), sparse, np.random.default_rng(7))
     share = np.bincount(dest, minlength=3) / N
     # softmax(0, log 2, log 3): 1/6, 2/6, 3/6
     assert np.allclose(share, [1 / 6, 1 / 3, 1 / 2], atol=0.005), share
@@ -44,11 +43,9 @@ def test_without_pulls_the_draw_follows_the_base_probabilities():
     cum = _cum([np.log(4.0), 0.0, np.log(5.0)])
     sparse = choice.Sparse(kommune=np.full((N, 1), -1), delta=np.zeros((N, 1)),
                            ties=np.zeros((N, 1), np.int64))
-    dest = choice.draw(cum, np.zeros(N, np.int64), np.ones(N, np.int64), sparse,
-                       np.random.default_rng(8))
+    dest = choice.draw(cum[0], np.ones(N, np.int64), sparse, np.random.default_rng(8))
     share = np.bincount(dest, minlength=3) / N
     assert np.allclose(share, [0.4, 0.1, 0.5], atol=0.005), share
     # the same generator state gives the same draws
-    again = choice.draw(cum, np.zeros(N, np.int64), np.ones(N, np.int64), sparse,
-                        np.random.default_rng(8))
+    again = choice.draw(cum[0], np.ones(N, np.int64), sparse, np.random.default_rng(8))
     assert (again == dest).all()

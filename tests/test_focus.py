@@ -164,11 +164,12 @@ def test_a_coarse_unit_sends_households_into_the_focus_as_its_households_would_c
     kommune[n // 2:, 0] = 2                      # half have ties in the focus kommune:
     delta[n // 2:, 0] = np.log(3.0)              # weight 0.2 x 3 against 0.8, so 0.6 / 1.4
     sparse = choice.Sparse(kommune, delta, np.zeros((n, 1), np.int64))
-    types, origins = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    rows, origins = np.zeros(n, np.int64), np.zeros(n, np.int64)   # type 0 from kommune 0
     rng = np.random.default_rng(5)
-    dest = choice.draw(cum, types, origins, sparse, rng)
+    flat = cum.reshape(3, 3)
+    dest = choice.draw(flat, rows, sparse, rng)
     scale = Scale(np.array([50, 50, 1]), 50)
-    s = into_focus.split_units(cum, types, origins, sparse, dest, scale, rng)
+    s = into_focus.split_units(flat, rows, origins, sparse, dest, scale, rng)
     for part, p in ((slice(0, n // 2), 0.2), (slice(n // 2, n), 0.6 / 1.4)):
         copies = s.copies[part]
         assert abs(copies.mean() - 50 * p) < 0.1, (copies.mean(), p)       # binomial(50, p)

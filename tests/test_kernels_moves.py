@@ -267,10 +267,16 @@ def test_base_cumulative_is_the_numpy_softmax_to_the_last_bit(n_types, k):
     u = total[:, None, :] + distance[None, :, :]
     u[:, np.arange(k), np.arange(k)] += stay[None, :]
     weights = np.exp(u - u.max(axis=2, keepdims=True))
-    for p in twins(choice_kernels.exp_utilities, total, distance, stay):
-        assert same(weights, p)
-        assert same(want, *twins(choice_kernels.cumulative, p, p.sum(axis=2, keepdims=True)))
+    every = np.arange(n_types * k)
+    for p in twins(choice_kernels.exp_utilities, total, distance, stay, every):
+        assert same(weights.reshape(-1, k), p)
+        cum = twins(choice_kernels.cumulative, p, p.sum(axis=1, keepdims=True))
+        assert same(want.reshape(-1, k), *cum)
     assert same(want, choice.base_cumulative(terms, distance, 1.3, availability))
+    # some rows only, in any order: each the same to the last bit as in the whole table
+    rows = np.random.default_rng(1).choice(n_types * k, size=max(1, n_types * k // 3))
+    assert same(want.reshape(-1, k)[rows],
+                choice.base_cumulative(terms, distance, 1.3, availability, rows))
 
 
 def test_drawing_sectors(people):

@@ -211,8 +211,11 @@ def distance_cost(distance_km: np.ndarray, params: ParameterSet) -> np.ndarray:
 
 
 def base_cumulative(terms: dict[str, np.ndarray], distance: np.ndarray,
-                    stay_utility: float, availability: np.ndarray) -> np.ndarray:
-    """Cumulative base choice probabilities [type, origin, destination] (no ties, no home).
+                    stay_utility: float, availability: np.ndarray,
+                    rows: np.ndarray | None = None) -> np.ndarray:
+    """Cumulative base choice probabilities (no ties, no home): [type, origin, destination],
+    or, given ``rows`` (type * k + origin), only those rows, [row, destination] (a year's
+    movers need a fraction of the table; each row is the same either way).
 
     Staying (moving within one's own kommune) is one of the choices, with the origin's own
     utility plus ``stay_utility``, less the availability of free dwellings (a stayer keeps
@@ -220,9 +223,41 @@ def base_cumulative(terms: dict[str, np.ndarray], distance: np.ndarray,
     not empty its city into its villages, and a full housing market does not push people
     out of homes they have."""
     total = np.ascontiguousarray(sum(terms.values()), dtype=np.float64)   # [type, dest]
+    n_t, k = total.shape
     stay = np.ascontiguousarray(stay_utility - availability, dtype=np.float64)
-    p = choice_kernels.exp_utilities(total, np.ascontiguousarray(distance, np.float64), stay)
-    return choice_kernels.cumulative(p, p.sum(axis=2, keepdims=True))
+    wanted = np.arange(n_t * k) if rows is None else np.asarray(rows, dtype=np.int64)
+    p = choice_kernels.exp_utilities(total, np.ascontiguousarray(distance, np.float64), stay,
+                                     wanted)
+    cum = choice_kernels.cumulative(p, p.sum(axis=1, keepdims=True))
+    return cum.reshape(n_t, k, k) if rows is None else cum
+
+
+@dataclass
+class BaseChoice:
+    """What the base choice probabilities of a year are made from (``base_cumulative``): the
+    terms of one mover type per row (``distinct_types``), the distance cost, the stay utility
+    and the availability of free dwellings."""
+
+    terms: dict[str, np.ndarray]
+    distance: np.ndarray
+    stay_utility: float
+    availability: np.ndarray
+
+    def for_movers(self, row_of_type: np.ndarray, types: np.ndarray, origins: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """The cumulative base probabilities of the rows (type, origin) the movers need, each
+        computed once, and each mover's row in them: a year's movers use a fraction of the
+        table (a sixth in a focus run), and each row is the same as in the whole table."""
+        k = self.distance.shape[0]
+        ids = row_of_type[types].astype(np.int64) * k + origins
+        needed = np.zeros(len(next(iter(self.terms.values()))) * k, dtype=bool)
+        needed[ids] = True
+        wanted = np.flatnonzero(needed)
+        position = np.zeros(len(needed), dtype=np.int64)
+        position[wanted] = np.arange(len(wanted))
+        flat = base_cumulative(self.terms, self.distance, self.stay_utility,
+                               self.availability, wanted)
+        return flat, position[ids]
 
 
 @dataclass
@@ -253,16 +288,15 @@ def _log1p_table(counts: np.ndarray) -> np.ndarray:
     return np.log1p(np.arange(most + 1, dtype=np.int64))
 
 
-def draw(cum: np.ndarray, types: np.ndarray, origins: np.ndarray, sparse: Sparse,
-         rng: np.random.Generator) -> np.ndarray:
-    """Destination per mover from softmax(base + sparse pulls), exactly and vectorised.
+def draw(flat: np.ndarray, rows: np.ndarray, sparse: Sparse, rng: np.random.Generator
+         ) -> np.ndarray:
+    """Destination per mover from softmax(base + sparse pulls), exactly and vectorised;
+    ``flat[rows]`` are the movers' cumulative base probabilities (``base_cumulative``).
 
     With base probabilities p and extra pulls delta_s in a few kommuner s, the choice is a
     mixture: the base distribution with weight 1/Z, kommune s with weight p_s (e^delta_s - 1)/Z,
     where Z = 1 + sum_s p_s (e^delta_s - 1)."""
-    n_t, k, _ = cum.shape
-    rows = np.asarray(types * k + origins, dtype=np.int64)
-    flat = cum.reshape(n_t * k, k)
+    rows = np.asarray(rows, dtype=np.int64)
     extra = choice_kernels.slot_extras(flat, rows, sparse.kommune, sparse.delta)
     z = 1.0 + extra.sum(axis=1)
     u = rng.random(len(rows)) * z

@@ -123,41 +123,40 @@ def reason_gains(terms, types, origins, dest, kommune, ties, home, log1p, beta_t
 
 
 @threaded(rows=None)
-def exp_utilities(total, distance, stay):
-    """The unnormalised base choice weights [type, origin, destination]: ``np.exp(u -
-    u.max(axis=2, keepdims=True))`` with ``u = total[:, None, :] + distance[None]`` and
-    ``stay[o]`` added where the destination is the origin o (``exp`` is the C library's,
-    as NumPy's on this machine; the tests compare them)."""
-    n_t, k = total.shape[0], distance.shape[0]
-    p = np.empty((n_t, k, k))
-    for r in numba.prange(n_t * k):
-        t, o = r // k, r % k
+def exp_utilities(total, distance, stay, rows):
+    """The unnormalised base choice weights of the choice table's ``rows`` (row r: type
+    ``r // k``, origin ``r % k``), [row, destination]: ``np.exp(u - u.max(axis=1,
+    keepdims=True))`` with ``u = total[t] + distance[o]`` and ``stay[o]`` added where the
+    destination is the origin o (``exp`` is the C library's, as NumPy's on this machine; the
+    tests compare them)."""
+    k = distance.shape[0]
+    p = np.empty((len(rows), k))
+    for i in numba.prange(len(rows)):
+        t, o = rows[i] // k, rows[i] % k
         top = -np.inf
         for d in range(k):
             v = total[t, d] + distance[o, d]
             if d == o:
                 v = v + stay[o]
-            p[t, o, d] = v
+            p[i, d] = v
             if v > top or np.isnan(v):         # as np.max: a NaN wins
                 top = v if not np.isnan(top) else top
         for d in range(k):
-            p[t, o, d] = np.exp(p[t, o, d] - top)
+            p[i, d] = np.exp(p[i, d] - top)
     return p
 
 
 @threaded(rows=None)
 def cumulative(p, total):
-    """Per type and origin the cumulative choice probabilities, the last exactly 1:
-    ``np.cumsum(p / total, axis=2)`` with ``[..., -1] = 1.0`` (``total`` [type, origin, 1],
-    NumPy's sums of ``p``)."""
-    n_t, k = p.shape[0], p.shape[1]
+    """Per row the cumulative choice probabilities, the last exactly 1: ``np.cumsum(p /
+    total, axis=1)`` with ``[:, -1] = 1.0`` (``total`` [row, 1], NumPy's sums of ``p``)."""
+    n, k = p.shape
     cum = np.empty_like(p)
-    for r in numba.prange(n_t * k):
-        t, o = r // k, r % k
+    for i in numba.prange(n):
         acc = 0.0
         for d in range(k):
-            q = p[t, o, d] / total[t, o, 0]
+            q = p[i, d] / total[i, 0]
             acc = q if d == 0 else acc + q
-            cum[t, o, d] = acc
-        cum[t, o, k - 1] = 1.0
+            cum[i, d] = acc
+        cum[i, k - 1] = 1.0
     return cum

@@ -61,26 +61,24 @@ def subset(sparse: choice.Sparse, units: np.ndarray) -> choice.Sparse:
     return choice.Sparse(sparse.kommune[units], sparse.delta[units], sparse.ties[units])
 
 
-def split_units(cum: np.ndarray, types: np.ndarray, origins: np.ndarray,
+def split_units(flat: np.ndarray, unit_rows: np.ndarray, origins: np.ndarray,
                 sparse: choice.Sparse, dest: np.ndarray, scale: Scale,
                 rng: np.random.Generator) -> Split:
-    """Split the year's moving units of the coarse area (see the module docstring)."""
-    n_t, k, _ = cum.shape
-    flat = cum.reshape(n_t * k, k)
+    """Split the year's moving units of the coarse area (see the module docstring);
+    ``flat[unit_rows]`` are the units' cumulative base probabilities."""
     dest = dest.copy()
     copies = np.zeros(len(dest), dtype=np.int64)
     dropped = np.zeros(len(dest), dtype=bool)
     coarse = np.flatnonzero(~scale.in_focus[origins])
     focus_idx = np.flatnonzero(scale.in_focus)
-    rows = np.asarray(types[coarse] * k + origins[coarse], dtype=np.int64)
+    rows = np.asarray(unit_rows[coarse], dtype=np.int64)
     p = focus_weights(flat, rows, subset(sparse, coarse), focus_idx)
     copies[coarse] = rng.binomial(scale.coarse, np.minimum(p.sum(axis=1), 1.0))
     inside = coarse[scale.in_focus[dest[coarse]]]
     for _ in range(REDRAWS):
         if len(inside) == 0:
             break
-        dest[inside] = choice.draw(cum, types[inside], origins[inside],
-                                   subset(sparse, inside), rng)
+        dest[inside] = choice.draw(flat, unit_rows[inside], subset(sparse, inside), rng)
         inside = inside[scale.in_focus[dest[inside]]]
     senders = np.flatnonzero(copies)
     picked, scale.sent = focus.systematic(copies[senders].astype(float), scale.coarse,

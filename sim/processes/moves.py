@@ -78,14 +78,14 @@ class Moves:
 
 @dataclass
 class MoveInputs:
-    """What the year's moves need besides the person table: the destination terms and their
-    cumulative utilities (``sim.processes.choice``), household facts, the household heads and
-    their multiplier on the chance to move, and per kommune the commuting region, the price
-    and the wage."""
+    """What the year's moves need besides the person table: the destination terms and what
+    their base choice probabilities are made from (``sim.processes.choice``), household
+    facts, the household heads and their multiplier on the chance to move, and per kommune
+    the commuting region, the price and the wage."""
 
     terms: dict[str, np.ndarray]
-    cum: np.ndarray
-    cum_row: np.ndarray         # each mover type's row of ``cum`` (``choice.distinct_types``)
+    base: choice.BaseChoice
+    cum_row: np.ndarray         # each mover type's row of ``base`` (``choice.distinct_types``)
     facts: HouseholdFacts
     heads: np.ndarray
     multiplier: np.ndarray
@@ -261,16 +261,16 @@ def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
     and why (and the decisions of the movers from kommune ``watch``)."""
     terms = choice.dense_terms(view, params)
     cum_row, distinct = choice.distinct_types(terms)
-    cum = choice.base_cumulative(distinct, choice.distance_cost(distance_km, params),
-                                 params.value("migration.stay_utility"),
-                                 choice.availability_term(view.vacancy, params))
+    base = choice.BaseChoice(distinct, choice.distance_cost(distance_km, params),
+                             params.value("migration.stay_utility"),
+                             choice.availability_term(view.vacancy, params))
     heads = pop.head_rows()
     multiplier = stay_multiplier(pop, heads, facts, housing.rent, places.service_level,
                                  places.attitude, params)
     multiplier = multiplier * newcomers.move_factor(pop, heads, year, params, centrality)
     if move_factor is not None:
         multiplier = multiplier * move_factor[heads]
-    inputs = MoveInputs(terms=terms, cum=cum, cum_row=cum_row, facts=facts, heads=heads,
+    inputs = MoveInputs(terms=terms, base=base, cum_row=cum_row, facts=facts, heads=heads,
                         multiplier=multiplier, region=region, price=housing.price,
                         wage=wage, year=year, watch=watch, scale=scale)
     return move(pop, inputs, params, rng)
@@ -291,11 +291,11 @@ def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Ge
     home = np.where(pop.kind[deciders] == Kind.IMMIGRANT, -1, pop.home[deciders]).astype(
         np.int64)
     sparse = choice.sparse_pulls(network.tie_kommune_runs(pop, deciders), home, params)
-    dest_u = choice.draw(v.cum, v.cum_row[types], origin_u, sparse, rng)
+    flat, row_u = v.base.for_movers(v.cum_row, types, origin_u)
+    dest_u = choice.draw(flat, row_u, sparse, rng)
     split = None
     if v.scale is not None and v.scale.focused:
-        split = into_focus.split_units(v.cum, v.cum_row[types], origin_u, sparse, dest_u,
-                                       v.scale, rng)
+        split = into_focus.split_units(flat, row_u, origin_u, sparse, dest_u, v.scale, rng)
         dest_u = split.dest
     reason_u = choice.reasons(v.terms, types, origin_u, dest_u, sparse, home, params)
     decisions = None if v.watch is None else _decisions(
