@@ -36,6 +36,8 @@ from sim.world.population import Kind, Population
 from sim.world.rows import count_cells
 from sim.world.scale import Scale
 
+IS_BASIC = np.isin(np.arange(len(SECTORS)), [S[b] for b in BASIC])   # per sector index
+
 FIRM_STREAM = 29    # the random stream of firm births and exits (spawned from the run's seed)
 COLUMNS = ("kommune", "sector", "born", "jobs", "immigrant_owned", "extra")
 
@@ -185,7 +187,7 @@ class YoungFirms:
         """New firms in ``kommune`` (one entry per firm), their sectors drawn by ``weights``."""
         if not len(kommune):
             return
-        cum = np.cumsum(weights[kommune], axis=1)
+        cum = np.cumsum(weights, axis=1)[kommune]         # each kommune's row summed once
         u = self.rng.random(len(kommune)) * cum[:, -1]
         sector = np.minimum((cum < u[:, None]).sum(axis=1), len(SECTORS) - 1)
         keep = (self.row[kommune, sector] >= 0) & (cum[:, -1] > 0)
@@ -194,7 +196,7 @@ class YoungFirms:
         n = len(kommune)
         # a policy's extra firm adds jobs only in a basic sector; in a local one it takes its
         # market from the firms there (the adjustment to local demand would undo it anyway)
-        net = np.full(n, extra) & np.isin(sector, [S[b] for b in BASIC])
+        net = np.full(n, extra) & IS_BASIC[sector]
         new = {"kommune": kommune, "sector": sector, "born": np.full(n, year),
                "jobs": jobs.astype(float), "immigrant_owned": np.full(n, immigrant),
                "extra": net}
