@@ -82,6 +82,8 @@ def test_write_report(tmp_path, perfect, flat):
     assert not (tmp_path / "ok" / "movers_by_age.png").exists()
     saved = json.loads((tmp_path / "ok" / "validation_metrics.json").read_text())
     assert saved["all_passed"] is True
+    ceiling = saved["references"]["ceiling"]
+    assert f"**{ceiling['nearest_r']:.2f}** as the mean of the 40 most alike" in text
 
     with_movers = _result(flat.kommuner, _movers_like_ssb())
     path = report.write_report(with_movers, tmp_path / "bad", calibration_note="Note X.")
@@ -105,3 +107,35 @@ def test_ensemble_mean_averages_runs(perfect, flat):
     low = flat.kommuner.set_index(["kommunenummer", "year"])["population"]
     got = half.kommuner.set_index(["kommunenummer", "year"])["population"]
     assert got.to_numpy() == pytest.approx(((obs + low) / 2).reindex(got.index).to_numpy())
+
+
+def test_the_ceiling_predicts_each_kommune_from_a_line_fitted_without_it():
+    import numpy as np
+
+    from sim.validation import ceiling
+
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame(rng.normal(size=(30, 3)), columns=["a", "b", "c"])
+    y = pd.Series(x["a"] - 0.5 * x["b"] + rng.normal(size=30))
+    left_out = []
+    for i in range(30):                  # refit without each point, by hand
+        others = np.delete(np.arange(30), i)
+        design = np.column_stack([np.ones(29), x.to_numpy()[others]])
+        beta = np.linalg.lstsq(design, y.to_numpy()[others], rcond=None)[0]
+        left_out.append(beta[0] + x.to_numpy()[i] @ beta[1:])
+    r, _ = ceiling.leave_one_out_r(x, y)
+    assert r == pytest.approx(np.corrcoef(left_out, y)[0, 1], abs=1e-12)
+    # nearest neighbours: two groups far apart; each point's 2 nearest are its own group's
+    x = pd.DataFrame({"a": [0.0, 1.0, 2.0, 10.0, 11.0, 12.0]})
+    y = pd.Series([1.0, 2.0, 3.0, 10.0, 20.0, 30.0])
+    want = [2.5, 2.0, 1.5, 25.0, 20.0, 15.0]
+    assert ceiling.nearest_r(x, y, 2) == pytest.approx(np.corrcoef(want, y)[0, 1])
+
+
+def test_no_forecast_from_the_facts_of_2015_reaches_the_target_r():
+    """The validation's ceiling on the pack's data (docs/validation.md): below 0.80."""
+    from sim.validation import ceiling
+
+    c = ceiling.ceiling()
+    assert len(c["facts"]) == 15
+    assert 0.75 < c["line_r"] < c["nearest_r"] < 0.80

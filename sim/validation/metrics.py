@@ -11,6 +11,7 @@ import pandas as pd
 from sim.validation import (
     accuracy,
     age_structure,
+    ceiling,
     components,
     intervals,
     refugee_stays,
@@ -180,7 +181,7 @@ def metrics(result, runs: list | None = None) -> dict:
                      "max_abs_error_pct": float(err.max()) if len(nat) else None,
                      "worst_year": worst},
         "periods": {period_key(p): _period_metrics(sim_wide, *p) for p in PERIODS},
-        "references": naive_references(),
+        "references": {**naive_references(), "ceiling": ceiling.ceiling()},
         "mobility": mobility(result),
         "movers_by_age": movers_profile(result),
         "accuracy": accuracy.summary(sim_wide),

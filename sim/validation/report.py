@@ -72,7 +72,20 @@ def _references_md(m: dict) -> list[str]:
                 ["centrality class", "the mean 2015→2025 growth of its centrality class",
                  f"{ref['centrality_class_r']:.2f}"]]),
             "", f"Observed share of kommuner that declined 2015→2025: "
-            f"{pct(ref['observed_share_declining'])}.", ""]
+            f"{pct(ref['observed_share_declining'])}.", "", *_ceiling_md(ref.get("ceiling"))]
+
+
+def _ceiling_md(c: dict | None) -> list[str]:
+    if not c:
+        return []
+    return [f"How far r can go (`sim/validation/ceiling.py`): fitted on the 2015→2025 "
+            f"outcomes themselves and scored leave-one-out, a forecast from every kommune fact "
+            f"in the data pack known in 2015 ({len(c['facts'])}: growth since 2006, 2011 and "
+            f"2013, size, centrality, area, latitude, the region's growth, six age groups' "
+            f"shares) reaches r **{c['line_r']:.2f}** as a straight line and "
+            f"**{c['nearest_r']:.2f}** as the mean of the {c['neighbours']} most alike "
+            "kommuner. No forecast made in 2015 could fit on the outcome: this is a ceiling "
+            "for any forecast from these facts, the model's included.", ""]
 
 
 def _national_md(m: dict) -> list[str]:
