@@ -211,7 +211,7 @@ def _place_view(m: SettlementModel) -> choice.PlaceView:
 def _vectorised_moves(m: SettlementModel):
     """Step 3 of model.step: the year's domestic moves, vectorised."""
     facts = moves.household_facts(m.population, m.labour.wage, m.params)
-    return moves.run_year(m.population, _place_view(m), facts, m.geo.distance_km,
+    return moves.run_year(m.population, _place_view(m), facts, m.distance_cost,
                           m.labour.region, m.housing, m.labour.wage, m.places,
                           m.geo.centrality, m.hooks.move_factor, m.year, m.params, m.rng)
 

@@ -26,6 +26,7 @@ from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_ac
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
 from sim.processes import arriving, destinations, housing, jobs, leaving, local, moves, spinup
+from sim.processes.choice import distance_cost
 from sim.processes.firms import YoungFirms
 from sim.processes.local_shocks import run_year as shock_basic_jobs
 from sim.records import Records
@@ -65,6 +66,7 @@ class SettlementModel(mesa.Model):
         self.arrival_factor = arriving.arrival_factors(self.geo.codes, self.params,
                                                        self.places.place_effect)
         self.reach = destinations.community_reach(self.geo.distance_km, self.params)
+        self.distance_cost = distance_cost(self.geo.distance_km, self.params)
         spinup.spin_up(self, int(self.params.value("spinup.years")))
         self.young_firms = YoungFirms(self.labour, self.params, self.scale, spec.seed, self)
         self.policy_set = PolicySet(self)
@@ -119,7 +121,7 @@ class SettlementModel(mesa.Model):
         facts = moves.household_facts(pop, lab.wage, params, self.housing.income)
         view = destinations.place_view(pop, lab, self.housing, self.places, hooks.terms,
                                        self.reach, geo.codes, scale, params)
-        moved = moves.run_year(pop, view, facts, geo.distance_km, lab.region, self.housing,
+        moved = moves.run_year(pop, view, facts, self.distance_cost, lab.region, self.housing,
                                lab.wage, self.places, geo.centrality, hooks.move_factor, year,
                                params, rng, watch=self.watch, scale=scale)
         self.seen, self.decisions = view, moved.decisions

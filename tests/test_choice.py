@@ -49,3 +49,14 @@ def test_without_pulls_the_draw_follows_the_base_probabilities():
     # the same generator state gives the same draws
     again = choice.draw(cum[0], np.ones(N, np.int64), sparse, np.random.default_rng(8))
     assert (again == dest).all()
+
+
+def test_types_with_the_same_utilities_share_one_row_of_the_choice_table():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    terms = {"a": np.vstack([a, a[[1]], a[[0]]]), "b": np.vstack([b, b[[1]], b[[0]]])}
+    row, distinct = choice.distinct_types(terms)
+    assert row.tolist() == [0, 1, 2, 1, 0]                 # types 3 and 4 repeat 1 and 0
+    total = terms["a"] + terms["b"]
+    shared = distinct["a"] + distinct["b"]
+    assert np.array_equal(shared[row], total)              # each type's utilities, to the bit

@@ -251,17 +251,18 @@ def unit_types(pop: Population, deciders: np.ndarray, leaving: np.ndarray,
 
 
 def run_year(pop: Population, view: choice.PlaceView, facts: HouseholdFacts,
-             distance_km: np.ndarray, region: np.ndarray, housing: HousingMarket,
+             distance_cost: np.ndarray, region: np.ndarray, housing: HousingMarket,
              wage: np.ndarray, places: Places, centrality: np.ndarray,
              move_factor: np.ndarray | None, year: int, params: ParameterSet,
              rng: np.random.Generator, watch: int | None = None,
              scale: Scale | None = None) -> Moves:
     """Step 3 of the year: who considers a move (push and stay factors, newcomers' onward
     moves, ``move_factor`` per person row from policies, None = all ones), where they go,
-    and why (and the decisions of the movers from kommune ``watch``)."""
+    and why (and the decisions of the movers from kommune ``watch``). ``distance_cost`` is
+    ``choice.distance_cost`` of the kommuner's distances (the same every year of a run)."""
     terms = choice.dense_terms(view, params)
     cum_row, distinct = choice.distinct_types(terms)
-    base = choice.BaseChoice(distinct, choice.distance_cost(distance_km, params),
+    base = choice.BaseChoice(distinct, distance_cost,
                              params.value("migration.stay_utility"),
                              choice.availability_term(view.vacancy, params))
     heads = pop.head_rows()
