@@ -26,7 +26,6 @@ from sim.agents import AGENT_CLASS, COMPONENTS, Firm, Kommune, PersonSet, set_ac
 from sim.parameters import ParameterSet
 from sim.policies import PolicySet
 from sim.processes import arriving, destinations, housing, jobs, leaving, local, moves, spinup
-from sim.processes.choice import distance_cost
 from sim.processes.firms import YoungFirms
 from sim.processes.local_shocks import run_year as shock_basic_jobs
 from sim.records import Records
@@ -54,8 +53,7 @@ class SettlementModel(mesa.Model):
         self.persons_per_agent, self.year = spec.persons_per_agent, spec.start_year
         self.geo, start_counts = build_world(spec.geography, spec.start_year, self.params)
         self.area_share = national_share(spec.geography, spec.start_year)
-        self.scale = Scale.of(spec.persons_per_agent, self.geo.region,
-                              self.geo.indices(spec.focus))
+        self.scale = Scale.of(spec.persons_per_agent, self.geo.region, self.geo.indices(spec.focus))
         self.population = build_population(start_counts, self.geo, self.scale,
                                            self.year, self.params, self.rng)
         self.kommune_agents = [Kommune(self, i, c, n) for i, (c, n) in
@@ -65,8 +63,8 @@ class SettlementModel(mesa.Model):
             return
         self.arrival_factor = arriving.arrival_factors(self.geo.codes, self.params,
                                                        self.places.place_effect)
-        self.reach = destinations.community_reach(self.geo.distance_km, self.params)
-        self.distance_cost = distance_cost(self.geo.distance_km, self.params)
+        self.reach, self.distance_cost = destinations.distance_terms(self.geo.distance_km,
+                                                                     self.params)
         spinup.spin_up(self, int(self.params.value("spinup.years")))
         self.young_firms = YoungFirms(self.labour, self.params, self.scale, spec.seed, self)
         self.policy_set = PolicySet(self)

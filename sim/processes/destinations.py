@@ -31,6 +31,13 @@ def community_reach(distance_km: np.ndarray, params: ParameterSet) -> list[np.nd
             for s in map(choice.weighs_as, choice.STAGES)]
 
 
+def distance_terms(distance_km: np.ndarray, params: ParameterSet
+                   ) -> tuple[list[np.ndarray], np.ndarray]:
+    """What a run's choices take from the distances alone, computed once per run: the
+    community reach (``community_reach``) and the moving cost (``choice.distance_cost``)."""
+    return community_reach(distance_km, params), choice.distance_cost(distance_km, params)
+
+
 def immigrant_community(pop: Population, reach: list[np.ndarray],
                         scale: Scale | None = None) -> np.ndarray:
     """Per life stage and kommune: log of the immigrants within that stage's reach, relative
