@@ -140,7 +140,8 @@ def calibrated_series(bundle: logic.Bundle, code: str) -> list[dict]:
     if out["p10_calibrated"].isna().all():
         return []
     return echart.band_series(CALIBRATED, out["p10_calibrated"], out["p90_calibrated"],
-                              echart.CALIBRATED, "calibrated", percentiles=(10, 90))
+                              echart.CALIBRATED, "calibrated",
+                              percentiles=tuple(round(100 * q) for q in intervals.QUANTILES))
 
 
 def kommune_charts(bundle: logic.Bundle, code: str) -> list[dict]:

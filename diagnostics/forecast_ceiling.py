@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 import pandas as pd
+from check_growth_components import mean_run
 
 from sim.validation.ceiling import known_in_2015, leave_one_out_r, nearest_r
 from sim.validation.observed import OUT_OF_SAMPLE, growth_between, observed_growth
@@ -24,12 +25,7 @@ NEIGHBOURS = (10, 20, 40, 80)
 
 def model_forecast(folder: Path) -> pd.Series:
     """The model's growth 2015→2025: the mean over the folder's backcast runs."""
-    runs = [pd.read_csv(f, dtype={"kommunenummer": str}).pivot(
-        index="kommunenummer", columns="year", values="population")
-        for f in sorted(folder.glob("backcast*/kommuner.csv"))]
-    if not runs:
-        raise SystemExit(f"no backcast*/kommuner.csv under {folder}")
-    return growth_between(sum(runs) / len(runs), *OUT_OF_SAMPLE)
+    return growth_between(mean_run(folder)["population"].unstack("year"), *OUT_OF_SAMPLE)
 
 
 def main() -> None:

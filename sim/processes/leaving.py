@@ -92,14 +92,14 @@ def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None
     return None
 
 
-def _rates(pop: Population, heads: np.ndarray, year: int, params: ParameterSet,
-           stay: np.ndarray) -> np.ndarray:
-    """Each head's household's yearly chance to emigrate, times ``stay``."""
+def _rates(pop: Population, heads: np.ndarray, year: int, params: ParameterSet
+           ) -> np.ndarray:
+    """Each head's household's yearly chance to emigrate by its age and origin alone."""
     return move_kernels.emigration_rates(
         heads, pop.age, pop.kind, pop.arrival_year, year,
         params.age_table("emigration.rate_immigrant"),
         params.age_table("emigration.immigrant_duration_factor"),
-        params.age_table("emigration.rate_native"), stay)
+        params.age_table("emigration.rate_native"), np.ones(len(heads)))
 
 
 def emigrate(pop: Population, year: int, target_persons: float | None,
@@ -117,17 +117,17 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
     rates are scaled so that the expected number of persons leaving equals the target.
     """
     heads = pop.head_rows()
-    rate = _rates(pop, heads, year, params,
-                  np.ones(len(heads)) if stay is None else stay)   # immigrants' stay-factors
-    if target_persons is None and without_place is not None:
+    base = _rates(pop, heads, year, params)
+    rate = base if stay is None else base * stay        # immigrants' stay-factors
+    if target_persons is not None or without_place is not None:
         size = pop.household_sizes()[pop.household[heads]]
+    if target_persons is None and without_place is not None:
         if scale.focused:          # persons, not agents (a constant scale cancels)
             size = size * scale.of_rows(pop.kommune[heads])
-        expected = float((_rates(pop, heads, year, params, without_place) * size).sum())
+        expected = float((base * without_place * size).sum())
         placed = float((rate * size).sum())
         rate = rate * (expected / placed if placed > 0 else 0.0)
     if target_persons is not None:
-        size = pop.household_sizes()[pop.household[heads]]
         if scale.focused:          # each head's household in its kommune's persons per agent
             expected = float((rate * size * scale.of_rows(pop.kommune[heads])).sum())
         else:
