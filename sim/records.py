@@ -42,7 +42,7 @@ from sim.processes.jobs import SECTORS
 from sim.world.geography import CENTRALITY_CLASSES
 from sim.world.places import DIMENSIONS
 from sim.world.population import Kind, Subtype
-from sim.world.rows import count_cells
+from sim.world.rows import count_cells, count_indicators
 
 MOVER_AGE_BANDS = [0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70]
 STAY_YEARS = 5   # years a refugee cohort is followed (SSB's monitor reports five years on)
@@ -82,16 +82,26 @@ class Records:
         self.arrivals: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # year -> pids, kommune
         self.cohorts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # year -> pids, kommune
         self.stays: list[dict[str, np.ndarray]] = []
+        self._arrived_rows: tuple[int, np.ndarray] | None = None
         self.snapshot()
 
     def snapshot(self) -> None:
         """Indicators, age structure and the refugee cohorts followed, on 1 January of the
         model's current year."""
+        self._arrived_rows = None
         self._note_arrivals()
         self.indicator_rows.append(self._indicators())
         self.ages.append(self._age_structure())
         self.sector_jobs.append(self._jobs_by_sector())
         self._follow_refugees()
+
+    def _arrived(self, cohort: int) -> np.ndarray:
+        """The rows whose arrival year is ``cohort`` (found once per snapshot: the arrivals
+        and the refugee cohorts both ask for last year's)."""
+        if self._arrived_rows is None or self._arrived_rows[0] != cohort:
+            rows = np.flatnonzero(self.model.population.arrival_year == cohort)
+            self._arrived_rows = (cohort, rows)
+        return self._arrived_rows[1]
 
     def _note_arrivals(self) -> None:
         """Remember last year's immigrants and the kommune each lives in on its first
@@ -99,8 +109,9 @@ class Records:
         m, pop = self.model, self.model.population
         cohort = m.year - 1
         if cohort >= m.spec.start_year:
-            new = (pop.kind == Kind.IMMIGRANT) & (pop.arrival_year == cohort)
-            self.arrivals[cohort] = (pop.pid[new].copy(), pop.kommune[new].copy())
+            new = self._arrived(cohort)
+            new = new[pop.kind[new] == Kind.IMMIGRANT]
+            self.arrivals[cohort] = (pop.pid[new], pop.kommune[new])
         for c in [c for c in self.arrivals if c < m.year - RETENTION_YEARS]:
             del self.arrivals[c]
 
@@ -124,8 +135,9 @@ class Records:
         m, pop = self.model, self.model.population
         cohort = m.year - 1
         if cohort >= m.spec.start_year:
-            new = (pop.subtype == Subtype.REFUGEE) & (pop.arrival_year == cohort)
-            self.cohorts[cohort] = (pop.pid[new].copy(), pop.kommune[new].copy())
+            new = self._arrived(cohort)
+            new = new[pop.subtype[new] == Subtype.REFUGEE]
+            self.cohorts[cohort] = (pop.pid[new], pop.kommune[new])
         for c in [c for c in self.cohorts if m.year - 1 - c > STAY_YEARS]:
             del self.cohorts[c]
         classes = np.array(CENTRALITY_CLASSES)
@@ -207,11 +219,9 @@ class Records:
         m = self.model
         pop, w, k = m.population, m.scale.weight, m.geo.size
         persons = pop.count_by_kommune(k) * w
-        imm = pop.kind == Kind.IMMIGRANT
-        heads = pop.household_heads()
-        n = pop.counts_by_kommune(k, {"employed": pop.employed == 1, "immigrants": imm,
-                                      "heads": heads,
-                                      "owners": heads & (pop.owner == 1)})
+        n = dict(zip(("employed", "immigrants", "heads", "owners"), count_indicators(
+            pop.kommune16(), pop.employed, pop.kind, pop.household_heads(), pop.owner,
+            int(Kind.IMMIGRANT), k), strict=True))
         return {
             "kommunenummer": self.codes, "year": np.full(k, m.year), "population": persons,
             "jobs": np.round(m.labour.jobs_by_kommune() * w).astype(np.int64),

@@ -159,13 +159,18 @@ def test_tables_by_age_and_by_sex_and_age():
     assert same(q[sex, np.minimum(age, 106)], *twins(rows.sex_age_values, sex, age, q, 106))
 
 
-def test_counts_in_several_masks_and_by_age_group_and_sex():
+def test_indicator_counts_and_counts_by_age_group_and_sex():
     rng = np.random.default_rng(10)
     n = 3 * threads.BLOCK + 11
     kommune = rng.integers(0, 40, n).astype(np.intp)
-    masks = tuple(rng.random(n) < share for share in (0.1, 0.5, 0.9))
+    employed = (rng.random(n) < 0.5).astype(np.int8)
+    kind = rng.integers(0, 3, n).astype(np.int8)
+    heads = rng.random(n) < 0.4
+    owner = (rng.random(n) < 0.6).astype(np.int8)
+    masks = (employed == 1, kind == 1, heads, heads & (owner == 1))
     want = np.array([np.bincount(kommune[m], minlength=40) for m in masks])
-    assert same(want, *twins(rows.count_masks, kommune, masks, 40))
+    assert same(want, *twins(rows.count_indicators, kommune, employed, kind, heads, owner, 1,
+                             40))
     age = rng.integers(0, 107, n).astype(np.int16)
     sex = rng.integers(0, 2, n).astype(np.int8)
     group_of = np.searchsorted([0, 6, 16, 20, 67, 80], np.arange(107), side="right") - 1

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from sim.world.rows import sum_blocks
-from sim.world.threads import BLOCK, threaded
+from sim.world.rows import COUNT_CHUNKS, sum_blocks
+from sim.world.threads import threaded
 
 
 @threaded
@@ -20,13 +20,12 @@ def worker_cells(rows, region, kommune, sector, n_sectors, n_cells):
     """Each row's cell (its kommune's region x its sector) and the rows per cell:
     ``cell = region[kommune[rows]] * n_sectors + sector[rows]`` and
     ``np.bincount(cell, minlength=n_cells)``."""
-    n = len(rows)
-    nb = (n + BLOCK - 1) // BLOCK
+    n, nc = len(rows), COUNT_CHUNKS
     cell = np.empty(n, dtype=np.int64)
-    part = np.zeros((nb, n_cells), dtype=np.int64)
-    for b in numba.prange(nb):
-        local = part[b]
-        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+    part = np.zeros((nc, n_cells), dtype=np.int64)
+    for c in numba.prange(nc):
+        local = part[c]
+        for i in range(c * n // nc, (c + 1) * n // nc):
             r = rows[i]
             c = region[kommune[r]] * n_sectors + sector[r]
             cell[i] = c

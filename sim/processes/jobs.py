@@ -257,8 +257,9 @@ def seeker_weights(pop: Population, params: ParameterSet) -> np.ndarray:
     (docs/source-material.md#stay-factors). Only the weights of people without a job are used
     (``LabourMarket.match``)."""
     w = age_values(pop.age, params.age_table("labour.search_weight_by_age"))
-    # only those without a job search, so only their ties are looked up
-    imm = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.employed == 0))
+    # only those without a job search, and only at ages with a weight, so only their ties
+    # are looked up (a weight of 0 stays 0)
+    imm = np.flatnonzero((pop.kind == Kind.IMMIGRANT) & (pop.employed == 0) & (w > 0))
     if len(imm):
         from sim.world.network import native_tie_share
 

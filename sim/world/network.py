@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.parameters import ParameterSet
 from sim.world import kernels
+from sim.world import rows as row_kernels
 from sim.world.population import TIE_SLOTS, Kind, Population, chance
 
 
@@ -78,11 +79,17 @@ def renew_ties(pop: Population, meeting_places: np.ndarray, params: ParameterSet
 def keep_family_tie(pop: Population, leavers: np.ndarray) -> None:
     """A young adult moving out keeps a tie to the head of the household they grew up in
     (the first slot), which later pulls them back as a returnee."""
+    households = pop.household[leavers]
+    flag = np.zeros(pop.next_household, dtype=bool)
+    flag[households] = True
     heads = pop.head_rows()
-    head_of = np.full(pop.next_household, -1, dtype=np.int64)
-    head_of[pop.household[heads]] = heads
-    h = head_of[pop.household[leavers]]
-    ok = (h >= 0) & (h != leavers)
+    theirs = heads[row_kernels.in_flagged(pop.household[heads], flag)]    # one per household
+    if len(theirs) == 0:
+        return
+    theirs = theirs[np.argsort(pop.household[theirs])]               # by household id
+    at = np.searchsorted(pop.household[theirs], households)
+    h = theirs[np.minimum(at, len(theirs) - 1)]
+    ok = (pop.household[h] == households) & (h != leavers)
     pop.ties[leavers[ok], 0] = pop.pid[h[ok]]
 
 

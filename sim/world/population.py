@@ -245,15 +245,6 @@ class Population:
             self._cache["counts"] = counts
         return counts.copy()
 
-    def counts_by_kommune(self, n_kommuner: int, masks: dict[str, np.ndarray]
-                          ) -> dict[str, np.ndarray]:
-        """Rows per kommune in each of several masks, in one pass over the table."""
-        if not masks:
-            return {}
-        counts = rows.count_masks(self.kommune16(), tuple(
-            np.ascontiguousarray(mask, dtype=bool) for mask in masks.values()), n_kommuner)
-        return dict(zip(masks, counts, strict=True))
-
     def set_kommune(self, rows: np.ndarray, kommune: np.ndarray) -> None:
         """Move ``rows`` to ``kommune`` (kommune indices)."""
         self.cols["kommune"][rows] = kommune

@@ -4,6 +4,10 @@ of a mask, counting rows by kommune, tables by person id and by age.
 Each splits the rows into blocks of ``threads.BLOCK`` and gives exactly what the NumPy
 expression in its docstring gives, whatever the number of threads (the tests compare them):
 blocks are copied to places fixed by a count of each block, and counts are integer sums.
+Counts split the rows into ``COUNT_CHUNKS`` chunks instead, each counting into a row of its
+own: integer sums do not depend on how the rows are split, and a few rows of counts are
+quicker to clear and add up than one per block (a table of 14,000 cells per block of all of
+Norway was 20 MB).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import numpy as np
 
 from sim.world import threads
 from sim.world.threads import BLOCK, threaded
+
+COUNT_CHUNKS = 16   # chunks of rows a count splits into (each counts into its own row)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -69,12 +75,11 @@ def count_where(kommune, mask, n_kommuner):
     ``np.bincount(kommune[mask], minlength=n_kommuner)``, without the masked copy, without a
     branch per row (a random mask would mispredict half of them), and into four counts taken
     in turn (rows of one kommune follow each other, and one count would wait for itself)."""
-    n = len(kommune)
-    nb = (n + BLOCK - 1) // BLOCK
-    part = np.zeros((nb, 4, n_kommuner), dtype=np.int64)
-    for b in numba.prange(nb):
-        local = part[b]
-        i, end = b * BLOCK, min(n, (b + 1) * BLOCK)
+    n, nc = len(kommune), COUNT_CHUNKS
+    part = np.zeros((nc, 4, n_kommuner), dtype=np.int64)
+    for c in numba.prange(nc):
+        local = part[c]
+        i, end = c * n // nc, (c + 1) * n // nc
         while i + 4 <= end:
             local[0, kommune[i]] += np.int64(mask[i])
             local[1, kommune[i + 1]] += np.int64(mask[i + 1])
@@ -84,7 +89,7 @@ def count_where(kommune, mask, n_kommuner):
         while i < end:
             local[0, kommune[i]] += np.int64(mask[i])
             i += 1
-    return sum_blocks(part.reshape(nb * 4, n_kommuner))
+    return sum_blocks(part.reshape(nc * 4, n_kommuner))
 
 
 @threaded
@@ -149,19 +154,22 @@ def sex_age_values(sex, age, table, oldest):
 
 
 @threaded
-def count_masks(kommune, masks, n_kommuner):
-    """Rows per kommune in each of several masks (a tuple of boolean columns), in one pass:
-    ``np.array([np.bincount(kommune[m], minlength=n_kommuner) for m in masks])``."""
-    n, m = len(kommune), len(masks)
-    nb = (n + BLOCK - 1) // BLOCK
-    part = np.zeros((nb, m, n_kommuner), dtype=np.int64)
-    for b in numba.prange(nb):
-        local = part[b]
-        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+def count_indicators(kommune, employed, kind, heads, owner, immigrant, n_kommuner):
+    """Rows per kommune that are employed, immigrants, household heads, and heads of an
+    owning household, in one pass: ``np.array([np.bincount(kommune[m],
+    minlength=n_kommuner) for m in (employed == 1, kind == immigrant, heads, heads & (owner
+    == 1))])``."""
+    n, nc = len(kommune), COUNT_CHUNKS
+    part = np.zeros((nc, 4, n_kommuner), dtype=np.int64)
+    for c in numba.prange(nc):
+        local = part[c]
+        for i in range(c * n // nc, (c + 1) * n // nc):
             k = kommune[i]
-            for j in range(m):
-                local[j, k] += np.int64(masks[j][i])
-    return sum_blocks(part.reshape(nb, m * n_kommuner)).reshape(m, n_kommuner)
+            local[0, k] += np.int64(employed[i] == 1)
+            local[1, k] += np.int64(kind[i] == immigrant)
+            local[2, k] += np.int64(heads[i])
+            local[3, k] += np.int64(heads[i] and owner[i] == 1)
+    return sum_blocks(part.reshape(nc, 4 * n_kommuner)).reshape(4, n_kommuner)
 
 
 @threaded
@@ -171,11 +179,11 @@ def count_cells(kommune, age, value, group_of, n_kommuner, n_groups, n_values):
     kommune * n_groups + g) * n_values + value, minlength=n_kommuner * n_groups * n_values)``
     as [kommune, group, value], ``g = group_of[age]``."""
     n, cells, oldest = len(kommune), n_kommuner * n_groups * n_values, len(group_of) - 1
-    nb = (n + BLOCK - 1) // BLOCK
-    part = np.zeros((nb, cells), dtype=np.int64)
-    for b in numba.prange(nb):
-        local = part[b]
-        for i in range(b * BLOCK, min(n, (b + 1) * BLOCK)):
+    nc = COUNT_CHUNKS
+    part = np.zeros((nc, cells), dtype=np.int64)
+    for c in numba.prange(nc):
+        local = part[c]
+        for i in range(c * n // nc, (c + 1) * n // nc):
             local[(kommune[i] * n_groups + group_of[min(age[i], oldest)]) * n_values
                   + value[i]] += 1
     return sum_blocks(part).reshape(n_kommuner, n_groups, n_values)
