@@ -113,3 +113,17 @@ def test_household_heads_kept_up_to_date_match_a_fresh_count():
     for _ in range(3):
         model.step()
         assert np.array_equal(pop.household_heads(), pop._household_heads())
+
+
+def test_household_sizes_kept_up_to_date_match_a_fresh_count():
+    """Household sizes are kept as people die, emigrate, leave home, pair up, are born and
+    immigrate (emigration and partnering read them); they must equal a fresh count, also
+    with a focus area, where households are cloned and aggregated."""
+    for focus in ({}, {"focus": ["5014"]}):
+        model = SettlementModel(coarse_norway(end_year=2029, persons_per_agent=50, **focus))
+        pop = model.population
+        pop.household_sizes()
+        for _ in range(3):
+            model.step()
+            assert np.array_equal(pop.household_sizes(),
+                                  np.bincount(pop.household, minlength=pop.next_household))

@@ -116,14 +116,20 @@ class Population:
 
     def regrouped(self, households: np.ndarray) -> None:
         """Tell the table that these households gained or lost members, so their heads are
-        found again (only theirs: the others keep theirs)."""
-        heads = self._cache.get("heads")
-        if heads is None or len(households) == 0:
+        found again and their sizes counted again (only theirs: the others keep theirs)."""
+        heads, sizes = self._cache.get("heads"), self._cache.get("sizes")
+        if (heads is None and sizes is None) or len(households) == 0:
             return
-        self._cache.pop("head_rows", None)
         flag = np.zeros(self.next_household, dtype=bool)
         flag[households] = True
         members = np.flatnonzero(rows.in_flagged(self.cols["household"], flag))
+        if sizes is not None:
+            sizes = self._room_for_sizes()
+            sizes[households] = 0
+            np.add.at(sizes, self.cols["household"][members], 1)
+        if heads is None:
+            return
+        self._cache.pop("head_rows", None)
         best = np.empty(self.next_household, dtype=np.int64)   # scratch: -1 where read
         best[households] = -1
         rows.mark_oldest(members, self.cols["household"], self.cols["age"], heads, best)
@@ -165,14 +171,17 @@ class Population:
         self._cache.pop("kommune16", None)
         if "heads" in self._cache:
             self._cache["heads"] = np.concatenate([self._cache["heads"], np.zeros(n, bool)])
-            self.regrouped(self.cols["household"][start:])
+        self.regrouped(self.cols["household"][start:])
         return np.arange(start, start + n)
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop every row where ``mask`` is False (deaths, emigration), moving the rows kept
         within the columns' buffers (arrays taken from the columns before see them move)."""
-        heads = self._cache.get("heads")
-        lost = self.cols["household"][heads & ~mask] if heads is not None else None
+        heads, sizes = self._cache.get("heads"), self._cache.get("sizes")
+        gone = np.flatnonzero(~mask)
+        lost = self.cols["household"][gone[heads[gone]]] if heads is not None else None
+        if sizes is not None:
+            np.subtract.at(sizes, self.cols["household"][gone], 1)
         # the rows move to the front of the columns' buffers (the columns are views of them)
         columns = [self.cols[name] for name in COLUMNS] + ([] if heads is None else [heads])
         n = rows.keep_in_place(columns, np.ascontiguousarray(mask, dtype=bool))
@@ -278,8 +287,27 @@ class Population:
         return mask
 
     def household_sizes(self) -> np.ndarray:
-        """Persons (rows) per household id, indexed by household id."""
-        return np.bincount(self.cols["household"], minlength=self.next_household)
+        """Persons (rows) per household id, indexed by household id (read-only). Counted
+        once, then kept up to date as rows leave (``keep``) and households change
+        (``regrouped``, which ``append`` calls for the new rows' households)."""
+        if "sizes" not in self._cache:
+            sizes = np.zeros(int(self.next_household * (1.0 + GROWTH_ROOM)), dtype=np.int64)
+            sizes[:self.next_household] = np.bincount(self.cols["household"],
+                                                      minlength=self.next_household)
+            self._cache["sizes"] = sizes
+        view = self._room_for_sizes()[:self.next_household]
+        view.flags.writeable = False
+        return view
+
+    def _room_for_sizes(self) -> np.ndarray:
+        """The kept sizes, with room for every household id given out so far (ids given
+        out since they were counted have no members yet)."""
+        sizes = self._cache["sizes"]
+        if len(sizes) < self.next_household:
+            grown = np.zeros(int(self.next_household * (1.0 + GROWTH_ROOM)), dtype=np.int64)
+            grown[:len(sizes)] = sizes
+            self._cache["sizes"] = sizes = grown
+        return sizes
 
 
 def chance(rng: np.random.Generator, p: np.ndarray | float, n: int | None = None
