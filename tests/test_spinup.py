@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 from conftest import coarse_norway
 
@@ -68,3 +71,33 @@ def test_a_saved_spin_up_is_not_read_by_another_model(monkeypatch, tmp_path):
     spinup._REMEMBERED_RATIOS.clear()
     SettlementModel(coarse_norway())
     assert runs == [1, 1]                               # off: nothing read
+
+
+def test_saving_sweeps_half_written_files_a_killed_process_left(monkeypatch, tmp_path):
+    """A process killed while saving leaves a ``.part`` file; the next save removes it once
+    it is older than ``STALE_PART_S``, and leaves a fresh one (another process may be
+    writing it) alone."""
+    monkeypatch.setenv("LIVSKRAFT_CACHE", str(tmp_path))
+    folder = tmp_path / "spinup"
+    folder.mkdir()
+    stale, fresh = folder / "abc.1.2.part", folder / "abc.3.4.part"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    old = time.time() - spinup.STALE_PART_S - 60
+    os.utime(stale, (old, old))
+    spinup._REMEMBERED_RATIOS.clear()
+    SettlementModel(coarse_norway())
+    assert not stale.exists() and fresh.exists()
+    assert len(list(folder.glob("*.npz"))) == 1
+
+
+def test_a_failed_save_leaves_no_half_written_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("LIVSKRAFT_CACHE", str(tmp_path))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spinup.os, "replace", full_disk)
+    spinup._REMEMBERED_RATIOS.clear()
+    SettlementModel(coarse_norway())                   # runs, saves nothing
+    assert list((tmp_path / "spinup").iterdir()) == []

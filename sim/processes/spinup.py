@@ -28,7 +28,9 @@ are also saved on disk (a few KB each; ``$LIVSKRAFT_CACHE``/spinup, else
 saves nothing), under a hash of the throwaway scenario and of every file of the ``sim``
 package (code, parameters, data) and the NumPy and numba versions, so a later process with
 the same model and scenario reads them instead of running again: the same numbers, read
-back to the bit. The hash is of the files: code changed inside a running process (a test's
+back to the bit. A file is written under a temporary name (``.part``) and renamed when
+whole; a failed write removes it, and ``.part`` files older than ``STALE_PART_S`` (left by a
+process killed while writing) are swept at the next save. The hash is of the files: code changed inside a running process (a test's
 monkeypatch) is not seen, so the tests run with saving off. A run that may use more than one
 core starts the throwaway run in a thread while it builds its own world (``begin``), as the
 two share nothing.
@@ -36,10 +38,12 @@ two share nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -55,6 +59,7 @@ _RUNNING: dict[str, Future] = {}   # throwaway scenario JSON -> its run in a thr
 CACHE_VARIABLE = "LIVSKRAFT_CACHE"   # folder for saved spin-ups (in spinup/), or "off"
 SAVED = 200       # saved throwaway results kept on disk (about 9 KB each); the oldest go
 RATIOS = ("per_household", "price", "rent")   # the saved arrays' names
+STALE_PART_S = 3600   # a half-written file (``.part``) this old was left by a killed process
 
 
 def begin(model_class, spec, params) -> None:
@@ -190,19 +195,44 @@ def _load(key: str) -> tuple[np.ndarray, ...] | None:
 
 def _save(key: str, ratios: tuple[np.ndarray, ...]) -> None:
     """Save the ratios (written whole, then renamed: a reader never sees half a file) and
-    drop the oldest saved spin-ups beyond ``SAVED``. A folder that cannot be written to
-    only means nothing is saved."""
+    drop the oldest saved spin-ups beyond ``SAVED``, and half-written files that a killed
+    process left (older than ``STALE_PART_S``). A folder that cannot be written to only
+    means nothing is saved."""
     path = _saved_path(key)
     if path is None:
         return
+    part = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.part")
         with open(part, "wb") as f:
             np.savez(f, **dict(zip(RATIOS, ratios, strict=True)))
         os.replace(part, path)
-        saved = sorted(path.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime)
-        for old in saved[:max(0, len(saved) - SAVED)]:
-            old.unlink(missing_ok=True)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            part.unlink(missing_ok=True)
+        return
+    with contextlib.suppress(OSError):
+        _tidy(path.parent)
+
+
+def _tidy(folder: Path) -> None:
+    """Drop the oldest saved spin-ups beyond ``SAVED`` and stale half-written files (others
+    may be tidying the same folder: a file gone meanwhile is skipped)."""
+    saved = []
+    for p in folder.glob("*.npz"):
+        try:
+            saved.append((p.stat().st_mtime, p))
+        except OSError:
+            continue
+    saved.sort()
+    stale_before = time.time() - STALE_PART_S
+    old = [p for _, p in saved[:max(0, len(saved) - SAVED)]]
+    for p in folder.glob("*.part"):
+        try:
+            if p.stat().st_mtime < stale_before:
+                old.append(p)
+        except OSError:
+            continue
+    for p in old:
+        with contextlib.suppress(OSError):
+            p.unlink(missing_ok=True)
