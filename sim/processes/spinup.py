@@ -30,10 +30,10 @@ package (code, parameters, data) and the NumPy and numba versions, so a later pr
 the same model and scenario reads them instead of running again: the same numbers, read
 back to the bit. A file is written under a temporary name (``.part``) and renamed when
 whole; a failed write removes it, and ``.part`` files older than ``STALE_PART_S`` (left by a
-process killed while writing) are swept at the next save. The hash is of the files: code changed inside a running process (a test's
-monkeypatch) is not seen, so the tests run with saving off. A run that may use more than one
-core starts the throwaway run in a thread while it builds its own world (``begin``), as the
-two share nothing.
+process killed while writing) are swept at the next save. The hash is of the files: code
+changed inside a running process (a test's monkeypatch) is not seen, so the tests run with
+saving off. A run that may use more than one core starts the throwaway run in a thread while
+it builds its own world (``begin``), as the two share nothing.
 """
 
 from __future__ import annotations
