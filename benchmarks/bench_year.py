@@ -8,7 +8,8 @@ calls, wrapped in timers), the random draws (the model's generator wrapped: call
 drawn and time, by the line that drew them), and, for comparison, what drawing the same
 count of single-precision uniforms costs with NumPy's generator and with a counter-based
 hash inside a threaded kernel (``counter_uniforms``: a different stream, so not what the
-model uses; it measures what drawing inside the kernels could save). Wrapping costs a few
+model uses; it measures what drawing inside the kernels could save), and how much three
+passes over every row gain from the threads. Wrapping costs a few
 microseconds a call; compare shares, not absolute times across runs (the machine drifts).
 """
 
@@ -24,6 +25,7 @@ import numpy as np
 
 import sim.model as model_module
 from sim.scenario.files import load_scenario, parse_scenario
+from sim.world import rows, threads
 from sim.world.threads import threaded
 
 PROCESSES = {"jobs": ["run_year"], "housing": ["run_year"], "moves": ["household_facts",
@@ -94,6 +96,24 @@ def best_of(fn, rounds: int = 5) -> float:
     return min(times)
 
 
+def _threading_gain(pop) -> None:
+    """How much a pass over every row gains from the threads: three of the model's kernels,
+    serial and threaded, on the run's own table."""
+    numba.set_num_threads(threads.count())
+    table = np.linspace(0.0, 1.0, 120)
+    flag = np.zeros(pop.next_household, dtype=bool)
+    flag[::7] = True
+    q = np.tile(table[:107], (2, 1))
+    passes = {"value by age": (rows.age_values, (pop.age, table)),
+              "value by sex and age": (rows.sex_age_values, (pop.sex, pop.age, q, 106)),
+              "household flagged": (rows.in_flagged, (pop.household, flag))}
+    print(f"a pass over {len(pop):,} rows, one thread against {threads.count()}:")
+    for label, (kernel, args) in passes.items():
+        one = best_of(lambda k=kernel, a=args: k.serial(*a))
+        many = best_of(lambda k=kernel, a=args: k.parallel(*a))
+        print(f"  {label:24s} {one * 1000:6.1f} ms  {many * 1000:6.1f} ms  ({one / many:.2f}x)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--years", type=int, default=4)
@@ -126,6 +146,7 @@ def main() -> None:
     for key, seconds in draws.seconds.most_common(8):
         print(f"  {key:40s} {draws.numbers[key] / args.years / 1e6:5.2f} M "
               f"{seconds / args.years * 1000:6.1f} ms")
+    _threading_gain(model.population)
     rng = np.random.default_rng(1)
     size = 5_600_000
     numpy_s = best_of(lambda: rng.random(size, dtype=np.float32))
