@@ -23,9 +23,9 @@ def worker_cells(rows, region, kommune, sector, n_sectors, n_cells):
     n, nc = len(rows), COUNT_CHUNKS
     cell = np.empty(n, dtype=np.int64)
     part = np.zeros((nc, n_cells), dtype=np.int64)
-    for c in numba.prange(nc):
-        local = part[c]
-        for i in range(c * n // nc, (c + 1) * n // nc):
+    for chunk in numba.prange(nc):
+        local = part[chunk]
+        for i in range(chunk * n // nc, (chunk + 1) * n // nc):
             r = rows[i]
             c = region[kommune[r]] * n_sectors + sector[r]
             cell[i] = c
