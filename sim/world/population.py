@@ -287,11 +287,11 @@ class Population:
         return mask
 
     def household_sizes(self) -> np.ndarray:
-        """Persons (rows) per household id, indexed by household id (read-only). Counted
+        """Persons (rows) per household id, indexed by household id (read-only, 32-bit). Counted
         once, then kept up to date as rows leave (``keep``) and households change
         (``regrouped``, which ``append`` calls for the new rows' households)."""
         if "sizes" not in self._cache:
-            sizes = np.zeros(int(self.next_household * (1.0 + GROWTH_ROOM)), dtype=np.int64)
+            sizes = np.zeros(int(self.next_household * (1.0 + GROWTH_ROOM)), dtype=np.int32)
             sizes[:self.next_household] = np.bincount(self.cols["household"],
                                                       minlength=self.next_household)
             self._cache["sizes"] = sizes
@@ -304,7 +304,7 @@ class Population:
         out since they were counted have no members yet)."""
         sizes = self._cache["sizes"]
         if len(sizes) < self.next_household:
-            grown = np.zeros(int(self.next_household * (1.0 + GROWTH_ROOM)), dtype=np.int64)
+            grown = np.zeros(int(self.next_household * (1.0 + GROWTH_ROOM)), dtype=np.int32)
             grown[:len(sizes)] = sizes
             self._cache["sizes"] = sizes = grown
         return sizes
