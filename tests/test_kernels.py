@@ -171,6 +171,11 @@ def test_indicator_counts_and_counts_by_age_group_and_sex():
     want = np.array([np.bincount(kommune[m], minlength=40) for m in masks])
     assert same(want, *twins(rows.count_indicators, kommune, employed, kind, heads, owner, 1,
                              40))
+    assert same(np.bincount(kommune, minlength=40), *twins(rows.count_rows, kommune, 40))
+    hh = rng.integers(0, 1000, n)
+    sizes = np.bincount(hh, minlength=1000).astype(np.int32)
+    some = np.sort(rng.choice(n, n // 3, replace=False))
+    assert same(sizes[hh[some]], *twins(rows.of_households, some, hh, sizes))
     age = rng.integers(0, 107, n).astype(np.int16)
     sex = rng.integers(0, 2, n).astype(np.int8)
     group_of = np.searchsorted([0, 6, 16, 20, 67, 80], np.arange(107), side="right") - 1
@@ -188,6 +193,7 @@ def test_drawing_a_person_of_the_same_place():
     place = rng.integers(0, 50, 100_000).astype(np.intp)
     pids = np.arange(1, 100_001, dtype=np.int64)
     order, start, count = kernels.stable_order(place, 50)
+    assert same(*twins(kernels.stable_order, place, 50))
     assert np.array_equal(order, np.argsort(place, kind="stable"))
     assert np.array_equal(count, np.bincount(place, minlength=50))
     assert np.array_equal(start, np.concatenate([[0], np.cumsum(count)[:-1]]))

@@ -120,7 +120,7 @@ def emigrate(pop: Population, year: int, target_persons: float | None,
     base = _rates(pop, heads, year, params)
     rate = base if stay is None else base * stay        # immigrants' stay-factors
     if target_persons is not None or without_place is not None:
-        size = pop.household_sizes()[pop.household[heads]]
+        size = rows.of_households(heads, pop.household, pop.household_sizes())
     if target_persons is None and without_place is not None:
         if scale.focused:          # persons, not agents (a constant scale cancels)
             size = size * scale.of_rows(pop.kommune[heads])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.parameters import ParameterSet
+from sim.world import rows
 from sim.world.population import chance
 
 
@@ -109,7 +110,7 @@ def form_couples(pop, params: ParameterSet, rng: np.random.Generator) -> int:
     on. Keeps the number of households in step with the population as young adults leave
     home. Returns the number of couples formed."""
     heads = pop.head_rows()
-    alone = heads[pop.household_sizes()[pop.household[heads]] == 1]
+    alone = heads[rows.of_households(heads, pop.household, pop.household_sizes()) == 1]
     rate = params.by_age("households.partnering_rate_by_age", pop.age[alone])
     looking = alone[chance(rng, rate)]
     women = looking[pop.sex[looking] == 0]

@@ -250,7 +250,7 @@ class Population:
             return rows.count_where(self.kommune16(), mask, n_kommuner)
         counts = self._cache.get("counts")
         if counts is None or len(counts) != n_kommuner:
-            counts = np.bincount(self.cols["kommune"], minlength=n_kommuner)
+            counts = rows.count_rows(self.kommune16(), n_kommuner)
             self._cache["counts"] = counts
         return counts.copy()
 
