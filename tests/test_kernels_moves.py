@@ -296,3 +296,19 @@ def test_drawing_sectors(people):
 def test_heads_of_a_kind(people):
     _, c, heads = people
     assert same(c["kind"][heads] == 1, *twins(move_kernels.of_kind, heads, c["kind"], 1))
+
+
+def test_household_bits(people):
+    rng, c, _ = people
+    sex = rng.integers(0, 2, len(c["age"])).astype(np.int8)
+    hh, age, n = c["household"], c["age"], len(c["age"]) // 2 + 1
+    adult = age > 17
+    sexes = np.zeros(n, np.uint8)
+    np.bitwise_or.at(sexes, hh[adult], (1 << sex[adult]).astype(np.uint8))
+    child = np.zeros(n, bool)
+    child[hh[age <= 17]] = True
+    pupil = np.zeros(n, bool)
+    pupil[hh[(age >= 6) & (age <= 15)]] = True
+    bits = move_kernels.household_bits(hh, age, sex, 17, 6, 15, n)
+    assert np.array_equal(bits & 3, sexes)
+    assert np.array_equal((bits & 4) != 0, child) and np.array_equal((bits & 8) != 0, pupil)

@@ -147,14 +147,19 @@ def young_at_home(heads, age, lo, hi):
 
 
 @numba.njit(cache=True, nogil=True)
-def adult_sexes(household, age, sex, child_max_age, n_households):
-    """Per household id, which sexes its adults have as bits (1 women, 2 men, 3 both, 0 no
-    adult): ``bits[household[i]] |= 1 << sex[i]`` for every row older than
-    ``child_max_age`` (one serial pass: rows of one household may lie anywhere)."""
+def household_bits(household, age, sex, child_max_age, pupil_lo, pupil_hi, n_households):
+    """Per household id, in one serial pass over the rows (rows of one household may lie
+    anywhere): which sexes its adults have (bit 0 women, bit 1 men: ``bits[household[i]] |=
+    1 << sex[i]`` for every row older than ``child_max_age``), whether it has a child (bit 2:
+    a row of ``child_max_age`` or younger) and a pupil (bit 3: a row aged ``pupil_lo`` to
+    ``pupil_hi``)."""
     bits = np.zeros(n_households, dtype=np.uint8)
     for i in range(len(household)):
-        if age[i] > child_max_age:
-            bits[household[i]] |= np.uint8(1 << sex[i])
+        a = age[i]
+        b = np.uint8(4) if a <= child_max_age else np.uint8(1 << sex[i])
+        if pupil_lo <= a <= pupil_hi:
+            b |= np.uint8(8)
+        bits[household[i]] |= b
     return bits
 
 

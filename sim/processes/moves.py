@@ -121,33 +121,23 @@ class HouseholdFacts:
 
 def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet,
                     income: np.ndarray | None = None) -> HouseholdFacts:
-    """Per household id: with children, with pupils, and its income (``income`` when given,
-    as ``housing.household_income(pop, wage)`` computed this year, else computed)."""
-    n = pop.next_household
-    child = pop.age <= params.value("households.child_max_age")
+    """Per household id: with children, with pupils, the sexes of its adults, and its
+    income (``income`` when given, as ``housing.household_income(pop, wage)`` computed this
+    year, else computed)."""
+    child_max = int(params.value("households.child_max_age"))
     lo, hi = params.value("kommune.school_age")
-    pupil = (pop.age >= lo) & (pop.age <= hi)
-    with_children = np.zeros(n, dtype=bool)
-    with_children[pop.household[child]] = True
-    with_pupils = np.zeros(n, dtype=bool)
-    with_pupils[pop.household[pupil]] = True
+    bits = move_kernels.household_bits(pop.household, pop.age, pop.sex, child_max, int(lo),
+                                       int(hi), pop.next_household)
     if income is None:
         income = housing.household_income(pop, wage)
-    return HouseholdFacts(with_children, with_pupils, income,
-                          sex_groups(pop, int(params.value("households.child_max_age"))))
+    return HouseholdFacts((bits & 4) != 0, (bits & 8) != 0, income,
+                          SEX_GROUP_OF_BITS[bits & 3])
 
 
-# ``move_kernels.adult_sexes`` bits (none, women, men, both) -> index into choice.SEX_GROUPS
+# ``move_kernels.household_bits`` adult-sex bits (none, women, men, both) -> index into
+# choice.SEX_GROUPS
 SEX_GROUP_OF_BITS = np.array([choice.SEX_GROUPS.index(g) for g in
                               ("both", "women", "men", "both")], dtype=np.int8)
-
-
-def sex_groups(pop: Population, child_max_age: int) -> np.ndarray:
-    """Per household id: index into ``choice.SEX_GROUPS`` of its adults (women only, men
-    only, or both; a household without adults counts as both)."""
-    bits = move_kernels.adult_sexes(pop.household, pop.age, pop.sex, child_max_age,
-                                    pop.next_household)
-    return SEX_GROUP_OF_BITS[bits]
 
 
 def stay_multiplier(pop: Population, heads: np.ndarray, facts: HouseholdFacts,
