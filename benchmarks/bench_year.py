@@ -105,7 +105,9 @@ def _threading_gain(pop) -> None:
     flag[::7] = True
     q = np.tile(table[:107], (2, 1))
     passes = {"value by age": (rows.age_values, (pop.age, table)),
-              "value by sex and age": (rows.sex_age_values, (pop.sex, pop.age, q, 106)),
+              "death draw by sex and age": (rows.below_by_sex_age, (
+                  np.random.default_rng(0).random(len(pop), dtype=np.float32), pop.sex,
+                  pop.age, q, 106)),
               "household flagged": (rows.in_flagged, (pop.household, flag))}
     print(f"a pass over {len(pop):,} rows, one thread against {threads.count()}:")
     for label, (kernel, args) in passes.items():

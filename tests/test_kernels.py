@@ -156,7 +156,9 @@ def test_tables_by_age_and_by_sex_and_age():
     assert same(table[np.minimum(age[rows_], 119)],
                 *twins(rows.age_values_of, rows_, age, table))
     q = rng.random((2, 107))
-    assert same(q[sex, np.minimum(age, 106)], *twins(rows.sex_age_values, sex, age, q, 106))
+    u = rng.random(100_000, dtype=np.float32)
+    assert same(u < q[sex, np.minimum(age, 106)],
+                *twins(rows.below_by_sex_age, u, sex, age, q, 106))
 
 
 def test_indicator_counts_and_counts_by_age_group_and_sex():
@@ -176,6 +178,13 @@ def test_indicator_counts_and_counts_by_age_group_and_sex():
     sizes = np.bincount(hh, minlength=1000).astype(np.int32)
     some = np.sort(rng.choice(n, n // 3, replace=False))
     assert same(sizes[hh[some]], *twins(rows.of_households, some, hh, sizes))
+    flag = rng.random(1000) < 0.3
+    want = owner.copy()
+    want[flag[hh]] = 1
+    for version in (rows.set_in_flagged.serial, rows.set_in_flagged.parallel):
+        got = owner.copy()
+        version(got, hh, flag, np.int8(1))
+        assert same(want, got)
     age = rng.integers(0, 107, n).astype(np.int16)
     sex = rng.integers(0, 2, n).astype(np.int8)
     group_of = np.searchsorted([0, 6, 16, 20, 67, 80], np.arange(107), side="right") - 1

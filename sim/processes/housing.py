@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.parameters import ParameterSet
-from sim.world import kernels
+from sim.world import kernels, rows
 from sim.world.geography import Geography
 from sim.world.population import Kind, Population, chance, stochastic_round
 
@@ -139,7 +139,7 @@ class HousingMarket:
         heads = np.flatnonzero(pop.household_heads() & (pop.owner == 0))
         k = pop.kommune[heads]
         self.income = household_income(pop, wage)      # the year's, kept for the moves
-        income = self.income[pop.household[heads]]
+        income = rows.of_households(heads, pop.household, self.income)
         affordable = can_borrow(self.price[k], income, p)
         wants = chance(rng, p.by_age("housing.buy_rate_by_age", pop.age[heads]))
         equity = chance(rng, p.by_age("housing.equity_by_age", pop.age[heads]))
@@ -147,7 +147,7 @@ class HousingMarket:
         helped = self._startlan(pop, heads[wants & affordable & ~equity], credit_relief, rng)
         new_owner = np.zeros(pop.next_household, dtype=bool)
         new_owner[pop.household[np.concatenate([buyers, helped])]] = True
-        pop.owner[new_owner[pop.household]] = 1
+        rows.set_in_flagged(pop.owner, pop.household, new_owner, np.int8(1))
         self.startlan_loans = np.bincount(pop.kommune[helped], minlength=self.geo.size)
         return np.bincount(pop.kommune[buyers], minlength=self.geo.size)
 

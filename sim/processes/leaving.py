@@ -79,7 +79,8 @@ def deaths(pop: Population, year: int, params: ParameterSet,
            rng: np.random.Generator) -> np.ndarray:
     """Mask of persons who die during ``year`` (age on 1 January, qx of that age)."""
     q = death_probabilities(year, params)
-    return chance(rng, rows.sex_age_values(pop.sex, pop.age, q, data.MAX_AGE))
+    draws = rng.random(len(pop), dtype=np.float32)      # as ``chance`` draws them
+    return rows.below_by_sex_age(draws, pop.sex, pop.age, q, data.MAX_AGE)
 
 
 def emigration_target(year: int, alternative: str, yearly: dict[int, int] | None

@@ -124,6 +124,15 @@ def in_flagged(household, flag):
 
 
 @threaded
+def set_in_flagged(column, household, flag, value):
+    """Set ``column`` to ``value`` in every row whose household is flagged:
+    ``column[flag[household]] = value``."""
+    for i in numba.prange(len(household)):
+        if flag[household[i]]:
+            column[i] = value
+
+
+@threaded
 def of_households(rows, household, table):
     """Each row's value in a table by household id: ``table[household[rows]]``."""
     n = len(rows)
@@ -174,13 +183,14 @@ def age_values_of(rows, age, table):
 
 
 @threaded
-def sex_age_values(sex, age, table, oldest):
-    """Each row's value in a table by sex and single age: ``table[sex, np.minimum(age,
-    oldest)]``."""
-    n = len(age)
-    out = np.empty(n, dtype=table.dtype)
+def below_by_sex_age(u, sex, age, table, oldest):
+    """Per row, whether its draw ``u`` is below its value in a table by sex and single age:
+    ``u < table[sex, np.minimum(age, oldest)]`` (the lookup and the comparison in one
+    pass)."""
+    n = len(u)
+    out = np.empty(n, dtype=np.bool_)
     for i in numba.prange(n):
-        out[i] = table[sex[i], min(age[i], oldest)]
+        out[i] = u[i] < table[sex[i], min(age[i], oldest)]
     return out
 
 
