@@ -178,6 +178,11 @@ def test_indicator_counts_and_counts_by_age_group_and_sex():
     sizes = np.bincount(hh, minlength=1000).astype(np.int32)
     some = np.sort(rng.choice(n, n // 3, replace=False))
     assert same(sizes[hh[some]], *twins(rows.of_households, some, hh, sizes))
+    counted = np.zeros(1000, np.int32)
+    rows.count_into(counted, hh, some, 1)
+    assert np.array_equal(counted, np.bincount(hh[some], minlength=1000))
+    rows.count_into(counted, hh, some[::2], -1)
+    assert np.array_equal(counted, np.bincount(hh[some[1::2]], minlength=1000))
     flag = rng.random(1000) < 0.3
     want = owner.copy()
     want[flag[hh]] = 1

@@ -126,7 +126,7 @@ class Population:
         if sizes is not None:
             sizes = self._room_for_sizes()
             sizes[households] = 0
-            np.add.at(sizes, self.cols["household"][members], 1)
+            rows.count_into(sizes, self.cols["household"], members, 1)
         if heads is None:
             return
         self._cache.pop("head_rows", None)
@@ -181,7 +181,7 @@ class Population:
         gone = np.flatnonzero(~mask)
         lost = self.cols["household"][gone[heads[gone]]] if heads is not None else None
         if sizes is not None:
-            np.subtract.at(sizes, self.cols["household"][gone], 1)
+            rows.count_into(sizes, self.cols["household"], gone, -1)
         # the rows move to the front of the columns' buffers (the columns are views of them)
         columns = [self.cols[name] for name in COLUMNS] + ([] if heads is None else [heads])
         n = rows.keep_in_place(columns, np.ascontiguousarray(mask, dtype=bool))

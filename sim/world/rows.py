@@ -143,6 +143,14 @@ def of_households(rows, household, table):
 
 
 @numba.njit(cache=True, nogil=True)
+def count_into(sizes, household, members, step):
+    """Add ``step`` to each member's household's count: ``np.add.at(sizes,
+    household[members], step)`` (serial; one household's members may be anywhere)."""
+    for i in range(len(members)):
+        sizes[household[members[i]]] += step
+
+
+@numba.njit(cache=True, nogil=True)
 def mark_oldest(members, household, age, heads, best):
     """Make the oldest of each household's ``members`` (rows, ascending; the first of equals)
     its head in ``heads``, and no other member; ``best`` is scratch space indexed by
