@@ -174,6 +174,9 @@ def test_indicator_counts_and_counts_by_age_group_and_sex():
     assert same(want, *twins(rows.count_indicators, kommune, employed, kind, heads, owner, 1,
                              40))
     assert same(np.bincount(kommune, minlength=40), *twins(rows.count_rows, kommune, 40))
+    age = rng.integers(0, 107, n).astype(np.int16)
+    want = np.bincount(kommune[(age >= 6) & (age <= 15)], minlength=40)
+    assert same(want, *twins(rows.count_between, kommune, age, 6, 15, 40))
     hh = rng.integers(0, 1000, n)
     sizes = np.bincount(hh, minlength=1000).astype(np.int32)
     some = np.sort(rng.choice(n, n // 3, replace=False))

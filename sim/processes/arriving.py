@@ -162,12 +162,13 @@ def settlement_weights(pop: Population, n_kommuner: int, params: ParameterSet,
     (IMDi settles refugees all over the country, small kommuner more per inhabitant than big
     ones), or the key a scenario gives.
     """
-    def counts(mask=None):             # comparable between kommuner (``sim.world.scale``)
-        c = pop.count_by_kommune(n_kommuner, mask)
+    def counts(c=None):                # comparable between kommuner (``sim.world.scale``)
+        c = pop.count_by_kommune(n_kommuner) if c is None else c
         return c if scale is None else scale.relative(c)
 
     total = _share(counts())
-    stock = _share(counts(pop.kind == Kind.IMMIGRANT))
+    stock = _share(counts(pop.count_between(n_kommuner, "kind", Kind.IMMIGRANT,
+                                            Kind.IMMIGRANT)))
     w = params.value("immigration.network_weight")
     by_stock = w * stock + (1 - w) * total
     labour = by_stock

@@ -42,7 +42,7 @@ def immigrant_community(pop: Population, reach: list[np.ndarray],
                         scale: Scale | None = None) -> np.ndarray:
     """Per life stage and kommune: log of the immigrants within that stage's reach, relative
     to the mean kommune (earlier immigrants' communities, which draw immigrant movers)."""
-    imm = pop.count_by_kommune(len(reach[0]), pop.kind == Kind.IMMIGRANT).astype(float)
+    imm = pop.count_between(len(reach[0]), "kind", Kind.IMMIGRANT, Kind.IMMIGRANT).astype(float)
     imm = (imm if scale is None else scale.relative(imm)) + 1.0
     within_reach = np.array([r @ imm for r in reach])
     return np.log(within_reach / within_reach.mean(axis=1, keepdims=True))
@@ -52,7 +52,7 @@ def persons_and_pupils(pop: Population, n_kommuner: int, weight: np.ndarray | in
                        params: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
     """Persons and pupils (school age) per kommune, in persons."""
     lo, hi = params.value("kommune.school_age")
-    pupils = pop.count_by_kommune(n_kommuner, (pop.age >= lo) & (pop.age <= hi))
+    pupils = pop.count_between(n_kommuner, "age", lo, hi)
     return pop.count_by_kommune(n_kommuner) * weight, pupils * weight
 
 

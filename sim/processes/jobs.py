@@ -134,7 +134,8 @@ class LabourMarket:
     def _local_demand(self, pop: Population) -> np.ndarray:
         """Population weighted for the care needs of the old (public services follow them)."""
         k = self.geo.size
-        old = pop.count_by_kommune(k, pop.age >= self.params.value("labour.care_age"))
+        old = pop.count_between(k, "age", self.params.value("labour.care_age"),
+                                np.iinfo(np.int16).max)                # and older
         return (pop.count_by_kommune(k)
                 + self.params.value("labour.care_weight") * old).astype(float)
 

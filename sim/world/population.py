@@ -254,6 +254,12 @@ class Population:
             self._cache["counts"] = counts
         return counts.copy()
 
+    def count_between(self, n_kommuner: int, column: str, lo: int, hi: int) -> np.ndarray:
+        """Rows per kommune whose ``column`` (an integer column: age, kind, ...) lies in
+        ``lo .. hi``, in one pass without a mask."""
+        return rows.count_between(self.kommune16(), self.cols[column], int(lo), int(hi),
+                                  n_kommuner)
+
     def set_kommune(self, rows: np.ndarray, kommune: np.ndarray) -> None:
         """Move ``rows`` to ``kommune`` (kommune indices)."""
         self.cols["kommune"][rows] = kommune
