@@ -99,6 +99,7 @@ def add_newborns(pop: Population, mothers: np.ndarray, params: ParameterSet,
     male_share = params.value("demography.male_share_at_birth")
     kommune = pop.kommune[mothers]
     return pop.append(
+        as_youngest=True,                  # the mother and the head are older
         kommune=kommune,
         home=kommune,
         age=np.zeros(n, np.int16),

@@ -295,10 +295,8 @@ def move(pop: Population, v: MoveInputs, params: ParameterSet, rng: np.random.Ge
     # young adults leave home whether or not they leave the kommune
     solo = np.flatnonzero(leaving)
     network.keep_family_tie(pop, deciders[solo])
-    old_households = pop.household[deciders[solo]]
-    pop.household[deciders[solo]] = pop.new_household_ids(len(solo))
+    pop.left_home(deciders[solo])
     pop.owner[deciders[solo]] = 0
-    pop.regrouped(np.concatenate([old_households, pop.household[deciders[solo]]]))
     moved_u = dest_u != origin_u
     moved = moved_u[inverse]
     if split is not None:

@@ -114,15 +114,18 @@ class Population:
         self.next_household = 1
         self._cache: dict[str, np.ndarray] = {}
 
-    def regrouped(self, households: np.ndarray) -> None:
+    def regrouped(self, households: np.ndarray, members: np.ndarray | None = None) -> None:
         """Tell the table that these households gained or lost members, so their heads are
-        found again and their sizes counted again (only theirs: the others keep theirs)."""
+        found again and their sizes counted again (only theirs: the others keep theirs).
+        ``members``: all their rows, ascending, when the caller knows them (else found with
+        a pass over the table)."""
         heads, sizes = self._cache.get("heads"), self._cache.get("sizes")
         if (heads is None and sizes is None) or len(households) == 0:
             return
-        flag = np.zeros(self.next_household, dtype=bool)
-        flag[households] = True
-        members = np.flatnonzero(rows.in_flagged(self.cols["household"], flag))
+        if members is None:
+            flag = np.zeros(self.next_household, dtype=bool)
+            flag[households] = True
+            members = np.flatnonzero(rows.in_flagged(self.cols["household"], flag))
         if sizes is not None:
             sizes = self._room_for_sizes()
             sizes[households] = 0
@@ -148,9 +151,10 @@ class Population:
         self.next_household += n
         return ids
 
-    def append(self, **values: np.ndarray) -> np.ndarray:
+    def append(self, as_youngest: bool = False, **values: np.ndarray) -> np.ndarray:
         """Add rows; every column must be given except ``pid`` and those in ``DEFAULTS``.
-        Returns the new rows' indices."""
+        Returns the new rows' indices. ``as_youngest``: the new rows join existing
+        households, each younger than its household's head (newborns), so the heads stay."""
         missing = set(COLUMNS) - {"pid"} - set(DEFAULTS) - set(values)
         if missing:
             raise ValueError(f"append needs columns {sorted(missing)}")
@@ -171,8 +175,37 @@ class Population:
         self._cache.pop("kommune16", None)
         if "heads" in self._cache:
             self._cache["heads"] = np.concatenate([self._cache["heads"], np.zeros(n, bool)])
-        self.regrouped(self.cols["household"][start:])
+        self._joined(np.arange(start, start + n), as_youngest)
         return np.arange(start, start + n)
+
+    def _joined(self, new: np.ndarray, as_youngest: bool) -> None:
+        """Keep heads and sizes up to date for the rows just added (``append``)."""
+        households = self.cols["household"][new]
+        if "sizes" not in self._cache:
+            self.regrouped(households)
+        elif as_youngest:                            # heads stay; households grow
+            rows.count_into(self._room_for_sizes(), self.cols["household"], new, 1)
+        elif not self._room_for_sizes()[households].any():   # new households: only new rows
+            self.regrouped(households, members=new)
+        else:
+            self.regrouped(households)
+
+    def left_home(self, leavers: np.ndarray) -> None:
+        """Each of ``leavers`` (rows, none a household's head) leaves their household for a
+        new one of their own, and heads it; the households they left keep their heads."""
+        old = self.cols["household"][leavers]
+        self.cols["household"][leavers] = self.new_household_ids(len(leavers))
+        heads, sizes = self._cache.get("heads"), self._cache.get("sizes")
+        if heads is not None and heads[leavers].any():          # not as promised: recount
+            self.regrouped(np.concatenate([old, self.cols["household"][leavers]]))
+            return
+        if heads is not None:
+            heads[leavers] = True
+            self._cache.pop("head_rows", None)
+        if sizes is not None:
+            sizes = self._room_for_sizes()
+            rows.count_into(sizes, old, np.arange(len(old)), -1)
+            sizes[self.cols["household"][leavers]] = 1
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop every row where ``mask`` is False (deaths, emigration), moving the rows kept
