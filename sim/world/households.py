@@ -131,5 +131,7 @@ def form_couples(pop, params: ParameterSet, rng: np.random.Generator) -> int:
     owner = np.maximum(pop.owner[w_by_k[found]], pop.owner[m_by_k[pos[found]]])
     pop.owner[w_by_k[found]] = owner
     pop.owner[m_by_k[pos[found]]] = owner
-    pop.regrouped(np.concatenate([old, pop.household[w_by_k[found]]]))
+    # each pair is now all of the man's household; the woman's is empty
+    pop.regrouped(np.concatenate([old, pop.household[w_by_k[found]]]),
+                  members=np.sort(np.concatenate([w_by_k[found], m_by_k[pos[found]]])))
     return int(found.sum())
