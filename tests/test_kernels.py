@@ -173,7 +173,8 @@ def test_indicator_counts_and_counts_by_age_group_and_sex():
     want = np.array([np.bincount(kommune[m], minlength=40) for m in masks])
     assert same(want, *twins(rows.count_indicators, kommune, employed, kind, heads, owner, 1,
                              40))
-    assert same(np.bincount(kommune, minlength=40), *twins(rows.count_rows, kommune, 40))
+    assert same(np.bincount(kommune, minlength=40),
+                *twins(rows.count_between, kommune, kommune, 0, 39, 40))
     age = rng.integers(0, 107, n).astype(np.int16)
     want = np.bincount(kommune[(age >= 6) & (age <= 15)], minlength=40)
     assert same(want, *twins(rows.count_between, kommune, age, 6, 15, 40))

@@ -146,6 +146,10 @@ def young_at_home(heads, age, lo, hi):
     return out
 
 
+# ``household_bits``: the adults' sexes (1 women, 2 men, 3 both), a child, a pupil
+ADULT_SEXES, CHILD, PUPIL = 3, 4, 8
+
+
 @numba.njit(cache=True, nogil=True)
 def household_bits(household, age, sex, child_max_age, pupil_lo, pupil_hi, n_households):
     """Per household id, in one serial pass over the rows (rows of one household may lie
@@ -156,9 +160,9 @@ def household_bits(household, age, sex, child_max_age, pupil_lo, pupil_hi, n_hou
     bits = np.zeros(n_households, dtype=np.uint8)
     for i in range(len(household)):
         a = age[i]
-        b = np.uint8(4) if a <= child_max_age else np.uint8(1 << sex[i])
+        b = np.uint8(CHILD) if a <= child_max_age else np.uint8(1 << sex[i])
         if pupil_lo <= a <= pupil_hi:
-            b |= np.uint8(8)
+            b |= np.uint8(PUPIL)
         bits[household[i]] |= b
     return bits
 

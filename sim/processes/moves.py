@@ -130,8 +130,8 @@ def household_facts(pop: Population, wage: np.ndarray, params: ParameterSet,
                                        int(hi), pop.next_household)
     if income is None:
         income = housing.household_income(pop, wage)
-    return HouseholdFacts((bits & 4) != 0, (bits & 8) != 0, income,
-                          SEX_GROUP_OF_BITS[bits & 3])
+    return HouseholdFacts((bits & move_kernels.CHILD) != 0, (bits & move_kernels.PUPIL) != 0,
+                          income, SEX_GROUP_OF_BITS[bits & move_kernels.ADULT_SEXES])
 
 
 # ``move_kernels.household_bits`` adult-sex bits (none, women, men, both) -> index into

@@ -283,7 +283,8 @@ class Population:
             return rows.count_where(self.kommune16(), mask, n_kommuner)
         counts = self._cache.get("counts")
         if counts is None or len(counts) != n_kommuner:
-            counts = rows.count_rows(self.kommune16(), n_kommuner)
+            kommune = self.kommune16()
+            counts = rows.count_between(kommune, kommune, 0, n_kommuner - 1, n_kommuner)
             self._cache["counts"] = counts
         return counts.copy()
 
@@ -326,14 +327,12 @@ class Population:
         return mask
 
     def household_sizes(self) -> np.ndarray:
-        """Persons (rows) per household id, indexed by household id (read-only, 32-bit). Counted
-        once, then kept up to date as rows leave (``keep``) and households change
-        (``regrouped``, which ``append`` calls for the new rows' households)."""
+        """Persons (rows) per household id, indexed by household id (read-only, 32-bit).
+        Counted once, then kept up to date as rows leave (``keep``), arrive (``append``) and
+        change households (``regrouped``, ``left_home``)."""
         if "sizes" not in self._cache:
-            sizes = np.zeros(int(self.next_household * (1.0 + GROWTH_ROOM)), dtype=np.int32)
-            sizes[:self.next_household] = np.bincount(self.cols["household"],
-                                                      minlength=self.next_household)
-            self._cache["sizes"] = sizes
+            self._cache["sizes"] = np.bincount(self.cols["household"],
+                                               minlength=self.next_household).astype(np.int32)
         view = self._room_for_sizes()[:self.next_household]
         view.flags.writeable = False
         return view

@@ -93,30 +93,10 @@ def count_where(kommune, mask, n_kommuner):
 
 
 @threaded
-def count_rows(kommune, n_kommuner):
-    """Rows per kommune: ``np.bincount(kommune, minlength=n_kommuner)``, into four counts
-    taken in turn (as ``count_where``: rows of one kommune follow each other)."""
-    n, nc = len(kommune), COUNT_CHUNKS
-    part = np.zeros((nc, 4, n_kommuner), dtype=np.int64)
-    for c in numba.prange(nc):
-        local = part[c]
-        i, end = c * n // nc, (c + 1) * n // nc
-        while i + 4 <= end:
-            local[0, kommune[i]] += 1
-            local[1, kommune[i + 1]] += 1
-            local[2, kommune[i + 2]] += 1
-            local[3, kommune[i + 3]] += 1
-            i += 4
-        while i < end:
-            local[0, kommune[i]] += 1
-            i += 1
-    return sum_blocks(part.reshape(nc * 4, n_kommuner))
-
-
-@threaded
 def count_between(kommune, values, lo, hi, n_kommuner):
     """Rows per kommune whose value lies in ``lo .. hi``: ``np.bincount(kommune[(values >=
-    lo) & (values <= hi)], minlength=n_kommuner)``, without the mask (as ``count_where``)."""
+    lo) & (values <= hi)], minlength=n_kommuner)``, without the mask (as ``count_where``;
+    every row, given the kommune column itself and ``0 .. n_kommuner - 1``)."""
     n, nc = len(kommune), COUNT_CHUNKS
     part = np.zeros((nc, 4, n_kommuner), dtype=np.int64)
     for c in numba.prange(nc):
