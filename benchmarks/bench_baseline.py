@@ -1,6 +1,7 @@
 """Benchmark: the baseline scenario on all of Norway, by default at one agent per person.
 
-Prints build time, seconds per simulated year and peak memory (max RSS of this process).
+Prints build time, seconds per simulated year (wall, and CPU over all threads) and peak
+memory (max RSS of this process).
 
     .venv/bin/python benchmarks/bench_baseline.py [--years N] [--persons-per-agent N]
                                                   [--profile N] [--json]
@@ -53,11 +54,12 @@ def main() -> None:
     model = SettlementModel(spec)
     build = time.perf_counter() - t0
     agents = len(model.population)
-    per_year = []
+    per_year, cpu_per_year = [], []
     while model.running:
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         model.step()
         per_year.append(time.perf_counter() - t)
+        cpu_per_year.append(time.process_time() - cpu)
     total = time.perf_counter() - t0
     if profiler:
         profiler.disable()
@@ -65,6 +67,7 @@ def main() -> None:
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     if args.json:
         print(json.dumps({"threads": threads.count(), "build_s": build, "years_s": per_year,
+                          "cpu_years_s": cpu_per_year,
                           "total_s": total, "peak_gb": peak_gb, "agents": agents,
                           "load_after": os.getloadavg()}))
         return
@@ -75,6 +78,8 @@ def main() -> None:
     print(f"build time          {build:.1f} s")
     print(f"seconds per year    {sum(per_year) / len(per_year):.2f} s "
           f"(min {min(per_year):.2f}, max {max(per_year):.2f}, {len(per_year)} years)")
+    print(f"CPU per year        {sum(cpu_per_year) / len(cpu_per_year):.2f} s "
+          "(all threads of this process)")
     print(f"total wall time     {total:.1f} s")
     print(f"peak memory (RSS)   {peak_gb:.2f} GB")
 
