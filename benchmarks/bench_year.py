@@ -9,7 +9,8 @@ drawn and time, by the line that drew them), and, for comparison, what drawing t
 count of single-precision uniforms costs with NumPy's generator and with a counter-based
 hash inside a threaded kernel (``counter_uniforms``: a different stream, so not what the
 model uses; it measures what drawing inside the kernels could save), and how much three
-passes over every row gain from the threads. Wrapping costs a few
+passes over every row gain from the threads, and how much of the year is spent inside the
+threaded kernels (run it with ``NUMBA_NUM_THREADS=1`` and without). Wrapping costs a few
 microseconds a call; compare shares, not absolute times across runs (the machine drifts).
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import sys
 import time
 import traceback
 
@@ -32,6 +34,7 @@ PROCESSES = {"jobs": ["run_year"], "housing": ["run_year"], "moves": ["household
              "run_year"], "destinations": ["place_view"], "leaving": ["run_year"],
              "arriving": ["run_year"], "local": ["run_year"]}
 TIMES: collections.Counter = collections.Counter()
+KERNEL_TIME = [0.0]   # seconds inside the threaded kernels, while the years are timed
 HELPERS = {"chance", "stochastic_round"}   # draws counted at the line that called them
 
 
@@ -86,6 +89,27 @@ def counter_uniforms(n, key):
     return out
 
 
+def _time_kernels() -> None:
+    """Wrap every threaded kernel (``threads.threaded``) where the model's modules hold it,
+    so the time spent inside them is added up under "inside the threaded kernels"."""
+    wrapped: dict[int, object] = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("sim.") or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if not (hasattr(value, "serial") and hasattr(value, "parallel")):
+                continue
+            if id(value) not in wrapped:
+                def wrapper(*args, _fn=value):
+                    t = time.perf_counter()
+                    try:
+                        return _fn(*args)
+                    finally:
+                        KERNEL_TIME[0] += time.perf_counter() - t
+                wrapped[id(value)] = wrapper
+            setattr(module, attr, wrapped[id(value)])
+
+
 def best_of(fn, rounds: int = 5) -> float:
     fn()
     times = []
@@ -131,6 +155,7 @@ def main() -> None:
     model = model_module.SettlementModel(parse_scenario(raw, "bench_year"))
     _timed(model.young_firms, "run_year", "young firms")
     model.step()
+    _time_kernels()
     TIMES.clear()
     model.rng = draws = CountingGenerator(model.rng)
     t = time.perf_counter()
@@ -141,6 +166,9 @@ def main() -> None:
     for label, seconds in TIMES.most_common():
         print(f"  {label:30s} {seconds / args.years:6.3f} s")
     print(f"  {'the rest':30s} {per_year - sum(TIMES.values()) / args.years:6.3f} s")
+    inside = KERNEL_TIME[0] / args.years
+    print(f"inside the threaded kernels ({threads.count()} thread(s)): {inside:.3f} s a year "
+          f"({inside / per_year:.0%}); outside them {per_year - inside:.3f} s")
     n = sum(draws.numbers.values()) // args.years
     drawn = sum(draws.seconds.values()) / args.years
     print(f"random draws: {n / 1e6:.1f} million a year, {drawn * 1000:.0f} ms "
