@@ -25,21 +25,17 @@ why the twins alternate.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
 import numba
 import numpy as np
+from bench_threads import run
+from bench_year import best_of
 
 from sim.world import threads
 from sim.world.threads import threaded
 
-ROOT = Path(__file__).resolve().parents[1]
 FULL_YEARS = 24                 # the baseline: 2026 -> 2050
 TRIAD_ROWS = 40_000_000         # 3 x 320 MB: far above the 32 MB L3 cache
 GATHER_TABLE = 8_000_000        # person ids ever given, about
@@ -60,16 +56,6 @@ def gather(out, table, positions):
         out[i] = table[positions[i]]
 
 
-def _best(fn, args, rounds: int) -> float:
-    fn(*args)                                    # compiled (or loaded) and warm
-    best = float("inf")
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn(*args)
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
 def memory_speedups(rounds: int) -> dict[str, tuple[float, float]]:
     """Per kernel: (one thread, two threads) as GB/s streamed or million reads a second."""
     rng = np.random.default_rng(0)
@@ -81,20 +67,12 @@ def memory_speedups(rounds: int) -> dict[str, tuple[float, float]]:
     rates: dict[str, list[list[float]]] = {"triad GB/s": [[], []], "gather M reads/s": [[], []]}
     for _ in range(rounds):
         for i, twin in enumerate(("serial", "parallel")):
-            t = _best(getattr(triad, twin), (a, b, c, 2.0), 3)
+            kernels = getattr(triad, twin), getattr(gather, twin)
+            t = best_of(lambda k=kernels[0]: k(a, b, c, 2.0), 3)
             rates["triad GB/s"][i].append(3 * a.nbytes / t / 1e9)
-            t = _best(getattr(gather, twin), (out, table, positions), 3)
+            t = best_of(lambda k=kernels[1]: k(out, table, positions), 3)
             rates["gather M reads/s"][i].append(GATHER_READS / t / 1e6)
     return {k: (statistics.median(v[0]), statistics.median(v[1])) for k, v in rates.items()}
-
-
-def year(n_threads: int, years: int) -> dict:
-    """bench_baseline.py --json in a fresh process on ``n_threads`` threads."""
-    env = {**os.environ, "NUMBA_NUM_THREADS": str(n_threads)}
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_baseline.py"),
-                           "--json", "--years", str(years)], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -115,7 +93,7 @@ def main() -> None:
     runs: dict[int, list[dict]] = {1: [], 2: []}
     for _ in range(args.rounds):
         for n in (1, 2):
-            r = year(n, args.years)
+            r = run(n, ["--years", str(args.years)])     # bench_baseline.py --json
             r["wall_year"] = statistics.mean(r["years_s"][1:] or r["years_s"])
             r["cpu_year"] = statistics.mean(r["cpu_years_s"][1:] or r["cpu_years_s"])
             runs[n].append(r)

@@ -69,48 +69,43 @@ def sum_blocks(part):
     return out
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _count_in_range(local, kommune, values, lo, hi, i, end):
+    """Add to ``local`` [4, kommune] the rows ``i .. end - 1`` whose value lies in ``lo ..
+    hi``, without a branch per row (a random mask would mispredict half of them), into four
+    counts taken in turn (rows of one kommune follow each other, and one count would wait
+    for itself). The loop of ``count_where`` and ``count_between``."""
+    while i + 4 <= end:
+        local[0, kommune[i]] += np.int64(lo <= values[i] <= hi)
+        local[1, kommune[i + 1]] += np.int64(lo <= values[i + 1] <= hi)
+        local[2, kommune[i + 2]] += np.int64(lo <= values[i + 2] <= hi)
+        local[3, kommune[i + 3]] += np.int64(lo <= values[i + 3] <= hi)
+        i += 4
+    while i < end:
+        local[0, kommune[i]] += np.int64(lo <= values[i] <= hi)
+        i += 1
+
+
 @threaded
 def count_where(kommune, mask, n_kommuner):
     """Rows per kommune among those where ``mask`` is True:
-    ``np.bincount(kommune[mask], minlength=n_kommuner)``, without the masked copy, without a
-    branch per row (a random mask would mispredict half of them), and into four counts taken
-    in turn (rows of one kommune follow each other, and one count would wait for itself)."""
+    ``np.bincount(kommune[mask], minlength=n_kommuner)``, without the masked copy."""
     n, nc = len(kommune), COUNT_CHUNKS
     part = np.zeros((nc, 4, n_kommuner), dtype=np.int64)
     for c in numba.prange(nc):
-        local = part[c]
-        i, end = c * n // nc, (c + 1) * n // nc
-        while i + 4 <= end:
-            local[0, kommune[i]] += np.int64(mask[i])
-            local[1, kommune[i + 1]] += np.int64(mask[i + 1])
-            local[2, kommune[i + 2]] += np.int64(mask[i + 2])
-            local[3, kommune[i + 3]] += np.int64(mask[i + 3])
-            i += 4
-        while i < end:
-            local[0, kommune[i]] += np.int64(mask[i])
-            i += 1
+        _count_in_range(part[c], kommune, mask, True, True, c * n // nc, (c + 1) * n // nc)
     return sum_blocks(part.reshape(nc * 4, n_kommuner))
 
 
 @threaded
 def count_between(kommune, values, lo, hi, n_kommuner):
     """Rows per kommune whose value lies in ``lo .. hi``: ``np.bincount(kommune[(values >=
-    lo) & (values <= hi)], minlength=n_kommuner)``, without the mask (as ``count_where``;
-    every row, given the kommune column itself and ``0 .. n_kommuner - 1``)."""
+    lo) & (values <= hi)], minlength=n_kommuner)``, without the mask (every row, given the
+    kommune column itself and ``0 .. n_kommuner - 1``)."""
     n, nc = len(kommune), COUNT_CHUNKS
     part = np.zeros((nc, 4, n_kommuner), dtype=np.int64)
     for c in numba.prange(nc):
-        local = part[c]
-        i, end = c * n // nc, (c + 1) * n // nc
-        while i + 4 <= end:
-            local[0, kommune[i]] += np.int64(lo <= values[i] <= hi)
-            local[1, kommune[i + 1]] += np.int64(lo <= values[i + 1] <= hi)
-            local[2, kommune[i + 2]] += np.int64(lo <= values[i + 2] <= hi)
-            local[3, kommune[i + 3]] += np.int64(lo <= values[i + 3] <= hi)
-            i += 4
-        while i < end:
-            local[0, kommune[i]] += np.int64(lo <= values[i] <= hi)
-            i += 1
+        _count_in_range(part[c], kommune, values, lo, hi, c * n // nc, (c + 1) * n // nc)
     return sum_blocks(part.reshape(nc * 4, n_kommuner))
 
 
